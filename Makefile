@@ -1,0 +1,60 @@
+# ServiceOne partner portal — the two commands are `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+
+.PHONY: run test test-pg lint format messages check bench clean help
+
+help:
+	@echo "make run      start the portal (web + Celery worker + beat) on http://127.0.0.1:$(PORT)"
+	@echo "make test     run the whole suite on SQLite"
+	@echo "make test-pg  run the suite on PostgreSQL + Redis (DATABASE_URL, CELERY_BROKER_URL set)"
+	@echo "make lint     ruff check + format check"
+	@echo "make messages regenerate and compile the translations (needs GNU gettext)"
+
+$(VENV)/.runtime: requirements.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	@touch $@
+
+$(VENV)/.dev: requirements.txt requirements-dev.txt $(VENV)/.runtime
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@touch $@
+
+run: $(VENV)/.runtime
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo --quiet-logins
+	PORT=$(PORT) scripts/run.sh
+
+# The SQLite run: everything except the PostgreSQL-only concurrency tests.
+test: $(VENV)/.dev
+	@mkdir -p var
+	$(PY) manage.py makemigrations --check --dry-run
+	$(VENV)/bin/pytest -m "not postgres" $(PYTEST_ARGS)
+
+# The real-servers run: needs DATABASE_URL (postgres://) and CELERY_BROKER_URL (redis://).
+test-pg: $(VENV)/.dev
+	@case "$$DATABASE_URL" in postgres*) ;; *) echo "test-pg needs DATABASE_URL=postgres://..." >&2; exit 2;; esac
+	@case "$$CELERY_BROKER_URL" in redis*) ;; *) echo "test-pg needs CELERY_BROKER_URL=redis://..." >&2; exit 2;; esac
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(VENV)/.dev
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+messages: $(VENV)/.dev
+	$(PY) manage.py makemessages -l en -l fr --no-obsolete --ignore=.venv --ignore=var --ignore=bench --ignore=tests
+	$(PY) manage.py compilemessages --ignore=.venv
+
+check: $(VENV)/.dev
+	$(PY) manage.py check
+	$(PY) manage.py makemigrations --check --dry-run
+
+clean:
+	rm -rf var/broker var/celerybeat-schedule*

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Starts the web server, a Celery worker and Celery beat in the foreground.
+# Ctrl-C (or any one of them dying) stops all three.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PORT="${PORT:-8000}"
+BIN=.venv/bin
+mkdir -p var
+
+pids=()
+stop() {
+  trap - INT TERM EXIT
+  echo
+  echo "Stopping web server, worker and beat..."
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+}
+trap stop INT TERM EXIT
+
+"$BIN/celery" -A servicone worker --loglevel=INFO --concurrency=2 --hostname="worker@%h" \
+  > >(sed -u 's/^/[worker] /') 2>&1 &
+pids+=($!)
+"$BIN/celery" -A servicone beat --loglevel=INFO \
+  --schedule="var/celerybeat-schedule" > >(sed -u 's/^/[beat]   /') 2>&1 &
+pids+=($!)
+"$BIN/python" manage.py runserver "127.0.0.1:${PORT}" --noreload \
+  > >(sed -u 's/^/[web]    /') 2>&1 &
+pids+=($!)
+
+"$BIN/python" manage.py demo_banner --port "$PORT"
+
+# Wait until any of the three exits, then stop the others.
+wait -n "${pids[@]}"

@@ -1,0 +1,85 @@
+"""Demo data for ``make run``: one login per role, then each capability's data.
+
+Idempotent: everything is looked up by a natural key before being created, so
+running ``seed_demo`` twice changes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db import transaction
+
+from partners.models import Membership, Partner
+from partners.roles import PartnerRole, StaffRole
+from partners.staff import ensure_staff_groups
+
+DEMO_PASSWORD = "ServiceOne-2026"  # noqa: S105 - demo logins, printed by make run
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    username: str
+    role: str
+    description: str
+
+
+DEMO_PARTNER = {"name": "Ovesys", "siren": "412345678", "city": "Lyon"}
+
+DEMO_LOGINS = (
+    DemoLogin("ovesys.admin", "partner admin", "administrateur du partenaire Ovesys"),
+    DemoLogin("ovesys.sales", "partner sales", "commercial Ovesys"),
+    DemoLogin("ovesys.engineer", "partner engineer", "ingénieur Ovesys"),
+    DemoLogin("hp.programme", "HP programme manager", "responsable programme HP"),
+    DemoLogin("cds.dispatch", "CDS dispatcher", "répartiteur CDS"),
+    DemoLogin("cds.engineer", "CDS engineer", "ingénieur CDS"),
+    DemoLogin("admin", "superuser", "administrateur technique (admin Django)"),
+)
+
+
+def _user(username: str, *, first: str, last: str, staff: bool = False, superuser: bool = False):  # type: ignore[no-untyped-def]
+    user, created = get_user_model().objects.get_or_create(
+        username=username,
+        defaults={
+            "first_name": first,
+            "last_name": last,
+            "email": f"{username}@demo.servicone.local",
+            "is_staff": staff or superuser,
+            "is_superuser": superuser,
+        },
+    )
+    if created:
+        user.set_password(DEMO_PASSWORD)
+        user.save(update_fields=["password"])
+    return user
+
+
+@transaction.atomic
+def seed_logins() -> Partner:
+    ensure_staff_groups()
+    partner, _ = Partner.objects.get_or_create(
+        siren=DEMO_PARTNER["siren"],
+        defaults={"name": DEMO_PARTNER["name"], "city": DEMO_PARTNER["city"]},
+    )
+    for username, first, last, role in (
+        ("ovesys.admin", "Claire", "Martin", PartnerRole.ADMIN),
+        ("ovesys.sales", "Julien", "Bernard", PartnerRole.SALES),
+        ("ovesys.engineer", "Sophie", "Petit", PartnerRole.ENGINEER),
+    ):
+        user = _user(username, first=first, last=last)
+        Membership.objects.get_or_create(user=user, defaults={"partner": partner, "role": role})
+    for username, first, last, role in (
+        ("hp.programme", "Jean-Paul", "Alibert", StaffRole.PROGRAMME_MANAGER),
+        ("cds.dispatch", "Nadia", "Roux", StaffRole.CDS_DISPATCHER),
+        ("cds.engineer", "Marc", "Lefebvre", StaffRole.CDS_ENGINEER),
+    ):
+        user = _user(username, first=first, last=last, staff=True)
+        user.groups.add(Group.objects.get(name=role.value))
+    _user("admin", first="Admin", last="ServiceOne", superuser=True)
+    return partner
+
+
+def seed_all() -> None:
+    seed_logins()

@@ -1,0 +1,303 @@
+"""Shared fixtures: API clients per role, the browser, a real Celery worker."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.db import connection
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from partners.roles import PartnerRole, StaffRole
+from servicone.celery import app as celery_app
+from tests.partners.factories import PartnerFactory, partner_user, staff_user
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# Playwright's sync API runs an event loop in the test thread; Django would
+# then refuse ORM calls made by the test itself.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(autouse=True)
+def _celery_eager(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Tasks run inline in tests, except where a test uses the real worker."""
+    eager = "worker" not in request.keywords
+    previous = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = eager
+    yield
+    celery_app.conf.task_always_eager = previous
+
+
+@pytest.fixture(autouse=True)
+def _french_by_default(settings: Any) -> None:
+    settings.LANGUAGE_CODE = "fr"
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache() -> Iterator[None]:
+    from django.core.cache import cache
+
+    cache.clear()
+    return
+
+
+def token_client(user: Any) -> APIClient:
+    client = APIClient()
+    token, _ = Token.objects.get_or_create(user=user)
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.user = user  # type: ignore[attr-defined]
+    return client
+
+
+@pytest.fixture
+def partner(db: None) -> Any:
+    return PartnerFactory(name="Ovesys Test")
+
+
+@pytest.fixture
+def other_partner(db: None) -> Any:
+    return PartnerFactory(name="Concurrent SA")
+
+
+@pytest.fixture
+def partner_admin(partner: Any) -> Any:
+    return partner_user(partner, PartnerRole.ADMIN, username="p.admin")
+
+
+@pytest.fixture
+def partner_sales(partner: Any) -> Any:
+    return partner_user(partner, PartnerRole.SALES, username="p.sales")
+
+
+@pytest.fixture
+def partner_engineer(partner: Any) -> Any:
+    return partner_user(partner, PartnerRole.ENGINEER, username="p.engineer")
+
+
+@pytest.fixture
+def other_admin(other_partner: Any) -> Any:
+    return partner_user(other_partner, PartnerRole.ADMIN, username="o.admin")
+
+
+@pytest.fixture
+def programme_manager(db: None) -> Any:
+    return staff_user(StaffRole.PROGRAMME_MANAGER, username="hp.pm")
+
+
+@pytest.fixture
+def cds_dispatcher(db: None) -> Any:
+    return staff_user(StaffRole.CDS_DISPATCHER, username="cds.disp")
+
+
+@pytest.fixture
+def cds_engineer(db: None) -> Any:
+    return staff_user(StaffRole.CDS_ENGINEER, username="cds.eng")
+
+
+@pytest.fixture
+def anon_api() -> APIClient:
+    return APIClient()
+
+
+@pytest.fixture
+def admin_api(partner_admin: Any) -> APIClient:
+    return token_client(partner_admin)
+
+
+@pytest.fixture
+def sales_api(partner_sales: Any) -> APIClient:
+    return token_client(partner_sales)
+
+
+@pytest.fixture
+def engineer_api(partner_engineer: Any) -> APIClient:
+    return token_client(partner_engineer)
+
+
+@pytest.fixture
+def other_api(other_admin: Any) -> APIClient:
+    return token_client(other_admin)
+
+
+@pytest.fixture
+def pm_api(programme_manager: Any) -> APIClient:
+    return token_client(programme_manager)
+
+
+@pytest.fixture
+def cds_api(cds_dispatcher: Any) -> APIClient:
+    return token_client(cds_dispatcher)
+
+
+# --- What each run used, in the log -------------------------------------------------
+
+WORKER_EVIDENCE: list[str] = []
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    return [
+        f"servicone database: {db['ENGINE'].rsplit('.', 1)[-1]} (test database derived from {db['NAME']})",
+        f"servicone broker: {settings.CELERY_BROKER_URL}",
+    ]
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    for line in WORKER_EVIDENCE:
+        terminalreporter.write_line(f"servicone worker: {line}")
+
+
+# --- A real Celery worker ---------------------------------------------------------
+
+
+def _database_url_for_worker() -> str:
+    """The URL of the database the tests use right now (the test database)."""
+    s = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{s['NAME']}"
+    password = f":{s['PASSWORD']}" if s.get("PASSWORD") else ""
+    host = s.get("HOST") or "127.0.0.1"
+    port = f":{s['PORT']}" if s.get("PORT") else ""
+    return f"postgres://{s['USER']}{password}@{host}{port}/{s['NAME']}"
+
+
+@dataclass
+class WorkerHandle:
+    broker: str
+    database: str
+    log: Path
+    result: Callable[..., Any]  # result(async_result, timeout=60) -> the task's return value
+    evidence: list[str]  # lines printed at the end of the run (what the worker did)
+
+
+@pytest.fixture
+def celery_worker(transactional_db: None, tmp_path: Path, settings: Any) -> Iterator[WorkerHandle]:
+    """Start ``celery worker`` as a separate process on the configured broker.
+
+    The worker connects to the test database, so rows a test commits are what
+    the worker sees. Results come back through a result backend: Redis when the
+    broker is Redis, a folder otherwise.
+    """
+    if connection.vendor == "sqlite" and connection.settings_dict["NAME"].startswith(
+        ("file:", ":memory:")
+    ):
+        pytest.fail("the worker needs a file SQLite test database (see settings TEST NAME)")
+    broker = settings.CELERY_BROKER_URL
+    if broker.startswith("redis"):
+        backend = broker
+    else:
+        results = tmp_path / "results"
+        results.mkdir()
+        backend = f"file://{results}"
+    from celery.app.backends import by_url
+    from celery.result import AsyncResult
+
+    backend_cls, backend_url = by_url(backend, celery_app.loader)
+    result_backend = backend_cls(app=celery_app, url=backend_url)
+    celery_app.control.purge()
+    env = {
+        **os.environ,
+        "DATABASE_URL": _database_url_for_worker(),
+        "CELERY_BROKER_URL": broker,
+        "CELERY_RESULT_BACKEND": backend,
+        "DJANGO_SETTINGS_MODULE": "servicone.settings",
+    }
+    log = tmp_path / "worker.log"
+    with log.open("w") as log_file:
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "servicone",
+                "worker",
+                "--pool=solo",
+                "--loglevel=INFO",
+                "--without-gossip",
+                "--without-mingle",
+                f"--hostname=test-worker-{os.getpid()}@%h",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        yield WorkerHandle(
+            broker=broker,
+            database=env["DATABASE_URL"],
+            log=log,
+            result=lambda sent, timeout=60: AsyncResult(sent.id, backend=result_backend).get(
+                timeout=timeout
+            ),
+            evidence=WORKER_EVIDENCE,
+        )
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        print(log.read_text()[-3000:])
+
+
+# --- The browser --------------------------------------------------------------------
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="session")
+def _playwright_browser() -> Iterator[Any]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(
+            f"{CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium); "
+            ".ci/run does it"
+        )
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-sync",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(transactional_db: None, _playwright_browser: Any, live_server: Any) -> Iterator[Any]:
+    """A fresh browser page; ``page.base_url`` is the live server's URL."""
+    context = _playwright_browser.new_context(locale="fr-FR", timezone_id="Europe/Paris")
+    context.set_default_timeout(15_000)
+    pg = context.new_page()
+    pg.base_url = live_server.url
+    yield pg
+    context.close()
+
+
+def login(page: Any, username: str, password: str) -> None:
+    page.goto(f"{page.base_url}/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("button[type=submit].primary")
+    page.wait_for_load_state()
