@@ -6,4 +6,18 @@ re-check state themselves and are safe to run twice.
 
 from __future__ import annotations
 
-BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
+from celery.schedules import crontab
+
+BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    # Tiers are granted and lost overnight, once a day (Europe/Paris), after the
+    # day's certifications and sales are in; grace reminders go out with it.
+    "partners-evaluate-tiers-nightly": {
+        "task": "partners.tasks.evaluate_all_partner_tiers",
+        "schedule": crontab(hour=2, minute=30),
+    },
+    # The e-mail outbox: a safety net for notifications whose on-commit send was lost.
+    "notifications-outbox": {
+        "task": "servicone.tasks.send_notification_emails",
+        "schedule": 300.0,
+    },
+}

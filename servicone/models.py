@@ -1,0 +1,125 @@
+"""Cross-cutting records: the audit trail, the notification outbox, idempotent POSTs."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class AuditEvent(models.Model):
+    """Who did what, when, to which object: written by services, never edited."""
+
+    at = models.DateTimeField(_("date"), default=timezone.now)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("auteur"),
+    )
+    partner = models.ForeignKey(
+        "partners.Partner",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="audit_events",
+        verbose_name=_("partenaire"),
+    )
+    action = models.CharField(_("action"), max_length=60)
+    object_type = models.CharField(_("type d'objet"), max_length=60, blank=True, default="")
+    object_id = models.BigIntegerField(_("identifiant"), null=True, blank=True)
+    data = models.JSONField(_("détails"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("événement d'audit")
+        verbose_name_plural = _("journal d'audit")
+        ordering = ["-at", "-id"]
+        indexes = [
+            # A partner's history page: its events, newest first.
+            models.Index(fields=["partner", "-at"], name="audit_partner_at_idx"),
+            models.Index(fields=["object_type", "object_id"], name="audit_object_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action}"
+
+
+class Notification(models.Model):
+    """A message to one user, shown in the portal and e-mailed through this outbox.
+
+    ``dedup_key`` makes "sent once" a database fact: the second attempt to create
+    the same notification hits the unique constraint and does nothing.
+    """
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        verbose_name=_("destinataire"),
+    )
+    partner = models.ForeignKey(
+        "partners.Partner",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    kind = models.CharField(_("type"), max_length=60)
+    dedup_key = models.CharField(max_length=200)
+    subject = models.CharField(_("objet"), max_length=200)
+    body = models.TextField(_("message"))
+    link = models.CharField(_("lien"), max_length=200, blank=True, default="")
+    created_at = models.DateTimeField(_("créée le"), default=timezone.now)
+    read_at = models.DateTimeField(_("lue le"), null=True, blank=True)
+    email_sent_at = models.DateTimeField(_("e-mail envoyé le"), null=True, blank=True)
+    email_attempts = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "dedup_key"], name="notification_once_per_key"
+            ),
+        ]
+        indexes = [
+            # Outbox sweep: e-mails not sent yet, oldest first.
+            models.Index(
+                fields=["created_at"],
+                name="notification_outbox_idx",
+                condition=models.Q(email_sent_at__isnull=True),
+            ),
+            # The bell in the header: a user's unread notifications.
+            models.Index(
+                fields=["recipient"],
+                name="notification_unread_idx",
+                condition=models.Q(read_at__isnull=True),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.subject
+
+
+class IdempotencyKey(models.Model):
+    """The first response to a POST carrying ``Idempotency-Key`` (kept 24 h)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=200)
+    path = models.CharField(max_length=300)
+    body_hash = models.CharField(max_length=64)
+    status_code = models.PositiveSmallIntegerField()
+    response_body = models.JSONField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_once_per_user"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}:{self.key}"

@@ -1,0 +1,74 @@
+"""Notifications: in the portal at once, by e-mail through the outbox task.
+
+``notify`` writes one row per recipient keyed by ``dedup_key``; the unique
+constraint makes a repeated call a no-op, so "sent once" holds even when the
+job that calls it runs twice. E-mails leave on commit, by Celery.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from servicone.models import Notification
+
+
+def notify(
+    *,
+    recipients: Iterable[Any],
+    kind: str,
+    dedup_key: str,
+    subject: str,
+    body: str,
+    partner: Any = None,
+    link: str = "",
+) -> int:
+    """Create the notification for each recipient that does not have it yet; returns how many."""
+    rows = [
+        Notification(
+            recipient=user,
+            partner=partner,
+            kind=kind,
+            dedup_key=dedup_key,
+            subject=str(subject)[:200],
+            body=str(body),
+            link=link,
+        )
+        for user in recipients
+    ]
+    if not rows:
+        return 0
+    existing = set(
+        Notification.objects.filter(
+            dedup_key=dedup_key, recipient__in=[r.recipient for r in rows]
+        ).values_list("recipient_id", flat=True)
+    )
+    fresh = [r for r in rows if r.recipient.pk not in existing]
+    # ignore_conflicts: a concurrent run that created the same row wins quietly.
+    Notification.objects.bulk_create(fresh, ignore_conflicts=True)
+    if fresh:
+        from servicone.tasks import send_notification_emails
+
+        transaction.on_commit(send_notification_emails.delay)
+    return len(fresh)
+
+
+def partner_admins(partner: Any) -> list[Any]:
+    from partners.roles import PartnerRole
+
+    return list(
+        get_user_model().objects.filter(
+            membership__partner=partner, membership__role=PartnerRole.ADMIN, is_active=True
+        )
+    )
+
+
+def programme_managers() -> list[Any]:
+    from partners.roles import StaffRole
+
+    return list(
+        get_user_model().objects.filter(groups__name=StaffRole.PROGRAMME_MANAGER, is_active=True)
+    )
