@@ -14,7 +14,7 @@ from partners.roles import StaffRole
 
 # App labels whose models a programme manager edits in the admin (tiers,
 # thresholds, courses, catalogue); CDS roles work in the portal, not the admin.
-PROGRAMME_MANAGER_APPS = ("partners", "contracts")
+PROGRAMME_MANAGER_APPS = ("partners", "contracts", "servicone")
 
 
 def ensure_staff_groups(**_: Any) -> None:

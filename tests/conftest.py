@@ -27,13 +27,34 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 @pytest.fixture(autouse=True)
-def _celery_eager(request: pytest.FixtureRequest) -> Iterator[None]:
-    """Tasks run inline in tests, except where a test uses the real worker."""
-    eager = "worker" not in request.keywords
-    previous = celery_app.conf.task_always_eager
-    celery_app.conf.task_always_eager = eager
-    yield
-    celery_app.conf.task_always_eager = previous
+def _celery_eager(request: pytest.FixtureRequest, settings: Any) -> None:
+    """Tasks run inline in tests, except where a test uses the real worker.
+
+    Celery reads ``CELERY_*`` from Django's settings on every access (namespace
+    "CELERY"), so the settings fixture is the switch, restored after the test.
+    """
+    settings.CELERY_TASK_ALWAYS_EAGER = "worker" not in request.keywords
+    settings.CELERY_TASK_EAGER_PROPAGATES = True
+
+
+@pytest.fixture(autouse=True)
+def _default_programme_in_transactional_tests(request: pytest.FixtureRequest) -> None:
+    """Transactional tests flush the database after each test, data migrations included:
+    put the default programme back (idempotent) before such a test runs."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = bool(marker and marker.kwargs.get("transaction")) or any(
+        name in request.fixturenames for name in ("transactional_db", "live_server", "page", "celery_worker")
+    )
+    if not transactional:
+        return
+    request.getfixturevalue("transactional_db")
+    from django.apps import apps
+
+    from partners.programme import load_default_programme
+    from partners.staff import ensure_staff_groups
+
+    load_default_programme(apps)
+    ensure_staff_groups()
 
 
 @pytest.fixture(autouse=True)
@@ -42,11 +63,10 @@ def _french_by_default(settings: Any) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _clear_cache() -> Iterator[None]:
+def _clear_cache() -> None:
     from django.core.cache import cache
 
     cache.clear()
-    return
 
 
 def token_client(user: Any) -> APIClient:

@@ -58,3 +58,67 @@ def staff_user(role: str, **user_kwargs):
     user = UserFactory(is_staff=True, **user_kwargs)
     user.groups.add(Group.objects.get(name=role))
     return user
+
+
+# --- Programme ----------------------------------------------------------------------
+
+from datetime import date  # noqa: E402
+from decimal import Decimal  # noqa: E402
+
+from partners.models import Accreditation, Certification, Course, Engineer, Tier  # noqa: E402
+
+
+class EngineerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Engineer
+
+    partner = factory.SubFactory(PartnerFactory)
+    name = factory.Sequence(lambda n: f"Ingénieur {n}")
+    email = factory.Sequence(lambda n: f"engineer{n}@example.test")
+
+
+def certify(partner, course_code: str, engineers: int = 1, *, passed_on: date, expires_on: date | None = None):
+    """``engineers`` new engineers of ``partner`` certified on ``course_code``."""
+    from partners.services import certification_expiry
+
+    course = Course.objects.get(code=course_code)
+    made = []
+    for _ in range(engineers):
+        engineer = EngineerFactory(partner=partner)
+        made.append(
+            Certification.objects.create(
+                engineer=engineer,
+                course=course,
+                passed_on=passed_on,
+                expires_on=expires_on or certification_expiry(course, passed_on),
+            )
+        )
+    return made
+
+
+def make_deliver_ready(partner, *, on: date, revenue: Decimal = Decimal("12000.00")):
+    """Data meeting Sell and Deliver of the default programme."""
+    partner.declared_revenue_12m_eur = revenue
+    partner.save(update_fields=["declared_revenue_12m_eur"])
+    certify(partner, "PL-ASE", 2, passed_on=on)
+    certify(partner, "NET-ATP", 1, passed_on=on)
+
+
+def make_expert_ready(partner, *, on: date):
+    """Data meeting every Expert criterion but HP approval."""
+    make_deliver_ready(partner, on=on)
+    certify(partner, "3PAR-MASE", 2, passed_on=on)
+    certify(partner, "CI-MASE", 1, passed_on=on)
+
+
+def set_tier(partner, code: str):
+    partner.tier = Tier.objects.get(code=code)
+    partner.save(update_fields=["tier"])
+    return partner
+
+
+def submitted_application(partner, by, tier_code: str = "expert") -> Accreditation:
+    from partners.services import accreditation_create, accreditation_submit
+
+    application = accreditation_create(partner=partner, tier=Tier.objects.get(code=tier_code), actor=by)
+    return accreditation_submit(accreditation=application, actor=by)
