@@ -15,6 +15,16 @@ BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "partners.tasks.evaluate_all_partner_tiers",
         "schedule": crontab(hour=2, minute=30),
     },
+    # Contracts past their end expire just after midnight (coverage ends, credits expire).
+    "contracts-expire": {
+        "task": "contracts.tasks.expire_contracts",
+        "schedule": crontab(hour=0, minute=10),
+    },
+    # Renewal reminders 90, 60 and 30 days before the end, in office hours.
+    "contracts-renewal-reminders": {
+        "task": "contracts.tasks.send_renewal_reminders",
+        "schedule": crontab(hour=7, minute=0),
+    },
     # The e-mail outbox: a safety net for notifications whose on-commit send was lost.
     "notifications-outbox": {
         "task": "servicone.tasks.send_notification_emails",

@@ -141,7 +141,8 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
         Path(_db["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     # Tests use a file, not memory, so that a real worker process and the live
     # server's thread see the same test database.
-    _db["TEST"] = {"NAME": str(VAR_DIR / "test-servicone.sqlite3")}
+    # One file per process: parallel test runs on one machine never share it.
+    _db["TEST"] = {"NAME": str(VAR_DIR / f"test-servicone-{os.getpid()}.sqlite3")}
 DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

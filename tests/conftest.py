@@ -40,7 +40,7 @@ def _celery_eager(request: pytest.FixtureRequest, settings: Any) -> None:
 @pytest.fixture(autouse=True)
 def _default_programme_in_transactional_tests(request: pytest.FixtureRequest) -> None:
     """Transactional tests flush the database after each test, data migrations included:
-    put the default programme back (idempotent) before such a test runs."""
+    put the default programme and catalogue back (idempotent) before such a test runs."""
     marker = request.node.get_closest_marker("django_db")
     transactional = bool(marker and marker.kwargs.get("transaction")) or any(
         name in request.fixturenames for name in ("transactional_db", "live_server", "page", "celery_worker")
@@ -50,10 +50,12 @@ def _default_programme_in_transactional_tests(request: pytest.FixtureRequest) ->
     request.getfixturevalue("transactional_db")
     from django.apps import apps
 
+    from contracts.catalogue import load_default_catalogue
     from partners.programme import load_default_programme
     from partners.staff import ensure_staff_groups
 
     load_default_programme(apps)
+    load_default_catalogue(apps)
     ensure_staff_groups()
 
 

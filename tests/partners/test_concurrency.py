@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -14,31 +12,10 @@ from partners.models import Accreditation, Certification, Course
 from partners.services import accreditation_approve, certification_create, partner_apply_evaluation
 from servicone.errors import DomainError
 from servicone.models import AuditEvent
+from tests.partners.concurrency import race
 from tests.partners.factories import EngineerFactory, make_expert_ready, submitted_application
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def race(*calls: Callable[[], Any]) -> list[Any]:
-    """Run ``calls`` at the same moment in threads with their own connections."""
-    barrier = threading.Barrier(len(calls))
-    results: list[Any] = [None] * len(calls)
-
-    def run(index: int, call: Callable[[], Any]) -> None:
-        try:
-            barrier.wait(timeout=10)
-            results[index] = call()
-        except Exception as exc:  # the outcome under test
-            results[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return results
 
 
 def test_two_managers_approving_at_once_approve_once(partner, partner_admin, programme_manager):
@@ -48,8 +25,12 @@ def test_two_managers_approving_at_once_approve_once(partner, partner_admin, pro
     application = submitted_application(partner, partner_admin)
 
     results = race(
-        lambda: accreditation_approve(accreditation=application, actor=programme_manager, comment="A"),
-        lambda: accreditation_approve(accreditation=application, actor=programme_manager, comment="B"),
+        lambda: accreditation_approve(
+            accreditation=application, actor=programme_manager, comment="A"
+        ),
+        lambda: accreditation_approve(
+            accreditation=application, actor=programme_manager, comment="B"
+        ),
     )
 
     outcomes = sorted(type(r).__name__ for r in results)
@@ -63,7 +44,9 @@ def test_the_same_certification_recorded_twice_at_once_is_stored_once(partner, p
     course = Course.objects.get(code="PL-ASE")
 
     def record() -> Any:
-        return certification_create(engineer=engineer, course=course, passed_on=date(2026, 3, 2), actor=partner_admin)
+        return certification_create(
+            engineer=engineer, course=course, passed_on=date(2026, 3, 2), actor=partner_admin
+        )
 
     results = race(record, record)
 
