@@ -25,6 +25,13 @@ BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "contracts.tasks.send_renewal_reminders",
         "schedule": crontab(hour=7, minute=0),
     },
+    # SLA timers: the database is the source of truth; this sweep fires every
+    # due warning, breach and ownership fallback (ETA tasks only add precision),
+    # so a worker or broker outage delays events by at most 30 s after recovery.
+    "tickets-sla-sweep": {
+        "task": "tickets.tasks.sla_sweep",
+        "schedule": 30.0,
+    },
     # The e-mail outbox: a safety net for notifications whose on-commit send was lost.
     "notifications-outbox": {
         "task": "servicone.tasks.send_notification_emails",

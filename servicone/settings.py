@@ -10,6 +10,7 @@ run. Production is the same code with ``DATABASE_URL``, ``CELERY_BROKER_URL``,
 from __future__ import annotations
 
 import os
+from decimal import Decimal
 from pathlib import Path
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -210,7 +211,9 @@ if _broker_scheme == "filesystem":
 elif _broker_scheme in ("redis", "rediss"):
     # ETA tasks are only used for delays well under this (SLA timers use a
     # database sweep as the source of truth), so redelivery never doubles work.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600, minimum=1)
+    }
 CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND") or None
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_ACKS_LATE = True
@@ -279,6 +282,21 @@ if os.environ.get("CACHE_URL"):
 # --- Programme settings -----------------------------------------------------------------------
 # Days a partner keeps an automatic tier it no longer meets before the downgrade.
 TIER_GRACE_DAYS = env_int("TIER_GRACE_DAYS", 90, minimum=0)
+
+# --- Tickets and SLA ------------------------------------------------------------------------
+# Targets a sweep fires per batch before re-queueing itself for the rest.
+SLA_SWEEP_BATCH = env_int("SLA_SWEEP_BATCH", 200, minimum=1)
+# ETA timers only for events due within this many seconds (well under Redis's
+# visibility timeout); later ones are left to the sweep.
+SLA_ETA_HORIZON_SECONDS = env_int("SLA_ETA_HORIZON_SECONDS", 900, minimum=0)
+# The ownership window of a partner ticket, as a share of its response target
+# in business time (1 = the whole response target); past it, CDS takes the call.
+try:
+    OWNERSHIP_WINDOW_RATIO = Decimal(os.environ.get("OWNERSHIP_WINDOW_RATIO", "1"))
+except ArithmeticError:
+    raise ImproperlyConfigured("OWNERSHIP_WINDOW_RATIO must be a decimal number") from None
+if not Decimal("0") < OWNERSHIP_WINDOW_RATIO <= Decimal("1"):
+    raise ImproperlyConfigured("OWNERSHIP_WINDOW_RATIO must be in (0, 1]")
 
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG

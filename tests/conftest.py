@@ -43,7 +43,8 @@ def _default_programme_in_transactional_tests(request: pytest.FixtureRequest) ->
     put the default programme and catalogue back (idempotent) before such a test runs."""
     marker = request.node.get_closest_marker("django_db")
     transactional = bool(marker and marker.kwargs.get("transaction")) or any(
-        name in request.fixturenames for name in ("transactional_db", "live_server", "page", "celery_worker")
+        name in request.fixturenames
+        for name in ("transactional_db", "live_server", "page", "celery_worker")
     )
     if not transactional:
         return
@@ -193,6 +194,54 @@ def _database_url_for_worker() -> str:
     return f"postgres://{s['USER']}{password}@{host}{port}/{s['NAME']}"
 
 
+class WorkerProcess:
+    """One ``celery worker`` process; ``kill()`` is a SIGKILL (a crash), ``stop()`` a warm stop."""
+
+    def __init__(self, env: dict[str, str], log: Path, name: str, concurrency: int) -> None:
+        self.log = log
+        pool = (
+            ["--pool=solo"]
+            if concurrency == 1
+            else ["--pool=prefork", f"--concurrency={concurrency}"]
+        )
+        with log.open("a") as log_file:
+            self.proc = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "celery",
+                    "-A",
+                    "servicone",
+                    "worker",
+                    *pool,
+                    "--loglevel=INFO",
+                    "--without-gossip",
+                    "--without-mingle",
+                    f"--hostname={name}-{os.getpid()}@%h",
+                ],
+                cwd=ROOT,
+                env=env,
+                stdout=log_file,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+
+    def kill(self) -> None:
+        import signal
+
+        os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.wait()
+
+    def stop(self) -> None:
+        if self.proc.poll() is not None:
+            return
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.kill()
+
+
 @dataclass
 class WorkerHandle:
     broker: str
@@ -200,6 +249,8 @@ class WorkerHandle:
     log: Path
     result: Callable[..., Any]  # result(async_result, timeout=60) -> the task's return value
     evidence: list[str]  # lines printed at the end of the run (what the worker did)
+    start: Callable[..., WorkerProcess]  # start(concurrency=1, **env) -> another worker
+    first: WorkerProcess | None = None
 
 
 @pytest.fixture
@@ -208,7 +259,8 @@ def celery_worker(transactional_db: None, tmp_path: Path, settings: Any) -> Iter
 
     The worker connects to the test database, so rows a test commits are what
     the worker sees. Results come back through a result backend: Redis when the
-    broker is Redis, a folder otherwise.
+    broker is Redis, a folder otherwise. ``handle.start()`` starts more workers
+    (e.g. after killing one); all are stopped at the end.
     """
     if connection.vendor == "sqlite" and connection.settings_dict["NAME"].startswith(
         ("file:", ":memory:")
@@ -227,51 +279,41 @@ def celery_worker(transactional_db: None, tmp_path: Path, settings: Any) -> Iter
     backend_cls, backend_url = by_url(backend, celery_app.loader)
     result_backend = backend_cls(app=celery_app, url=backend_url)
     celery_app.control.purge()
-    env = {
+    base_env = {
         **os.environ,
         "DATABASE_URL": _database_url_for_worker(),
         "CELERY_BROKER_URL": broker,
         "CELERY_RESULT_BACKEND": backend,
         "DJANGO_SETTINGS_MODULE": "servicone.settings",
+        "C_FORCE_ROOT": "1",
     }
     log = tmp_path / "worker.log"
-    with log.open("w") as log_file:
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "servicone",
-                "worker",
-                "--pool=solo",
-                "--loglevel=INFO",
-                "--without-gossip",
-                "--without-mingle",
-                f"--hostname=test-worker-{os.getpid()}@%h",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
+    workers: list[WorkerProcess] = []
+
+    def start(concurrency: int = 1, **extra_env: str) -> WorkerProcess:
+        worker = WorkerProcess(
+            {**base_env, **extra_env}, log, f"test-worker{len(workers)}", concurrency
         )
+        workers.append(worker)
+        return worker
+
+    handle = WorkerHandle(
+        broker=broker,
+        database=base_env["DATABASE_URL"],
+        log=log,
+        result=lambda sent, timeout=60: AsyncResult(sent.id, backend=result_backend).get(
+            timeout=timeout
+        ),
+        evidence=WORKER_EVIDENCE,
+        start=start,
+    )
+    handle.first = start()
     try:
-        yield WorkerHandle(
-            broker=broker,
-            database=env["DATABASE_URL"],
-            log=log,
-            result=lambda sent, timeout=60: AsyncResult(sent.id, backend=result_backend).get(
-                timeout=timeout
-            ),
-            evidence=WORKER_EVIDENCE,
-        )
+        yield handle
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        for worker in workers:
+            worker.stop()
+        celery_app.control.purge()
         print(log.read_text()[-3000:])
 
 

@@ -1,0 +1,347 @@
+"""On-site tickets: routing between partner and CDS, lifecycle, timeline, SLA targets."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from contracts.models import Asset, Contract, Customer, Offering, Site
+from partners.models import Engineer, Partner
+
+
+class Status(models.TextChoices):
+    OPENED = "opened", _("Ouvert")
+    OWNED = "owned", _("Pris en charge")
+    DISPATCHED = "dispatched", _("Ingénieur dépêché")
+    ON_SITE = "on_site", _("Sur site")
+    PAUSED = "paused", _("En pause")
+    RESOLVED = "resolved", _("Résolu")
+    CLOSED = "closed", _("Clos")
+
+
+OPEN_STATUSES = (Status.OPENED, Status.OWNED, Status.DISPATCHED, Status.ON_SITE, Status.PAUSED)
+
+
+class Kind(models.TextChoices):
+    INCIDENT = "incident", _("Incident")
+    PREVENTIVE = "preventive", _("Préventif")
+    INSTALLATION = "installation", _("Installation")
+    RELOCATION = "relocation", _("Déménagement")
+
+
+class Organisation(models.TextChoices):
+    PARTNER = "partner", _("Partenaire")
+    CDS = "cds", _("CDS (HP)")
+
+
+class PauseReason(models.TextChoices):
+    AWAITING_CUSTOMER = "awaiting_customer", _("En attente client")
+    AWAITING_PARTS = "awaiting_parts", _("En attente de pièces")
+
+
+class TicketQuerySet(models.QuerySet["Ticket"]):
+    def open(self):  # type: ignore[no-untyped-def]
+        return self.filter(status__in=OPEN_STATUSES)
+
+    def delivered_by_cds(self):  # type: ignore[no-untyped-def]
+        return self.filter(delivered_by=Organisation.CDS)
+
+    def cds_queue(self):  # type: ignore[no-untyped-def]
+        """What CDS works: its own tickets and partner tickets flagged for backup."""
+        return self.open().filter(
+            models.Q(delivered_by=Organisation.CDS) | models.Q(cds_backup=True)
+        )
+
+
+class Ticket(models.Model):
+    """An on-site support request on a covered asset."""
+
+    number = models.CharField(_("numéro"), max_length=20, unique=True)
+    partner = models.ForeignKey(
+        Partner, on_delete=models.PROTECT, related_name="tickets", verbose_name=_("partenaire")
+    )
+    customer = models.ForeignKey(
+        Customer, on_delete=models.PROTECT, related_name="tickets", verbose_name=_("client")
+    )
+    site = models.ForeignKey(
+        Site, on_delete=models.PROTECT, related_name="tickets", verbose_name=_("site")
+    )
+    asset = models.ForeignKey(
+        Asset, on_delete=models.PROTECT, related_name="tickets", verbose_name=_("équipement")
+    )
+    contract = models.ForeignKey(
+        Contract, on_delete=models.PROTECT, related_name="tickets", verbose_name=_("contrat")
+    )
+    offering = models.ForeignKey(
+        Offering, on_delete=models.PROTECT, related_name="+", verbose_name=_("niveau de service")
+    )
+    credits_contract = models.ForeignKey(
+        Contract,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="preventive_tickets",
+        verbose_name=_("contrat Proactive Select"),
+    )
+    severity = models.PositiveSmallIntegerField(
+        _("sévérité"), choices=[(i, str(i)) for i in range(1, 5)]
+    )
+    kind = models.CharField(_("type"), max_length=12, choices=Kind.choices, default=Kind.INCIDENT)
+    summary = models.CharField(_("résumé"), max_length=200)
+    description = models.TextField(_("description"), blank=True, default="")
+    status = models.CharField(
+        _("statut"), max_length=10, choices=Status.choices, default=Status.OPENED
+    )
+    status_before_pause = models.CharField(
+        max_length=10, choices=Status.choices, blank=True, default=""
+    )
+    pause_reason = models.CharField(
+        _("motif de pause"), max_length=20, choices=PauseReason.choices, blank=True, default=""
+    )
+    delivered_by = models.CharField(_("délivré par"), max_length=8, choices=Organisation.choices)
+    routing_reason = models.CharField(_("motif du routage"), max_length=40)
+    routing_messages = models.JSONField(_("explication du routage"), default=dict)
+    escalation_level = models.PositiveSmallIntegerField(_("niveau d'escalade"), default=1)
+    # HP guarantees every service: a breach on a partner ticket flags CDS to back it up.
+    cds_backup = models.BooleanField(_("renfort CDS demandé"), default=False)
+    assigned_engineer = models.ForeignKey(
+        Engineer,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="tickets",
+        verbose_name=_("ingénieur partenaire"),
+    )
+    assigned_cds_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="cds_tickets",
+        verbose_name=_("ingénieur CDS"),
+    )
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    opened_at = models.DateTimeField(_("ouvert le"), default=timezone.now)
+    ownership_due_at = models.DateTimeField(
+        _("prise en charge attendue avant"), null=True, blank=True
+    )
+    acknowledged_at = models.DateTimeField(_("pris en charge le"), null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    dispatched_at = models.DateTimeField(_("dépêché le"), null=True, blank=True)
+    arrived_at = models.DateTimeField(_("arrivé sur site le"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("résolu le"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("clos le"), null=True, blank=True)
+    handed_over_at = models.DateTimeField(_("transféré au CDS le"), null=True, blank=True)
+    fell_back_at = models.DateTimeField(_("basculé au CDS le"), null=True, blank=True)
+    # Bumped whenever deadlines are recomputed: a timer carrying an older version does nothing.
+    sla_version = models.PositiveIntegerField(default=1)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = TicketQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("ticket")
+        verbose_name_plural = _("tickets")
+        ordering = ["-opened_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(severity__gte=1, severity__lte=4), name="ticket_severity_1_to_4"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(escalation_level__gte=1, escalation_level__lte=3),
+                name="ticket_escalation_1_to_3",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="paused") | ~models.Q(pause_reason=""),
+                name="ticket_pause_has_reason",
+            ),
+        ]
+        indexes = [
+            # Partner queue: a partner's open tickets, newest first.
+            models.Index(
+                fields=["partner", "-opened_at"],
+                name="ticket_partner_open_idx",
+                condition=models.Q(
+                    status__in=["opened", "owned", "dispatched", "on_site", "paused"]
+                ),
+            ),
+            # CDS queue: open tickets CDS delivers or backs up.
+            models.Index(
+                fields=["delivered_by", "-opened_at"],
+                name="ticket_cds_queue_idx",
+                condition=models.Q(
+                    status__in=["opened", "owned", "dispatched", "on_site", "paused"]
+                ),
+            ),
+            # Ownership fallback sweep: partner tickets not yet owned, by due time.
+            models.Index(
+                fields=["ownership_due_at"],
+                name="ticket_ownership_due_idx",
+                condition=models.Q(status="opened", delivered_by="partner"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+
+class TicketEvent(models.Model):
+    """One line of a ticket's timeline: who did what, when."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(default=timezone.now)
+    event = models.CharField(max_length=40)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # "partner", "cds" or "system" (timers): who acted when no user did.
+    organisation = models.CharField(max_length=8, blank=True, default="")
+    detail = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("événement de ticket")
+        verbose_name_plural = _("chronologie des tickets")
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["ticket", "at"], name="ticket_event_timeline_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.event}"
+
+
+class OwnershipSegment(models.Model):
+    """Which organisation held the ticket from when to when (one customer clock)."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="segments")
+    organisation = models.CharField(max_length=8, choices=Organisation.choices)
+    partner = models.ForeignKey(
+        Partner, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    started_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+    reason = models.CharField(max_length=20)  # opened | handover | fallback
+
+    class Meta:
+        ordering = ["started_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ticket"],
+                condition=models.Q(ended_at__isnull=True),
+                name="segment_one_open_per_ticket",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.organisation}"
+
+
+class TicketPause(models.Model):
+    """A period the SLA clock did not run (awaiting customer or parts)."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="pauses")
+    reason = models.CharField(max_length=20, choices=PauseReason.choices)
+    started_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["started_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ticket"],
+                condition=models.Q(ended_at__isnull=True),
+                name="pause_one_open_per_ticket",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.reason}"
+
+
+class SlaState(models.TextChoices):
+    RUNNING = "running", _("En cours")
+    PAUSED = "paused", _("En pause")
+    WARNED = "warned", _("Alerte")
+    MET = "met", _("Respecté")
+    BREACHED = "breached", _("Dépassé")
+
+
+class SlaTargetKind(models.TextChoices):
+    RESPONSE = "response", _("Prise en charge")
+    ONSITE = "onsite", _("Intervention sur site")
+    RESOLUTION = "resolution", _("Remise en service")
+
+
+class SlaTargetQuerySet(models.QuerySet["SlaTarget"]):
+    def due_for_event(self, at):  # type: ignore[no-untyped-def]
+        """Targets whose next event (warning or breach) is due at ``at``."""
+        return self.filter(next_event_at__lte=at)
+
+
+class SlaTarget(models.Model):
+    """One commitment on a ticket (response, on-site, resolution), its deadline and state."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="sla_targets")
+    target = models.CharField(max_length=12, choices=SlaTargetKind.choices)
+    hours = models.DecimalField(max_digits=6, decimal_places=2, null=True, blank=True)
+    next_business_day = models.BooleanField(default=False)
+    # A target shown but not enforced (resolution of severity 3-4): no warning, no breach.
+    enforced = models.BooleanField(default=True)
+    due_at = models.DateTimeField(null=True, blank=True)
+    warn_at = models.DateTimeField(null=True, blank=True)
+    state = models.CharField(max_length=10, choices=SlaState.choices, default=SlaState.RUNNING)
+    met_at = models.DateTimeField(null=True, blank=True)
+    warned_at = models.DateTimeField(null=True, blank=True)
+    breached_at = models.DateTimeField(null=True, blank=True)
+    # The next instant a timer must act (warning, then breach); NULL when nothing is pending.
+    next_event_at = models.DateTimeField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+
+    objects = SlaTargetQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["ticket", "target"]
+        constraints = [
+            models.UniqueConstraint(fields=["ticket", "target"], name="sla_target_once_per_ticket"),
+        ]
+        indexes = [
+            # The sweep: pending timer events by due instant (partial: idle rows cost nothing).
+            models.Index(
+                fields=["next_event_at"],
+                name="sla_target_next_event_idx",
+                condition=models.Q(next_event_at__isnull=False),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.target}"
+
+
+class SlaEvent(models.Model):
+    """A warning or breach that happened: the unique key makes each happen exactly once."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="sla_events")
+    target = models.CharField(max_length=12, choices=SlaTargetKind.choices)
+    event = models.CharField(max_length=10)  # warned | breached | fallback
+    version = models.PositiveIntegerField()
+    due_at = models.DateTimeField(null=True, blank=True)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ticket", "target", "event", "version"], name="sla_event_exactly_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.target} {self.event}"

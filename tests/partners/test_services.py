@@ -15,7 +15,6 @@ from partners.services import (
     accreditation_approve,
     accreditation_create,
     accreditation_reject,
-    accreditation_submit,
     accreditation_withdraw,
     certification_create,
     certification_expiry,
@@ -31,7 +30,6 @@ from tests.partners.factories import (
     certify,
     make_deliver_ready,
     make_expert_ready,
-    set_tier,
     submitted_application,
 )
 
