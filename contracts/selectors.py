@@ -49,7 +49,8 @@ def entitlements_for_serial(
 
     ``partner_id`` scopes to one partner's customers (``None``: HP staff, every partner).
     """
-    rows = coverages_in_force(on).filter(asset__serial_number=serial.strip())
+    # Serials are stored upper-case (asset_create): match what people type.
+    rows = coverages_in_force(on).filter(asset__serial_number=serial.strip().upper())
     if partner_id is not None:
         rows = rows.filter(contract__partner_id=partner_id)
     return list(

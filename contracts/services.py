@@ -372,8 +372,8 @@ def contract_sell(
         delivery_mode=mode,
     )
     if not quote:
-        # The sale counts at once: the tier is re-evaluated in this same transaction.
-        partner_apply_evaluation(partner=partner, today=today)
+        # The sale counts at once: the tier is re-evaluated (as of today) in this transaction.
+        partner_apply_evaluation(partner=partner)
     return contract
 
 
@@ -424,7 +424,7 @@ def contract_activate(*, contract: Contract, actor: Any, today: date | None = No
         obj=locked,
         number=locked.number,
     )
-    partner_apply_evaluation(partner=locked.partner, today=today)
+    partner_apply_evaluation(partner=locked.partner)
     return locked
 
 
@@ -469,7 +469,7 @@ def contract_cancel(
         reason=reason.strip(),
     )
     if was_sold:
-        partner_apply_evaluation(partner=locked.partner, today=today)
+        partner_apply_evaluation(partner=locked.partner)
     return locked
 
 
@@ -485,12 +485,13 @@ def contract_renew(*, contract: Contract, actor: Any, today: date | None = None)
         raise StateConflict(
             "invalid_status", _("Seul un contrat actif ou expiré peut être renouvelé.")
         )
-    if (
-        Contract.objects.filter(renewed_from=locked)
-        .exclude(status=Contract.Status.CANCELLED)
-        .exists()
-    ):
-        raise StateConflict("already_renewed", _("Ce contrat a déjà été renouvelé."))
+    # One renewal per contract (a one-to-one link), even when that renewal was cancelled:
+    # sell a new contract instead.
+    if Contract.objects.filter(renewed_from=locked).exists():
+        raise StateConflict(
+            "already_renewed",
+            _("Ce contrat a déjà un renouvellement (même annulé) : vendez un nouveau contrat."),
+        )
     today = today or local_today()
     starts_on = max(locked.ends_on + timedelta(days=1), today)
     renewal = contract_sell(

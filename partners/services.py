@@ -234,7 +234,9 @@ def partner_apply_evaluation(
 ) -> tiering.TierDecision:
     """Grant, keep or (after the grace period) withdraw the partner's tier; idempotent."""
     today = today or selectors.today()
-    locked = Partner.objects.select_for_update(of=("self",)).select_related("tier").get(pk=partner.pk)
+    locked = (
+        Partner.objects.select_for_update(of=("self",)).select_related("tier").get(pk=partner.pk)
+    )
     evaluation = evaluation or selectors.evaluation_for(locked, on=today)
     tiers = tiers or {t.code: t for t in Tier.objects.all()}
     highest = evaluation.highest_eligible

@@ -32,6 +32,11 @@ BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "tickets.tasks.sla_sweep",
         "schedule": 30.0,
     },
+    # Idempotency-Key replays last 24 h; older keys are purged hourly.
+    "purge-idempotency-keys": {
+        "task": "servicone.tasks.purge_idempotency_keys",
+        "schedule": crontab(minute=17),
+    },
     # The e-mail outbox: a safety net for notifications whose on-commit send was lost.
     "notifications-outbox": {
         "task": "servicone.tasks.send_notification_emails",

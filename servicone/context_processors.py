@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.functional import SimpleLazyObject
 
 from partners.roles import (
     is_cds,
@@ -15,10 +16,30 @@ from partners.roles import (
 
 
 def portal(request: HttpRequest) -> dict[str, Any]:
-    """Who is looking, for the navigation: partner, role and HP roles."""
+    """Who is looking, for the navigation: partner, role and HP roles.
+
+    The unread count and the home panels' summaries are lazy: computed only when a
+    template reads them, so pages that do not show them pay no query.
+    """
     user = request.user
     if not user.is_authenticated:
         return {}
+
+    def unread() -> int:
+        from servicone.notifications_views import unread_count
+
+        return unread_count(user)
+
+    def programme_summary() -> Any:
+        from partners.views import programme_summary as summary
+
+        return summary(user) or {}
+
+    def hp_summary() -> Any:
+        from partners.views import hp_summary as summary
+
+        return summary() if is_hp_staff(user) else {}
+
     return {
         "current_partner": partner_of(user),
         "current_partner_role": partner_role(user),
@@ -26,4 +47,7 @@ def portal(request: HttpRequest) -> dict[str, Any]:
         "is_hp_staff": is_hp_staff(user),
         "is_programme_manager": is_programme_manager(user),
         "is_cds": is_cds(user),
+        "unread_notifications": SimpleLazyObject(unread),
+        "programme_summary": SimpleLazyObject(programme_summary),
+        "hp_summary": SimpleLazyObject(hp_summary),
     }

@@ -7,11 +7,15 @@ running ``seed_demo`` twice changes nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
 
+from contracts.demo import seed_contracts_demo
+from partners.demo import seed_programme_demo
+from tickets.demo import seed_tickets_demo
 from partners.models import Membership, Partner
 from partners.roles import PartnerRole, StaffRole
 from partners.staff import ensure_staff_groups
@@ -27,6 +31,13 @@ class DemoLogin:
 
 
 DEMO_PARTNER = {"name": "Ovesys", "siren": "412345678", "city": "Lyon"}
+# Ovesys piloted Proactive Select: a former PSP member, well over the Sell threshold.
+# Its engineers and certifications (Deliver, one CI-MASE engineer short of Expert) are
+# seeded by partners.demo.
+DEMO_PARTNER_PROGRAMME = {
+    "legacy_programme": "psp",
+    "declared_revenue_12m_eur": Decimal("86400.00"),
+}
 
 DEMO_LOGINS = (
     DemoLogin("ovesys.admin", "partner admin", "administrateur du partenaire Ovesys"),
@@ -63,6 +74,11 @@ def seed_logins() -> Partner:
         siren=DEMO_PARTNER["siren"],
         defaults={"name": DEMO_PARTNER["name"], "city": DEMO_PARTNER["city"]},
     )
+    # Fill in the programme data of an Ovesys seeded before it existed; never overwrite it.
+    if Partner.objects.filter(
+        pk=partner.pk, legacy_programme="", declared_revenue_12m_eur=0
+    ).update(**DEMO_PARTNER_PROGRAMME):
+        partner.refresh_from_db()
     for username, first, last, role in (
         ("ovesys.admin", "Claire", "Martin", PartnerRole.ADMIN),
         ("ovesys.sales", "Julien", "Bernard", PartnerRole.SALES),
@@ -82,4 +98,11 @@ def seed_logins() -> Partner:
 
 
 def seed_all() -> None:
-    seed_logins()
+    ovesys = seed_logins()
+    seed_programme_demo(
+        ovesys=ovesys,
+        programme_manager=get_user_model().objects.get(username="hp.programme"),
+    )
+    # Sales need tiers (set by the programme demo); tickets need contracts.
+    seed_contracts_demo()
+    seed_tickets_demo()

@@ -50,10 +50,21 @@ def notify(
     # ignore_conflicts: a concurrent run that created the same row wins quietly.
     Notification.objects.bulk_create(fresh, ignore_conflicts=True)
     if fresh:
-        from servicone.tasks import send_notification_emails
-
-        transaction.on_commit(send_notification_emails.delay)
+        _kick_outbox_on_commit()
     return len(fresh)
+
+
+def _send_outbox() -> None:
+    from servicone.tasks import send_notification_emails
+
+    send_notification_emails.delay()
+
+
+def _kick_outbox_on_commit() -> None:
+    """One outbox run per transaction, however many notifications it created."""
+    connection = transaction.get_connection()
+    if not any(entry[1] is _send_outbox for entry in connection.run_on_commit):
+        transaction.on_commit(_send_outbox)
 
 
 def partner_admins(partner: Any) -> list[Any]:

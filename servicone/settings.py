@@ -265,6 +265,17 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a "status" or "kind": give each enum its own name.
+    "ENUM_NAME_OVERRIDES": {
+        "TicketStatusEnum": "tickets.models.Status",
+        "TicketKindEnum": "tickets.models.Kind",
+        "PauseReasonEnum": "tickets.models.PauseReason",
+        "OfferingKindEnum": "contracts.models.OfferingKind",
+        "ContractStatusEnum": "contracts.models.Contract.Status",
+        "AccreditationStatusEnum": "partners.models.Accreditation.Status",
+        "RequirementKindEnum": "partners.models.TierRequirement.Kind",
+        "CreditEntryKindEnum": "contracts.models.CreditEntry.Kind",
+    },
 }
 
 CACHES = {

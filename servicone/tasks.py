@@ -61,3 +61,18 @@ def send_notification_emails() -> int:
     if len(batch) == OUTBOX_BATCH:
         send_notification_emails.delay()
     return sent
+
+
+@shared_task(name="servicone.tasks.purge_idempotency_keys")
+def purge_idempotency_keys() -> int:
+    """Forget POST responses older than the 24 h replay window."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from servicone.models import IdempotencyKey
+
+    deleted, _ = IdempotencyKey.objects.filter(
+        created_at__lt=timezone.now() - timedelta(hours=24)
+    ).delete()
+    return deleted

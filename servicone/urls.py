@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from servicone import health, views
+from servicone import health, notifications_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -22,6 +22,10 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/", include("servicone.api.urls")),
+    path("notifications/", include(notifications_views.urlpatterns)),
+    path("", include("partners.urls")),
+    path("", include("contracts.urls")),
+    path("", include("tickets.urls")),
 ]
 
 admin.site.site_header = "ServiceOne — administration"

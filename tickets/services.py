@@ -609,6 +609,7 @@ def ticket_fallback_to_cds(*, ticket: Ticket, at: datetime | None = None) -> boo
         or locked.ownership_due_at > at
     ):
         return False
+    window_end = locked.ownership_due_at
     _move_to_cds(locked, at, reason="fallback")
     locked.fell_back_at = at
     locked.save(update_fields=["fell_back_at"])
@@ -617,7 +618,7 @@ def ticket_fallback_to_cds(*, ticket: Ticket, at: datetime | None = None) -> boo
         "fell_back",
         None,
         at,
-        ownership_due_at=locked.ownership_due_at.isoformat() if locked.ownership_due_at else None,
+        ownership_due_at=window_end.isoformat(),
     )
     _notify_cds(
         locked,

@@ -70,11 +70,9 @@ class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
         except serializers.ValidationError as error:
             codes = error.get_codes()
             if "does_not_exist" in (codes if isinstance(codes, list) else [codes]):
+                # With many=True this field is the child of a ManyRelatedField: name the list.
+                name = self.field_name or getattr(self.parent, "field_name", "") or None
                 raise exceptions.NotFound(
-                    {
-                        self.field_name: [
-                            exceptions.ErrorDetail(f"No such object: {data}", code="not_found")
-                        ]
-                    }
+                    {name: [exceptions.ErrorDetail(f"No such object: {data}", code="not_found")]}
                 ) from None
             raise

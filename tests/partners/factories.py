@@ -77,7 +77,14 @@ class EngineerFactory(factory.django.DjangoModelFactory):
     email = factory.Sequence(lambda n: f"engineer{n}@example.test")
 
 
-def certify(partner, course_code: str, engineers: int = 1, *, passed_on: date, expires_on: date | None = None):
+def certify(
+    partner,
+    course_code: str,
+    engineers: int = 1,
+    *,
+    passed_on: date,
+    expires_on: date | None = None,
+):
     """``engineers`` new engineers of ``partner`` certified on ``course_code``."""
     from partners.services import certification_expiry
 
@@ -120,5 +127,7 @@ def set_tier(partner, code: str):
 def submitted_application(partner, by, tier_code: str = "expert") -> Accreditation:
     from partners.services import accreditation_create, accreditation_submit
 
-    application = accreditation_create(partner=partner, tier=Tier.objects.get(code=tier_code), actor=by)
+    application = accreditation_create(
+        partner=partner, tier=Tier.objects.get(code=tier_code), actor=by
+    )
     return accreditation_submit(accreditation=application, actor=by)

@@ -48,7 +48,9 @@ def _frozen():
 def test_a_certification_expires_after_the_courses_validity(partner, partner_admin):
     engineer = EngineerFactory(partner=partner)
     course = Course.objects.get(code="PL-ASE")  # 24 months
-    cert = certification_create(engineer=engineer, course=course, passed_on=date(2026, 1, 31), actor=partner_admin)
+    cert = certification_create(
+        engineer=engineer, course=course, passed_on=date(2026, 1, 31), actor=partner_admin
+    )
     assert cert.expires_on == date(2028, 1, 30)
     assert AuditEvent.objects.filter(action="certification.create", object_id=cert.pk).exists()
 
@@ -62,7 +64,10 @@ def test_a_pass_date_in_the_future_is_refused_and_nothing_is_created(partner, pa
     engineer = EngineerFactory(partner=partner)
     with pytest.raises(DomainError) as error:
         certification_create(
-            engineer=engineer, course=Course.objects.get(code="PL-ASE"), passed_on=date(2026, 11, 27), actor=partner_admin
+            engineer=engineer,
+            course=Course.objects.get(code="PL-ASE"),
+            passed_on=date(2026, 11, 27),
+            actor=partner_admin,
         )
     assert error.value.code == "passed_in_future"
     assert error.value.field == "passed_on"
@@ -72,7 +77,10 @@ def test_a_pass_date_in_the_future_is_refused_and_nothing_is_created(partner, pa
 def test_a_pass_dated_today_is_accepted(partner, partner_admin):
     engineer = EngineerFactory(partner=partner)
     cert = certification_create(
-        engineer=engineer, course=Course.objects.get(code="PL-ASE"), passed_on=TODAY, actor=partner_admin
+        engineer=engineer,
+        course=Course.objects.get(code="PL-ASE"),
+        passed_on=TODAY,
+        actor=partner_admin,
     )
     assert cert.is_valid_on(TODAY)
 
@@ -80,9 +88,13 @@ def test_a_pass_dated_today_is_accepted(partner, partner_admin):
 def test_a_duplicate_active_certification_is_refused(partner, partner_admin):
     engineer = EngineerFactory(partner=partner)
     course = Course.objects.get(code="PL-ASE")
-    certification_create(engineer=engineer, course=course, passed_on=date(2026, 1, 5), actor=partner_admin)
+    certification_create(
+        engineer=engineer, course=course, passed_on=date(2026, 1, 5), actor=partner_admin
+    )
     with pytest.raises(DomainError) as error:
-        certification_create(engineer=engineer, course=course, passed_on=date(2026, 6, 1), actor=partner_admin)
+        certification_create(
+            engineer=engineer, course=course, passed_on=date(2026, 6, 1), actor=partner_admin
+        )
     assert error.value.code == "duplicate_certification"
     assert Certification.objects.count() == 1
 
@@ -90,9 +102,13 @@ def test_a_duplicate_active_certification_is_refused(partner, partner_admin):
 def test_a_renewal_in_the_last_90_days_of_validity_is_accepted(partner, partner_admin):
     engineer = EngineerFactory(partner=partner)
     course = Course.objects.get(code="PL-ASE")
-    first = certification_create(engineer=engineer, course=course, passed_on=date(2024, 12, 20), actor=partner_admin)
+    first = certification_create(
+        engineer=engineer, course=course, passed_on=date(2024, 12, 20), actor=partner_admin
+    )
     assert first.expires_on == date(2026, 12, 19)
-    renewal = certification_create(engineer=engineer, course=course, passed_on=TODAY, actor=partner_admin)
+    renewal = certification_create(
+        engineer=engineer, course=course, passed_on=TODAY, actor=partner_admin
+    )
     assert renewal.expires_on == date(2028, 11, 25)
 
 
@@ -107,28 +123,38 @@ def test_an_engineer_needs_a_name(partner, partner_admin):
 
 def test_only_a_programme_manager_may_change_declared_revenue(partner, partner_admin):
     with pytest.raises(NotAllowed):
-        partner_set_declared_revenue(partner=partner, amount_eur=Decimal("50000"), actor=partner_admin)
+        partner_set_declared_revenue(
+            partner=partner, amount_eur=Decimal("50000"), actor=partner_admin
+        )
     partner.refresh_from_db()
     assert partner.declared_revenue_12m_eur == Decimal("0.00")
 
 
 def test_every_declared_revenue_change_is_audited_with_before_and_after(partner, programme_manager):
-    partner_set_declared_revenue(partner=partner, amount_eur=Decimal("10000.00"), actor=programme_manager)
+    partner_set_declared_revenue(
+        partner=partner, amount_eur=Decimal("10000.00"), actor=programme_manager
+    )
     event = AuditEvent.objects.get(action="partner.declared_revenue")
     assert event.actor == programme_manager
     assert event.data == {"before": "0.00", "after": "10000.00"}
 
 
 def test_declared_revenue_of_9999_99_misses_sell_and_10000_meets_it(partner, programme_manager):
-    partner_set_declared_revenue(partner=partner, amount_eur=Decimal("9999.99"), actor=programme_manager)
+    partner_set_declared_revenue(
+        partner=partner, amount_eur=Decimal("9999.99"), actor=programme_manager
+    )
     assert not selectors.evaluation_for(partner).tier("sell").eligible
-    partner_set_declared_revenue(partner=partner, amount_eur=Decimal("10000.00"), actor=programme_manager)
+    partner_set_declared_revenue(
+        partner=partner, amount_eur=Decimal("10000.00"), actor=programme_manager
+    )
     assert selectors.evaluation_for(partner).tier("sell").eligible
 
 
 def test_a_negative_declared_revenue_is_refused(partner, programme_manager):
     with pytest.raises(DomainError):
-        partner_set_declared_revenue(partner=partner, amount_eur=Decimal("-1"), actor=programme_manager)
+        partner_set_declared_revenue(
+            partner=partner, amount_eur=Decimal("-1"), actor=programme_manager
+        )
 
 
 # --- Tier assignment ---------------------------------------------------------------------
@@ -151,7 +177,9 @@ def test_expert_is_never_granted_without_approval(partner):
     assert partner.tier.code == "deliver"
 
 
-def test_losing_deliver_starts_a_grace_period_with_one_notification(partner, partner_admin, settings):
+def test_losing_deliver_starts_a_grace_period_with_one_notification(
+    partner, partner_admin, settings
+):
     settings.TIER_GRACE_DAYS = 90
     make_deliver_ready(partner, on=date(2026, 1, 1))
     partner_apply_evaluation(partner=partner)
@@ -174,10 +202,18 @@ def test_grace_reminders_30_and_7_days_before_the_end_are_sent_once_each(partner
     partner_apply_evaluation(partner=partner)
     Certification.objects.filter(course__code="NET-ATP").delete()
     partner_apply_evaluation(partner=partner)  # grace until 2027-02-24
-    for day in (date(2027, 1, 20), date(2027, 1, 25), date(2027, 1, 26), date(2027, 2, 17), date(2027, 2, 18)):
+    for day in (
+        date(2027, 1, 20),
+        date(2027, 1, 25),
+        date(2027, 1, 26),
+        date(2027, 2, 17),
+        date(2027, 2, 18),
+    ):
         partner_apply_evaluation(partner=partner, today=day)
     subjects = list(
-        Notification.objects.filter(recipient=partner_admin, kind="tier_grace").values_list("subject", flat=True)
+        Notification.objects.filter(recipient=partner_admin, kind="tier_grace").values_list(
+            "subject", flat=True
+        )
     )
     assert len(subjects) == 3
     assert sum("plus que 30 jours" in s for s in subjects) == 1
@@ -221,12 +257,19 @@ def test_the_nightly_evaluation_upgrades_and_only_writes_changes(partner, other_
     assert (partner.tier.code, other_partner.tier.code) == ("deliver", "registered")
 
 
-def test_a_certification_recorded_through_the_service_reevaluates_the_tier(partner, partner_admin, django_capture_on_commit_callbacks):
+def test_a_certification_recorded_through_the_service_reevaluates_the_tier(
+    partner, partner_admin, django_capture_on_commit_callbacks
+):
     make_deliver_ready(partner, on=date(2026, 1, 1))
     Certification.objects.filter(course__code="NET-ATP").delete()
     engineer = EngineerFactory(partner=partner)
     with django_capture_on_commit_callbacks(execute=True):
-        certification_create(engineer=engineer, course=Course.objects.get(code="NET-ATP"), passed_on=TODAY, actor=partner_admin)
+        certification_create(
+            engineer=engineer,
+            course=Course.objects.get(code="NET-ATP"),
+            passed_on=TODAY,
+            actor=partner_admin,
+        )
     partner.refresh_from_db()
     assert partner.tier.code == "deliver"
 
@@ -253,7 +296,9 @@ def test_a_programme_manager_approves_and_the_partner_becomes_expert_for_12_mont
     expert_ready, partner_admin, programme_manager
 ):
     application = submitted_application(expert_ready, partner_admin)
-    approved = accreditation_approve(accreditation=application, actor=programme_manager, comment="Dossier complet")
+    approved = accreditation_approve(
+        accreditation=application, actor=programme_manager, comment="Dossier complet"
+    )
     expert_ready.refresh_from_db()
     assert approved.status == Accreditation.Status.APPROVED
     assert approved.valid_until == date(2027, 11, 25)
@@ -264,7 +309,9 @@ def test_a_programme_manager_approves_and_the_partner_becomes_expert_for_12_mont
     assert event.data["snapshot"]["partner"] == expert_ready.pk
 
 
-def test_approval_is_refused_while_one_criterion_is_unmet(expert_ready, partner_admin, programme_manager):
+def test_approval_is_refused_while_one_criterion_is_unmet(
+    expert_ready, partner_admin, programme_manager
+):
     application = submitted_application(expert_ready, partner_admin)
     Certification.objects.filter(course__code="CI-MASE").delete()
     with pytest.raises(DomainError) as error:
@@ -288,10 +335,16 @@ def test_rejection_needs_a_comment_and_is_audited(expert_ready, partner_admin, p
     with pytest.raises(DomainError) as error:
         accreditation_reject(accreditation=application, actor=programme_manager, comment=" ")
     assert error.value.code == "comment_required"
-    rejected = accreditation_reject(accreditation=application, actor=programme_manager, comment="Audit terrain à prévoir")
+    rejected = accreditation_reject(
+        accreditation=application, actor=programme_manager, comment="Audit terrain à prévoir"
+    )
     assert rejected.status == Accreditation.Status.REJECTED
-    assert AuditEvent.objects.filter(action="accreditation.reject", object_id=application.pk).exists()
-    assert Notification.objects.filter(recipient=partner_admin, kind="accreditation_decided").exists()
+    assert AuditEvent.objects.filter(
+        action="accreditation.reject", object_id=application.pk
+    ).exists()
+    assert Notification.objects.filter(
+        recipient=partner_admin, kind="accreditation_decided"
+    ).exists()
 
 
 def test_deciding_twice_is_a_conflict(expert_ready, partner_admin, programme_manager):
@@ -302,14 +355,20 @@ def test_deciding_twice_is_a_conflict(expert_ready, partner_admin, programme_man
 
 
 def test_only_one_open_application_per_tier(expert_ready, partner_admin):
-    accreditation_create(partner=expert_ready, tier=Tier.objects.get(code="expert"), actor=partner_admin)
+    accreditation_create(
+        partner=expert_ready, tier=Tier.objects.get(code="expert"), actor=partner_admin
+    )
     with pytest.raises(StateConflict):
-        accreditation_create(partner=expert_ready, tier=Tier.objects.get(code="expert"), actor=partner_admin)
+        accreditation_create(
+            partner=expert_ready, tier=Tier.objects.get(code="expert"), actor=partner_admin
+        )
 
 
 def test_automatic_tiers_need_no_application(partner, partner_admin):
     with pytest.raises(DomainError) as error:
-        accreditation_create(partner=partner, tier=Tier.objects.get(code="deliver"), actor=partner_admin)
+        accreditation_create(
+            partner=partner, tier=Tier.objects.get(code="deliver"), actor=partner_admin
+        )
     assert error.value.code == "approval_not_required"
 
 
@@ -321,7 +380,9 @@ def test_a_partner_admin_may_withdraw_but_not_twice(expert_ready, partner_admin)
         accreditation_withdraw(accreditation=application, actor=partner_admin)
 
 
-def test_an_expired_accreditation_starts_the_grace_on_expert(expert_ready, partner_admin, programme_manager):
+def test_an_expired_accreditation_starts_the_grace_on_expert(
+    expert_ready, partner_admin, programme_manager
+):
     application = submitted_application(expert_ready, partner_admin)
     accreditation_approve(accreditation=application, actor=programme_manager)
     partner_apply_evaluation(partner=expert_ready, today=date(2027, 11, 25))
@@ -333,7 +394,9 @@ def test_an_expired_accreditation_starts_the_grace_on_expert(expert_ready, partn
     assert expert_ready.pending_tier is not None
 
 
-def test_notification_emails_leave_through_the_outbox_once(expert_ready, partner_admin, programme_manager):
+def test_notification_emails_leave_through_the_outbox_once(
+    expert_ready, partner_admin, programme_manager
+):
     from servicone.tasks import send_notification_emails
 
     submitted_application(expert_ready, partner_admin)

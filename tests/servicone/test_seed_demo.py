@@ -26,3 +26,26 @@ def test_every_printed_demo_login_works(db):
     call_command("seed_demo", "--quiet-logins")
     for login in DEMO_LOGINS:
         assert authenticate(username=login.username, password=DEMO_PASSWORD) is not None, login
+
+
+def test_the_demo_has_tickets_in_every_state_and_about_a_fifth_delivered_by_cds(db):
+    from tickets.models import Status, Ticket
+
+    call_command("seed_demo", "--quiet-logins")
+    statuses = set(Ticket.objects.values_list("status", flat=True))
+    assert statuses == set(Status.values)
+    total = Ticket.objects.count()
+    by_cds = Ticket.objects.filter(delivered_by="cds").count()
+    assert total >= 100
+    assert 0.15 <= by_cds / total <= 0.25
+    assert Ticket.objects.filter(handed_over_at__isnull=False).exists()
+    assert Ticket.objects.filter(fell_back_at__isnull=False).exists()
+
+
+def test_the_demo_sells_contracts_to_customers_across_regions(db):
+    from contracts.models import Contract, Site
+
+    call_command("seed_demo", "--quiet-logins")
+    assert Contract.objects.filter(status="active").count() >= 50
+    assert {"", "57", "6AE", "974"} <= set(Site.objects.values_list("region", flat=True))
+    assert Contract.objects.filter(offering__kind="proactive_credits").exists()

@@ -1,0 +1,492 @@
+"""Catalogue-side endpoints of the v1 API: thin views over ``contracts.selectors`` / ``services``.
+
+Order of checks on every object: the tenant lookup first (another partner's object is a
+404, whatever the method), then the role (403 for someone who may see it but not act).
+
+Who may write:
+
+* customers, their sites and assets: the partner's admin and sales people, and HP staff
+  (who name the partner, or the customer, it belongs to);
+* sales (``contracts/`` POST, ``activate``, ``renew``, ``cancel``): the partner's admin and
+  sales people only — sales are the partner's, HP staff read them;
+* consuming Proactive Select credits: HP staff (CDS delivers preventive services) and the
+  partner's admin.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import Group
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Exists, OuterRef, Prefetch, QuerySet, Subquery
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import exceptions, mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from contracts import selectors, services
+from contracts.api import filters
+from contracts.api import serializers as s
+from contracts.models import Asset, Contract, Customer, Offering
+from partners.models import Membership, Partner
+from partners.roles import STAFF_GROUPS, PartnerRole, is_hp_staff, partner_of, partner_role
+from partners.selectors import today
+from servicone.api.idempotency import IDEMPOTENCY_KEY_PARAMETER, IdempotentCreateMixin, idempotent
+from servicone.api.tenancy import TenantScopedMixin
+from servicone.errors import DomainError
+
+SELLER_ROLES = frozenset({PartnerRole.ADMIN.value, PartnerRole.SALES.value})
+
+
+def sells(user: Any) -> bool:
+    """Sales are the partner's: its admin and sales people (never HP staff)."""
+    return partner_role(user) in SELLER_ROLES
+
+
+def manages_customers(user: Any) -> bool:
+    return is_hp_staff(user) or sells(user)
+
+
+class CustomerDataWrites(BasePermission):
+    """Reads for whoever sees the rows; writes for the partner's sellers and HP staff.
+
+    On a detail route the decision waits for ``has_object_permission``, i.e. after the
+    tenant lookup, so another partner's id stays a 404.
+    """
+
+    message = _("Seuls l'administrateur, les commerciaux du partenaire ou HP peuvent faire cela.")
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        if request.method in SAFE_METHODS or getattr(view, "detail", False):
+            return True
+        return manages_customers(request.user)
+
+    def has_object_permission(self, request: Request, view: Any, obj: Any) -> bool:
+        return request.method in SAFE_METHODS or manages_customers(request.user)
+
+
+class PartnerSells(BasePermission):
+    """Creating a sale: the partner's admin or sales people (detail actions check themselves)."""
+
+    message = _(
+        "Seuls l'administrateur et les commerciaux du partenaire vendent : "
+        "HP consulte les ventes mais n'en fait pas."
+    )
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        if request.method in SAFE_METHODS or getattr(view, "detail", False):
+            return True
+        return sells(request.user)
+
+
+def _required(field: str) -> exceptions.ValidationError:
+    return exceptions.ValidationError(
+        {field: [exceptions.ErrorDetail(str(_("Ce champ est obligatoire.")), code="required")]}
+    )
+
+
+# --- Catalogue -----------------------------------------------------------------------------------
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="The catalogue, with what the calling partner's tier may sell and deliver"
+    ),
+)
+class OfferingViewSet(viewsets.ReadOnlyModelViewSet):
+    """Offerings on the catalogue (HP programme managers edit them in the admin).
+
+    For a partner user ``may_sell`` / ``may_deliver`` answer for its current tier, and
+    ``tier_to_sell_name`` says which tier unlocks the rest.
+    """
+
+    serializer_class = s.OfferingSerializer
+    queryset = (
+        Offering.objects.active()
+        .select_related("tier_to_sell", "tier_to_deliver")
+        .prefetch_related("product_lines")
+    )
+    filterset_class = filters.OfferingFilter
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        context = super().get_serializer_context()
+        if not getattr(self, "swagger_fake_view", False):
+            context["partner_rank"] = filters.caller_tier_rank(self.request.user)
+        return context
+
+
+# --- Customers and their sites ------------------------------------------------------------------
+
+
+def _owner_partner(request: Request, given: Partner | None) -> Partner:
+    """Whose customer a new one is: the caller's partner, or the one HP staff named."""
+    if is_hp_staff(request.user):
+        if given is None:
+            raise _required("partner")
+        return given
+    # ScopedPrimaryKeyRelatedField already answered 404 for another partner's id.
+    own = partner_of(request.user)
+    if own is None:  # pragma: no cover - the permission requires a partner seller
+        raise exceptions.PermissionDenied()
+    return own
+
+
+def _create_site(customer: Customer, data: dict[str, Any], actor: Any) -> Any:
+    return services.site_create(
+        customer=customer,
+        name=data["name"],
+        city=data["city"],
+        address=data.get("address", ""),
+        postal_code=data.get("postal_code", ""),
+        region=data.get("region", ""),
+        timezone_name=data.get("timezone", "Europe/Paris"),
+        actor=actor,
+    )
+
+
+@extend_schema_view(
+    create=extend_schema(summary="Create a customer, with its sites in the same call"),
+)
+class CustomerViewSet(
+    IdempotentCreateMixin,
+    TenantScopedMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """The partner's end customers with their sites; HP staff see every partner's."""
+
+    serializer_class = s.CustomerSerializer
+    queryset = Customer.objects.all()
+    filterset_class = filters.CustomerFilter
+    permission_classes = [IsAuthenticated, CustomerDataWrites]
+
+    def get_queryset(self) -> QuerySet[Customer]:
+        return (
+            super()
+            .get_queryset()
+            .annotate(assets_count=Count("assets"))
+            .prefetch_related("sites")
+            .order_by("name", "id")
+        )
+
+    def perform_create(self, serializer: serializers.BaseSerializer) -> None:
+        data = serializer.validated_data
+        partner = _owner_partner(self.request, data.get("partner"))
+        actor = self.request.user
+        try:
+            # All or nothing: a bad site leaves no customer behind.
+            with transaction.atomic():
+                customer = services.customer_create(
+                    partner=partner, name=data["name"], siren=data.get("siren", ""), actor=actor
+                )
+                for index, site in enumerate(data.get("sites", [])):
+                    try:
+                        _create_site(customer, site, actor)
+                    except DomainError as error:
+                        where = f"sites[{index}]"
+                        raise DomainError(
+                            error.code,
+                            error.message,
+                            field=f"{where}.{error.field}" if error.field else where,
+                        ) from None
+        except IntegrityError:  # a concurrent request took the name
+            raise DomainError(
+                "duplicate_customer", _("Vous avez déjà un client de ce nom."), field="name"
+            ) from None
+        serializer.instance = self.get_queryset().get(pk=customer.pk)
+
+    @extend_schema(
+        summary="Add a site to the customer",
+        request=s.SiteSerializer,
+        responses={201: s.SiteSerializer},
+        parameters=[IDEMPOTENCY_KEY_PARAMETER],
+    )
+    @action(detail=True, methods=["post"])
+    @idempotent
+    def sites(self, request: Request, pk: str | None = None) -> Response:
+        customer = self.get_object()  # another partner's: 404; an engineer: 403
+        form = s.SiteSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        site = _create_site(customer, form.validated_data, request.user)
+        return Response(s.SiteSerializer(site).data, status=status.HTTP_201_CREATED)
+
+
+# --- Assets ----------------------------------------------------------------------------------------
+
+
+@extend_schema_view(
+    create=extend_schema(summary="Register an asset at a customer site"),
+)
+class AssetViewSet(
+    IdempotentCreateMixin,
+    TenantScopedMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """The installed base of the partner's customers, with the coverage in force today."""
+
+    serializer_class = s.AssetSerializer
+    queryset = Asset.objects.all()
+    tenant_field = "customer__partner"
+    filterset_class = filters.AssetFilter
+    permission_classes = [IsAuthenticated, CustomerDataWrites]
+
+    def get_queryset(self) -> QuerySet[Asset]:
+        in_force = (
+            selectors.coverages_in_force(today())
+            .select_related("contract__offering")
+            .order_by("ends_on", "id")
+        )
+        return (
+            super()
+            .get_queryset()
+            .select_related("product_line")
+            .prefetch_related(Prefetch("coverages", queryset=in_force, to_attr="coverage_in_force"))
+            .order_by("serial_number", "id")
+        )
+
+    def perform_create(self, serializer: serializers.BaseSerializer) -> None:
+        data = serializer.validated_data
+        asset = services.asset_create(
+            customer=data["customer"],
+            site=data["site"],
+            serial_number=data["serial_number"],
+            product_line=data["product_line"],
+            vendor=data.get("vendor", "hp"),
+            model=data.get("model", ""),
+            actor=self.request.user,
+        )
+        serializer.instance = self.get_queryset().get(pk=asset.pk)
+
+
+# --- Entitlements ---------------------------------------------------------------------------------
+
+
+def entitlement_scope(user: Any) -> tuple[bool, int | None]:
+    """``(sees_all, partner_id)`` of the caller, in one query.
+
+    The same answer as ``is_hp_staff`` / ``partner_of``, which cost a query each: the
+    serial look-up is the hot path (≤ 3 queries: token, this, the coverage).
+    """
+    if user.is_superuser:
+        return True, None
+    row = (
+        type(user)
+        ._default_manager.filter(pk=user.pk)
+        .annotate(
+            hp_staff=Exists(Group.objects.filter(user=OuterRef("pk"), name__in=STAFF_GROUPS)),
+            tenant=Subquery(
+                Membership.objects.filter(user=OuterRef("pk")).values("partner_id")[:1]
+            ),
+        )
+        .values_list("hp_staff", "tenant")
+        .first()
+    )
+    if row is None:  # pragma: no cover - the user was just authenticated
+        return False, None
+    return bool(row[0]), row[1]
+
+
+class EntitlementViewSet(viewsets.ViewSet):
+    """Serial number → the coverage in force today and the service level it gives."""
+
+    @extend_schema(
+        summary="Active coverage of an asset by serial number (a plain list, not paginated)",
+        description=(
+            "The coverage in force today of the asset(s) with this serial number, for the "
+            "caller's own customers (HP and CDS staff see every partner's). An unknown serial, "
+            "another partner's asset or an asset without coverage all give `[]`. Missing "
+            "`serial`: 400 naming the field."
+        ),
+        parameters=[
+            OpenApiParameter(
+                "serial",
+                OpenApiTypes.STR,
+                OpenApiParameter.QUERY,
+                required=True,
+                description="The serial number (case does not matter).",
+            )
+        ],
+        responses=s.EntitlementSerializer(many=True),
+    )
+    def list(self, request: Request) -> Response:
+        serial = (request.query_params.get("serial") or "").strip()
+        if not serial:
+            raise _required("serial")
+        sees_all, partner_id = entitlement_scope(request.user)
+        if not sees_all and partner_id is None:
+            return Response([])
+        rows = selectors.entitlements_for_serial(
+            # Serial numbers are stored upper-case (``asset_create``).
+            serial.upper(),
+            partner_id=None if sees_all else partner_id,
+            on=today(),
+        )
+        return Response(s.EntitlementSerializer(rows, many=True).data)
+
+
+# --- Contracts ------------------------------------------------------------------------------------
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Contracts and care packs sold (a partner sees its own)"),
+    create=extend_schema(
+        summary="Sell (or quote) an offering to a customer, covering its assets",
+        description=(
+            "Checked at this moment: the partner's tier may sell the offering (else 400 "
+            "`tier_not_allowed`, naming the tier needed), the assets are the customer's and "
+            "their product lines are covered, no active coverage of the same kind overlaps "
+            "(400 `coverage_overlap`). A sale counts at once in the partner's revenue and "
+            "tier. Nothing is created when refused."
+        ),
+        request=s.ContractSellSerializer,
+        responses={201: s.ContractSerializer},
+    ),
+)
+class ContractViewSet(
+    IdempotentCreateMixin,
+    TenantScopedMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Sales of the partner: quote → active → expired or cancelled; renewals; credits."""
+
+    queryset = Contract.objects.all()
+    filterset_class = filters.ContractFilter
+    permission_classes = [IsAuthenticated, PartnerSells]
+
+    # Actions that load the contract only to act on it (they answer with ``_answer``).
+    _ACTIONS_WITHOUT_ASSETS = frozenset(
+        {"cancel", "activate", "renew", "credits", "consume_credits"}
+    )
+
+    def get_queryset(self) -> QuerySet[Contract]:
+        queryset = (
+            super()
+            .get_queryset()
+            .select_related("offering", "customer")
+            .order_by("-created_at", "-id")
+        )
+        if self.action in self._ACTIONS_WITHOUT_ASSETS:
+            return queryset
+        return queryset.prefetch_related("assets")
+
+    def get_serializer_class(self) -> type[serializers.BaseSerializer]:
+        return {
+            "create": s.ContractSellSerializer,
+            "cancel": s.CancelSerializer,
+            "credits": s.CreditEntrySerializer,
+            "consume_credits": s.ConsumeSerializer,
+        }.get(self.action, s.ContractSerializer)
+
+    def perform_create(self, serializer: serializers.BaseSerializer) -> None:
+        data = serializer.validated_data
+        contract = services.contract_sell(
+            partner=self.tenant,
+            customer=data["customer"],
+            offering=data["offering"],
+            assets=data["assets"],
+            starts_on=data.get("starts_on") or today(),
+            actor=self.request.user,
+            delivery_mode=data.get("delivery_mode"),
+            quote=data["quote"],
+        )
+        serializer.instance = self.get_queryset().get(pk=contract.pk)
+
+    def _seller_object(self) -> Contract:
+        contract = self.get_object()  # another partner's: 404
+        if not sells(self.request.user):
+            raise exceptions.PermissionDenied(PartnerSells.message)
+        return contract
+
+    def _answer(self, contract: Contract, code: int = status.HTTP_200_OK) -> Response:
+        fresh = self.get_queryset().prefetch_related("assets").get(pk=contract.pk)
+        return Response(
+            s.ContractSerializer(fresh, context=self.get_serializer_context()).data, status=code
+        )
+
+    @extend_schema(
+        summary="Cancel a quote or an active contract (coverage ends, revenue stops counting)",
+        request=s.CancelSerializer,
+        responses=s.ContractSerializer,
+    )
+    @action(detail=True, methods=["post"])
+    def cancel(self, request: Request, pk: str | None = None) -> Response:
+        contract = self._seller_object()
+        form = s.CancelSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        services.contract_cancel(
+            contract=contract, actor=request.user, reason=form.validated_data["reason"]
+        )
+        return self._answer(contract)
+
+    @extend_schema(
+        summary="Turn a quote into a sale (the same checks as selling, today)",
+        request=None,
+        responses=s.ContractSerializer,
+    )
+    @action(detail=True, methods=["post"])
+    def activate(self, request: Request, pk: str | None = None) -> Response:
+        contract = self._seller_object()
+        return self._answer(services.contract_activate(contract=contract, actor=request.user))
+
+    @extend_schema(
+        summary="Renew: the follow-on contract, starting the day after the end",
+        request=None,
+        responses={201: s.ContractSerializer},
+        parameters=[IDEMPOTENCY_KEY_PARAMETER],
+    )
+    @action(detail=True, methods=["post"])
+    @idempotent
+    def renew(self, request: Request, pk: str | None = None) -> Response:
+        contract = self._seller_object()
+        renewal = services.contract_renew(contract=contract, actor=request.user)
+        return self._answer(renewal, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="The Proactive Select credit ledger of the contract (oldest first)",
+        responses=s.CreditEntrySerializer(many=True),
+    )
+    @action(detail=True, methods=["get"])
+    def credits(self, request: Request, pk: str | None = None) -> Response:
+        contract = self.get_object()
+        entries = contract.credit_entries.order_by("at", "id")
+        page = self.paginate_queryset(entries)
+        data = s.CreditEntrySerializer(page, many=True).data
+        return self.get_paginated_response(data)
+
+    @extend_schema(
+        summary="Consume credits for a delivered preventive service (HP staff, partner admin)",
+        request=s.ConsumeSerializer,
+        responses={201: s.CreditEntrySerializer},
+        parameters=[IDEMPOTENCY_KEY_PARAMETER],
+    )
+    @action(detail=True, methods=["post"], url_path="credits/consume", url_name="credits-consume")
+    @idempotent
+    def consume_credits(self, request: Request, pk: str | None = None) -> Response:
+        contract = self.get_object()  # another partner's: 404
+        user = request.user
+        if not (is_hp_staff(user) or partner_role(user) == PartnerRole.ADMIN):
+            raise exceptions.PermissionDenied(
+                _("Seuls HP et l'administrateur du partenaire consomment des crédits.")
+            )
+        form = s.ConsumeSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        entry = services.credits_consume(
+            contract=contract,
+            credits=form.validated_data["credits"],
+            reference=form.validated_data["reference"],
+            actor=user,
+        )
+        return Response(s.CreditEntrySerializer(entry).data, status=status.HTTP_201_CREATED)

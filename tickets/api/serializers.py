@@ -1,0 +1,460 @@
+"""Representations of tickets and of the SLA calculator in the v1 API (``API.md``).
+
+Decisions documented here and in the schema:
+
+* Every instant of a ticket (milestones, SLA deadlines, timeline, segments) is shown
+  in the **site's time zone**, with its offset: the customer reads its deadlines on
+  its own wall clock. ``sla/calculate/`` answers the same way. Stored in UTC.
+* ``partner``, ``customer``, ``site``, ``asset``, ``contract`` and ``offering`` are ids,
+  with readable companions (``asset_serial``, ``contract_number``, ``offering_code``…).
+* ``routing_message`` follows the request's language (``Accept-Language``; French by
+  default); ``routing_reason`` is the machine code.
+* ``assigned_engineer`` is ``{kind: partner|cds, id, name}``: ``id`` is a partner
+  ``Engineer`` id (``engineers/``) for a partner engineer, a user id for a CDS engineer.
+* ``sla`` lists the targets the service level has, in the order response, onsite,
+  resolution; ``explanation`` (detail only) says what did not count before the deadline.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from contracts.models import Asset, Offering, Site
+from servicone.api.tenancy import ScopedPrimaryKeyRelatedField
+from tickets import sla_clock
+from tickets.models import (
+    Kind,
+    OwnershipSegment,
+    PauseReason,
+    SlaTarget,
+    Ticket,
+    TicketEvent,
+    TicketPause,
+)
+
+
+def _language() -> str:
+    return (get_language() or "fr").split("-")[0].lower()
+
+
+class SiteTimeSerializerMixin:
+    """Render every datetime of the object in its site's time zone (nested ones too)."""
+
+    def zone_of(self, instance: Any) -> str:
+        raise NotImplementedError
+
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        # DRF renders an aware datetime in the *current* time zone: make it the site's.
+        with timezone.override(ZoneInfo(self.zone_of(instance))):
+            return super().to_representation(instance)  # type: ignore[misc]
+
+
+# --- Nested pieces -------------------------------------------------------------------------------
+
+
+class ExplanationEntrySerializer(serializers.Serializer):
+    """One thing that did not count between the opening and the deadline (schema only)."""
+
+    kind = serializers.CharField(
+        help_text="closed: the coverage window is shut; holiday: a weekday public holiday "
+        "skipped; pause: paused time; clock_change: a daylight-saving change."
+    )
+    start = serializers.DateTimeField(required=False, help_text="closed, pause")
+    end = serializers.DateTimeField(
+        required=False, allow_null=True, help_text="closed, pause (null: still paused)"
+    )
+    minutes = serializers.IntegerField(
+        required=False, help_text="closed: minutes shut; pause: window minutes it stopped"
+    )
+    reason = serializers.CharField(
+        required=False,
+        help_text="closed only: outside_hours, weekend, holiday or weekend_and_holiday",
+    )
+    date = serializers.DateField(required=False, help_text="holiday only")
+    name = serializers.CharField(required=False, help_text="holiday name, request language")
+    at = serializers.DateTimeField(required=False, help_text="clock_change only")
+    shift_minutes = serializers.IntegerField(
+        required=False, help_text="clock_change: +60 when the clocks go forward"
+    )
+
+
+def _jsonable(value: Any, zone: ZoneInfo) -> Any:
+    if isinstance(value, datetime):
+        return value.astimezone(zone).isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def explanation(
+    calendar: sla_clock.Calendar,
+    start: datetime,
+    due: datetime | None,
+    pauses: list[tuple[datetime, datetime | None]],
+) -> list[dict[str, Any]]:
+    """``sla_clock.explain`` as JSON: instants in the site's zone, holiday names translated."""
+    if due is None:
+        return []
+    language = "en_US" if _language() == "en" else "fr"
+    zone = ZoneInfo(calendar.timezone)
+    return [
+        {key: _jsonable(value, zone) for key, value in entry.items()}
+        for entry in sla_clock.explain(calendar, start, due, pauses, language=language)
+    ]
+
+
+class SlaTargetSerializer(serializers.ModelSerializer):
+    hours = serializers.DecimalField(
+        max_digits=6,
+        decimal_places=2,
+        coerce_to_string=False,
+        read_only=True,
+        allow_null=True,
+        help_text="The target in hours of window time; null when next business day.",
+    )
+    enforced = serializers.BooleanField(
+        read_only=True,
+        help_text="False for a target shown but not binding (resolution of severity 3-4): "
+        "no warning, no breach.",
+    )
+    due_at = serializers.DateTimeField(
+        read_only=True,
+        allow_null=True,
+        help_text="While the ticket is paused (state `paused`) the deadline as it stood "
+        "before the pause: it moves by the paused business time on resume.",
+    )
+
+    class Meta:
+        model = SlaTarget
+        fields = [
+            "target",
+            "due_at",
+            "warn_at",
+            "state",
+            "met_at",
+            "enforced",
+            "hours",
+            "next_business_day",
+            "warned_at",
+            "breached_at",
+        ]
+        read_only_fields = fields
+
+
+class SlaTargetDetailSerializer(SlaTargetSerializer):
+    explanation = serializers.SerializerMethodField(
+        help_text="Why it is due then: the closed hours, holidays, pauses and clock changes "
+        "between the opening and the deadline."
+    )
+
+    class Meta(SlaTargetSerializer.Meta):
+        fields = [*SlaTargetSerializer.Meta.fields, "explanation"]
+        read_only_fields = fields
+
+    @extend_schema_field(ExplanationEntrySerializer(many=True))
+    def get_explanation(self, target: SlaTarget) -> list[dict[str, Any]]:
+        ticket = target.ticket  # set by the prefetch, with its site, offering and pauses
+        calendar = sla_clock.Calendar(
+            coverage=ticket.offering.coverage,
+            timezone=ticket.site.timezone,
+            region=ticket.site.region,
+        )
+        pauses = [(p.started_at, p.ended_at) for p in ticket.pauses.all()]
+        return explanation(calendar, ticket.opened_at, target.due_at, pauses)
+
+
+class TimelineEventSerializer(serializers.ModelSerializer):
+    actor = serializers.SerializerMethodField(
+        help_text='The username of who acted, or "system" (timers) / the organisation.'
+    )
+    organisation = serializers.CharField(
+        read_only=True, help_text="partner, cds or system: on whose side the event happened."
+    )
+    detail = serializers.JSONField(read_only=True)
+
+    class Meta:
+        model = TicketEvent
+        fields = ["id", "at", "event", "actor", "organisation", "detail"]
+        read_only_fields = fields
+
+    def get_actor(self, event: TicketEvent) -> str:
+        if event.actor is not None:
+            return event.actor.get_username()
+        return event.organisation or "system"
+
+
+class SegmentSerializer(serializers.ModelSerializer):
+    organisation = serializers.CharField(read_only=True, help_text="partner or cds")
+    reason = serializers.CharField(read_only=True, help_text="opened, handover or fallback")
+
+    class Meta:
+        model = OwnershipSegment
+        fields = ["organisation", "partner", "started_at", "ended_at", "reason"]
+        read_only_fields = fields
+
+
+class PauseSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = TicketPause
+        fields = ["reason", "started_at", "ended_at"]
+        read_only_fields = fields
+
+
+class AssignedEngineerSerializer(serializers.Serializer):
+    kind = serializers.CharField(help_text="partner or cds")
+    id = serializers.IntegerField(help_text="An Engineer id (partner) or a user id (CDS).")
+    name = serializers.CharField()
+
+
+# --- Tickets -------------------------------------------------------------------------------------
+
+
+class TicketSerializer(SiteTimeSerializerMixin, serializers.ModelSerializer):
+    """A ticket as lists show it."""
+
+    routing_message = serializers.SerializerMethodField(
+        help_text="Why this organisation delivers, in the request's language."
+    )
+    partner_name = serializers.CharField(source="partner.name", read_only=True)
+    customer_name = serializers.CharField(source="customer.name", read_only=True)
+    site_name = serializers.CharField(source="site.name", read_only=True)
+    site_timezone = serializers.CharField(
+        source="site.timezone",
+        read_only=True,
+        help_text="The IANA zone every instant of this ticket is shown in.",
+    )
+    asset_serial = serializers.CharField(source="asset.serial_number", read_only=True)
+    contract_number = serializers.CharField(source="contract.number", read_only=True)
+    offering_code = serializers.CharField(source="offering.code", read_only=True)
+    coverage = serializers.CharField(source="offering.coverage", read_only=True)
+    assigned_engineer = serializers.SerializerMethodField()
+    sla = SlaTargetSerializer(source="sla_targets", many=True, read_only=True)
+
+    class Meta:
+        model = Ticket
+        fields = [
+            "id",
+            "number",
+            "status",
+            "severity",
+            "kind",
+            "summary",
+            "delivered_by",
+            "routing_reason",
+            "routing_message",
+            "escalation_level",
+            "cds_backup",
+            "pause_reason",
+            "partner",
+            "partner_name",
+            "customer",
+            "customer_name",
+            "site",
+            "site_name",
+            "site_timezone",
+            "asset",
+            "asset_serial",
+            "contract",
+            "contract_number",
+            "offering",
+            "offering_code",
+            "coverage",
+            "assigned_engineer",
+            "opened_at",
+            "ownership_due_at",
+            "acknowledged_at",
+            "dispatched_at",
+            "arrived_at",
+            "resolved_at",
+            "closed_at",
+            "handed_over_at",
+            "fell_back_at",
+            "sla",
+        ]
+        read_only_fields = fields
+
+    def zone_of(self, ticket: Ticket) -> str:
+        return ticket.site.timezone
+
+    def get_routing_message(self, ticket: Ticket) -> str:
+        messages = ticket.routing_messages or {}
+        return messages.get(_language()) or messages.get("fr", "")
+
+    @extend_schema_field(AssignedEngineerSerializer(allow_null=True))
+    def get_assigned_engineer(self, ticket: Ticket) -> dict[str, Any] | None:
+        if ticket.assigned_engineer_id is not None:
+            engineer = ticket.assigned_engineer
+            return {"kind": "partner", "id": engineer.pk, "name": engineer.name}
+        if ticket.assigned_cds_user_id is not None:
+            user = ticket.assigned_cds_user
+            return {
+                "kind": "cds",
+                "id": user.pk,
+                "name": user.get_full_name() or user.get_username(),
+            }
+        return None
+
+
+class TicketDetailSerializer(TicketSerializer):
+    """A ticket with its deadlines explained, timeline, segments and the caller's actions."""
+
+    sla = SlaTargetDetailSerializer(source="sla_targets", many=True, read_only=True)
+    timeline = TimelineEventSerializer(source="events", many=True, read_only=True)
+    segments = SegmentSerializer(many=True, read_only=True)
+    pauses = PauseSerializer(many=True, read_only=True)
+    allowed_actions = serializers.SerializerMethodField(
+        help_text="The actions the caller may take now (status and role), e.g. for buttons."
+    )
+
+    class Meta(TicketSerializer.Meta):
+        fields = [
+            *TicketSerializer.Meta.fields,
+            "description",
+            "timeline",
+            "segments",
+            "pauses",
+            "allowed_actions",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_allowed_actions(self, ticket: Ticket) -> list[str]:
+        from tickets.services import allowed_actions
+
+        request = self.context.get("request")
+        return allowed_actions(request.user, ticket) if request is not None else []
+
+
+class TicketOpenSerializer(serializers.Serializer):
+    """Opening a ticket; answers with the ticket's full representation."""
+
+    asset = ScopedPrimaryKeyRelatedField(
+        queryset=Asset.objects.all(),
+        tenant_field="customer__partner",
+        help_text="The asset's id: one of the caller's customers' (HP and CDS staff: any). "
+        "Another partner's asset: 404.",
+    )
+    severity = serializers.IntegerField(
+        min_value=1, max_value=4, help_text="1 (critical) to 4 (low)."
+    )
+    kind = serializers.ChoiceField(choices=Kind.choices)
+    summary = serializers.CharField(max_length=200)
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+
+    def to_representation(self, instance: Ticket) -> dict[str, Any]:
+        return TicketDetailSerializer(instance, context=self.context).data
+
+
+# --- Action bodies ----------------------------------------------------------------------------
+
+
+class DispatchSerializer(serializers.Serializer):
+    engineer = serializers.IntegerField(
+        min_value=1,
+        help_text="Who goes on site. When the partner delivers: the id of one of the "
+        "partner's active engineers (`engineers/`). When CDS delivers: the user id of a CDS "
+        "engineer. An id the caller cannot see: 404.",
+    )
+
+
+class ResolveSerializer(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+
+
+class PauseRequestSerializer(serializers.Serializer):
+    reason = serializers.ChoiceField(
+        choices=PauseReason.choices, help_text="The SLA clock stops until `resume`."
+    )
+
+
+class EscalateSerializer(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=500)
+
+
+class HandoverSerializer(serializers.Serializer):
+    reason = serializers.CharField(
+        max_length=500, help_text="Why the partner entrusts the ticket to CDS (required)."
+    )
+
+
+# --- SLA calculator --------------------------------------------------------------------------
+
+
+class AwareDateTimeField(serializers.DateTimeField):
+    """A datetime that must carry its UTC offset: a naive one is ambiguous, so refused."""
+
+    default_error_messages = {
+        "naive": _(
+            "Indiquez le décalage horaire de l'instant (par exemple 2026-11-27T18:00:00+01:00)."
+        ),
+    }
+
+    def enforce_timezone(self, value: datetime) -> datetime:
+        if timezone.is_naive(value):
+            self.fail("naive")
+        return super().enforce_timezone(value)
+
+
+class SlaCalculateSerializer(serializers.Serializer):
+    offering = serializers.PrimaryKeyRelatedField(
+        queryset=Offering.objects.all(), help_text="The offering (service level) id."
+    )
+    start = AwareDateTimeField(
+        help_text="When the ticket would be opened: ISO 8601 with an offset (naive: 400)."
+    )
+    site = ScopedPrimaryKeyRelatedField(
+        queryset=Site.objects.all(),
+        tenant_field="customer__partner",
+        help_text="The site whose time zone and public holidays apply (another partner's: 404).",
+    )
+
+
+class CalendarSerializer(serializers.Serializer):
+    coverage = serializers.CharField()
+    timezone = serializers.CharField()
+    region = serializers.CharField(help_text='Public-holiday subdivision ("" metropolitan).')
+
+
+class SlaCalculationSerializer(serializers.Serializer):
+    """The deadlines a ticket opened at ``start`` gets, in the site's time zone."""
+
+    offering = serializers.IntegerField()
+    offering_code = serializers.CharField()
+    site = serializers.IntegerField()
+    start = serializers.DateTimeField()
+    clock_starts_at = serializers.DateTimeField(
+        help_text="``start`` to the minute, or the next opening of the window when closed."
+    )
+    calendar = CalendarSerializer()
+    response_due = serializers.DateTimeField(allow_null=True)
+    response_warn = serializers.DateTimeField(allow_null=True)
+    onsite_due = serializers.DateTimeField(
+        allow_null=True, help_text="Null when the offering has no on-site target."
+    )
+    onsite_warn = serializers.DateTimeField(allow_null=True)
+    onsite_next_business_day = serializers.BooleanField()
+    resolution_due = serializers.DateTimeField(
+        allow_null=True, help_text="Null when the offering has no resolution target."
+    )
+    resolution_warn = serializers.DateTimeField(allow_null=True)
+
+
+# --- Errors (schema only: the shared format of ``servicone.api.exceptions``) ------------------
+
+
+class ErrorItemSerializer(serializers.Serializer):
+    field = serializers.CharField(allow_null=True)
+    code = serializers.CharField()
+    message = serializers.CharField()
+
+
+class TicketErrorsSerializer(serializers.Serializer):
+    errors = ErrorItemSerializer(many=True)

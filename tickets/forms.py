@@ -1,0 +1,262 @@
+"""Forms of the ticket pages. They validate input; services do the writing.
+
+A service's refusal (``DomainError`` and its 403/409 subclasses) is shown as a
+form error on the opening form and as a message on the ticket page's actions.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from contracts.models import Asset
+from partners.models import Engineer
+from partners.roles import CDS_GROUPS
+from servicone.errors import DomainError
+from tickets.models import Kind, Organisation, PauseReason, Status, Ticket
+
+SEVERITY_CHOICES = [
+    (1, _("1 — Critique : arrêt de production")),
+    (2, _("2 — Majeur : production fortement dégradée")),
+    (3, _("3 — Normal : fonctionnement dégradé")),
+    (4, _("4 — Faible : demande sans impact")),
+]
+
+
+def add_domain_error(form: forms.Form, error: DomainError) -> None:
+    """Put a service's refusal on the field it names, else on the whole form.
+
+    A hidden field shows no errors: its refusal goes on the whole form.
+    """
+    field = error.field if error.field in form.fields else None
+    if field is not None and form.fields[field].widget.is_hidden:
+        field = None
+    form.add_error(field, str(error.message))
+
+
+# --- Opening ------------------------------------------------------------------------------
+
+
+class SerialLookupForm(forms.Form):
+    serial = forms.CharField(
+        label=_("Numéro de série de l'équipement"),
+        max_length=64,
+        widget=forms.TextInput(attrs={"autofocus": True, "placeholder": "CZJ1234567"}),
+    )
+
+    def clean_serial(self) -> str:
+        return self.cleaned_data["serial"].strip()
+
+
+class TicketOpenForm(forms.Form):
+    """What the caller describes once the asset and its coverage are known."""
+
+    asset = forms.ModelChoiceField(
+        label=_("Équipement"),
+        queryset=Asset.objects.none(),
+        widget=forms.RadioSelect,
+        error_messages={"invalid_choice": _("Choisissez un équipement de la liste.")},
+    )
+    severity = forms.TypedChoiceField(
+        label=_("Sévérité"), choices=SEVERITY_CHOICES, coerce=int, initial=3
+    )
+    kind = forms.ChoiceField(label=_("Type d'intervention"), choices=Kind.choices)
+    summary = forms.CharField(
+        label=_("Résumé"),
+        max_length=200,
+        help_text=_("Le problème en une ligne, par exemple « Disque 2 en panne, RAID dégradé »."),
+    )
+    description = forms.CharField(
+        label=_("Description"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Symptômes, messages d'erreur, accès au site, contact sur place."),
+    )
+
+    def __init__(self, *args: Any, assets: QuerySet[Asset], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["asset"]
+        field.queryset = assets  # type: ignore[attr-defined]
+        field.label_from_instance = (
+            lambda a: f"{a.serial_number} — {a.product_line.name} {a.model}".strip()
+        )  # type: ignore[attr-defined]
+        if len(assets) == 1:
+            # One asset with this serial: nothing to choose.
+            field.widget = forms.HiddenInput()
+            field.initial = assets[0].pk
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if "asset" in self.errors and self.fields["asset"].widget.is_hidden:
+            # Nobody sees a hidden field's error: say it for the whole form.
+            for message in self.errors.pop("asset"):
+                self.add_error(None, message)
+        return cleaned
+
+
+# --- Actions on a ticket ---------------------------------------------------------------------
+
+
+def cds_engineers() -> QuerySet[Any]:
+    """CDS staff an on-site intervention can be assigned to."""
+    return (
+        get_user_model()
+        .objects.filter(groups__name__in=CDS_GROUPS, is_active=True)
+        .distinct()
+        .order_by("last_name", "first_name", "username")
+    )
+
+
+class _UserChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return obj.get_full_name() or obj.get_username()
+
+
+class DispatchForm(forms.Form):
+    engineer = forms.ModelChoiceField(
+        label=_("Ingénieur"),
+        queryset=Engineer.objects.none(),
+        empty_label=_("— Choisir un ingénieur —"),
+        error_messages={
+            "required": _("Choisissez l'ingénieur à dépêcher."),
+            "invalid_choice": _("Cet ingénieur ne peut pas intervenir sur ce ticket."),
+        },
+    )
+
+    def __init__(self, *args: Any, ticket: Ticket, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if ticket.delivered_by == Organisation.CDS:
+            field = _UserChoiceField(
+                label=_("Ingénieur CDS"),
+                queryset=cds_engineers(),
+                empty_label=_("— Choisir un ingénieur CDS —"),
+                error_messages=self.fields["engineer"].error_messages,
+            )
+            self.fields["engineer"] = field
+        else:
+            self.fields["engineer"].queryset = Engineer.objects.filter(  # type: ignore[attr-defined]
+                partner_id=ticket.partner_id, is_active=True
+            ).order_by("name", "id")
+        current = ticket.assigned_cds_user_id or ticket.assigned_engineer_id
+        if current:
+            self.fields["engineer"].initial = current
+
+
+class PauseForm(forms.Form):
+    reason = forms.ChoiceField(
+        label=_("Motif"),
+        choices=PauseReason.choices,
+        error_messages={"required": _("Choisissez le motif de la pause.")},
+    )
+
+
+class ResolveForm(forms.Form):
+    note = forms.CharField(
+        label=_("Compte rendu"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class HandoverForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Motif du transfert"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": _("Indiquez pourquoi le ticket est confié au CDS.")},
+    )
+
+
+class EscalateForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Motif (facultatif)"),
+        required=False,
+        max_length=1000,
+        widget=forms.TextInput(),
+    )
+
+
+class EmptyForm(forms.Form):
+    """Actions without parameters (acknowledge, arrive, close, resume)."""
+
+
+ACTION_FORMS: dict[str, type[forms.Form]] = {
+    "acknowledge": EmptyForm,
+    "dispatch": DispatchForm,
+    "arrive": EmptyForm,
+    "resolve": ResolveForm,
+    "close": EmptyForm,
+    "pause": PauseForm,
+    "resume": EmptyForm,
+    "escalate": EscalateForm,
+    "handover": HandoverForm,
+}
+
+
+def action_form(action: str, ticket: Ticket, data: Any = None) -> forms.Form:
+    form_class = ACTION_FORMS[action]
+    prefix = action
+    if form_class is DispatchForm:
+        return DispatchForm(data, ticket=ticket, prefix=prefix)
+    return form_class(data, prefix=prefix)
+
+
+# --- Queue filters ---------------------------------------------------------------------------
+
+
+class QueueFilterForm(forms.Form):
+    """The queue's filters, read from GET; an invalid value is ignored."""
+
+    state = forms.ChoiceField(
+        label=_("Tickets"),
+        required=False,
+        choices=[
+            ("", _("Ouverts et clos")),
+            ("open", _("Ouverts")),
+            ("closed", _("Résolus ou clos")),
+        ],
+    )
+    status = forms.ChoiceField(
+        label=_("Statut"), required=False, choices=[("", _("Tous les statuts")), *Status.choices]
+    )
+    delivered_by = forms.ChoiceField(
+        label=_("Délivré par"),
+        required=False,
+        choices=[
+            ("", _("Partenaire et CDS")),
+            *Organisation.choices,
+            ("backup", _("Renfort CDS demandé")),
+        ],
+    )
+    severity = forms.TypedChoiceField(
+        label=_("Sévérité"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        choices=[("", _("Toutes"))] + [(i, str(i)) for i in range(1, 5)],
+    )
+
+    def __init__(self, *args: Any, partners: list[Any] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if partners is not None:
+            self.fields["partner"] = forms.TypedChoiceField(
+                label=_("Partenaire"),
+                required=False,
+                coerce=int,
+                empty_value=None,
+                choices=[("", _("Tous les partenaires"))] + [(p.pk, p.name) for p in partners],
+            )
+
+    def values(self) -> dict[str, Any]:
+        """The valid filters only (a bad value in the URL is dropped, not an error page)."""
+        self.is_valid()
+        return {
+            name: self.cleaned_data[name]
+            for name in self.fields
+            if name in self.cleaned_data and self.cleaned_data[name] not in ("", None)
+        }
