@@ -252,6 +252,10 @@ class Asset(models.Model):
                 fields=["vendor", "serial_number"], name="asset_serial_unique_per_vendor"
             ),
         ]
+        indexes = [
+            # Entitlement look-up by serial number, whatever the vendor.
+            models.Index(fields=["serial_number"], name="asset_serial_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.serial_number

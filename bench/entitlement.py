@@ -1,0 +1,194 @@
+"""Benchmark of the entitlement look-up by serial number (issue 4), printing its figures.
+
+Builds 100,000 assets each under a contract (bulk inserts) in a throwaway
+database (SQLite temp file, or ``bench_servicone`` on the PostgreSQL server of
+``DATABASE_URL``), then looks up ``--lookups`` serial numbers (10,000) through
+``GET /api/v1/entitlements/?serial=`` as a partner user with a token — the
+whole request: authentication, tenant scoping, the query, serialisation — and
+prints p50/p99 latency per look-up and queries per look-up.
+Target: p50 ≤ 2 ms, ≤ 3 queries per look-up.
+
+Run: ``.venv/bin/python bench/entitlement.py [--assets 100000] [--lookups 10000]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from eligibility import (  # noqa: E402  (bench/eligibility.py)
+    drop_postgres_database,
+    isolated_database,
+)
+
+
+def populate(assets: int, partners: int = 100) -> tuple[list[str], object]:
+    from datetime import timedelta
+
+    from django.contrib.auth import get_user_model
+    from django.utils import timezone
+    from rest_framework.authtoken.models import Token
+
+    from contracts.models import Asset, Contract, ContractAsset, Customer, Offering, Site
+    from partners.models import Membership, Partner, ProductLine, Tier
+
+    today = timezone.localdate()
+    sell = Tier.objects.get(code="sell")
+    offering = Offering.objects.get(code="CP-PL-4H-24X7")
+    line = ProductLine.objects.get(code="proliant")
+    batch = 5000
+    partner_rows = Partner.objects.bulk_create(
+        [Partner(name=f"Banc {i:03d}", tier=sell) for i in range(partners)], batch_size=batch
+    )
+    customers = Customer.objects.bulk_create(
+        [Customer(partner=p, name=f"Client {p.pk}") for p in partner_rows], batch_size=batch
+    )
+    sites = Site.objects.bulk_create(
+        [Site(customer=c, name="Site", city="Lyon") for c in customers], batch_size=batch
+    )
+    asset_rows = Asset.objects.bulk_create(
+        [
+            Asset(
+                customer=customers[i % partners],
+                site=sites[i % partners],
+                serial_number=f"CZJ{i:08d}",
+                product_line=line,
+            )
+            for i in range(assets)
+        ],
+        batch_size=batch,
+    )
+    starts, ends = today - timedelta(days=30), today + timedelta(days=1000)
+    contracts = Contract.objects.bulk_create(
+        [
+            Contract(
+                number=f"B-{i:08d}",
+                partner=partner_rows[i % partners],
+                customer=customers[i % partners],
+                offering=offering,
+                status="active",
+                starts_on=starts,
+                ends_on=ends,
+                price_eur=offering.list_price_eur,
+                delivery_mode="partner",
+                booked_on=starts,
+            )
+            for i in range(assets)
+        ],
+        batch_size=batch,
+    )
+    ContractAsset.objects.bulk_create(
+        [
+            ContractAsset(contract=c, asset=a, kind="care_pack", starts_on=starts, ends_on=ends)
+            for c, a in zip(contracts, asset_rows, strict=True)
+        ],
+        batch_size=batch,
+    )
+    user = get_user_model().objects.create_user("bench.sales", password="x")  # noqa: S106
+    Membership.objects.create(user=user, partner=partner_rows[0], role="sales")
+    token = Token.objects.create(user=user)
+    # Serials of the partner's own customer (found) and of others (scoped out: empty list).
+    own = [a.serial_number for a in asset_rows if a.customer_id == customers[0].pk]
+    others = [a.serial_number for a in asset_rows[:: max(1, assets // 5000)]]
+    return own + others, token.key
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--assets", type=int, default=100_000)
+    parser.add_argument("--lookups", type=int, default=10_000)
+    args = parser.parse_args()
+
+    workdir = Path(tempfile.mkdtemp(prefix="servicone-bench-entitlement-"))
+    os.environ["BENCH_ORIGINAL_DATABASE_URL"] = os.environ.get("DATABASE_URL", "")
+    url, described = isolated_database(workdir)
+    os.environ["DATABASE_URL"] = url
+    os.environ["SERVICONE_VAR_DIR"] = str(workdir)
+    os.environ["DJANGO_SETTINGS_MODULE"] = "servicone.settings"
+    os.environ["DEBUG"] = "0"
+    os.environ.setdefault("SECRET_KEY", "bench-only")
+    os.environ["API_THROTTLE_USER"] = "100000000/minute"
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    try:
+        import django
+
+        django.setup()
+        from django.core.management import call_command
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+        from rest_framework.test import APIClient
+
+        call_command("migrate", verbosity=0)
+        started = time.perf_counter()
+        serials, key = populate(args.assets)
+        print(f"== entitlement look-up on {described}")
+        print(
+            f"   populated {args.assets:,} assets and contracts in {time.perf_counter() - started:.1f} s"
+        )
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+        rng = random.Random(7)
+        picks = [rng.choice(serials) for _ in range(args.lookups)]
+        for serial in picks[:200]:  # warm-up: connections, caches, code paths
+            client.get("/api/v1/entitlements/", {"serial": serial})
+        timings = []
+        found = 0
+        with CaptureQueriesContext(connection) as queries:
+            for serial in picks:
+                t0 = time.perf_counter()
+                response = client.get("/api/v1/entitlements/", {"serial": serial})
+                timings.append(time.perf_counter() - t0)
+                found += bool(response.json())
+        timings.sort()
+        p50 = statistics.median(timings) * 1000
+        p99 = timings[int(len(timings) * 0.99) - 1] * 1000
+        per_lookup = len(queries.captured_queries) / len(picks)
+        print(
+            f"   {len(picks):,} look-ups through GET /api/v1/entitlements/ ({found:,} with coverage)"
+        )
+        print(f"   p50 {p50:.2f} ms, p99 {p99:.2f} ms per look-up (target p50 ≤ 2 ms)")
+        print(f"   queries per look-up: {per_lookup:.2f} (target ≤ 3)")
+
+        # The look-up itself, without HTTP/DRF: the selector the API view calls.
+        from django.utils import timezone
+
+        from contracts.selectors import entitlements_for_serial
+        from partners.models import Membership
+
+        partner_id = Membership.objects.get(user__username="bench.sales").partner_id
+        today = timezone.localdate()
+        core = []
+        with CaptureQueriesContext(connection) as queries:
+            for serial in picks:
+                t0 = time.perf_counter()
+                rows = entitlements_for_serial(serial, partner_id=partner_id, on=today)
+                _ = [(r.contract.number, r.contract.offering.coverage) for r in rows]
+                core.append(time.perf_counter() - t0)
+        core.sort()
+        print(
+            f"   selector only (entitlements_for_serial): p50 {statistics.median(core) * 1000:.2f} ms, "
+            f"p99 {core[int(len(core) * 0.99) - 1] * 1000:.2f} ms, "
+            f"{len(queries.captured_queries) / len(picks):.2f} queries per look-up"
+        )
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        drop_postgres_database()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
