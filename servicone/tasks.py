@@ -24,43 +24,63 @@ OUTBOX_BATCH = 100
 
 @shared_task(name="servicone.tasks.send_notification_emails")
 def send_notification_emails() -> int:
-    """Send the e-mails of unsent notifications, each claimed under a row lock.
+    """Send the e-mails of unsent notifications, one row per transaction.
 
-    ``skip_locked`` lets several workers drain the outbox without sending the same
-    row twice; a row is marked sent in the same transaction that holds its lock.
+    Each row is claimed with ``SKIP LOCKED`` (several workers never take the same
+    one) and marked sent in the transaction that holds its lock. A crash between
+    the SMTP hand-off and the commit can only resend that one message, with the
+    same ``Message-ID`` (``<notification-ID@…>``) so that mail systems drop the
+    copy; a row is never lost, since it was written with the business change.
     """
     from django.conf import settings
-    from django.core.mail import send_mail
+    from django.core.mail import EmailMessage
     from django.db import transaction
     from django.utils import timezone
 
     from servicone.models import Notification
 
     sent = 0
-    with transaction.atomic():
-        batch = list(
-            Notification.objects.select_for_update(skip_locked=True)
-            .filter(email_sent_at__isnull=True, email_attempts__lt=5)
-            .select_related("recipient")
-            .order_by("created_at", "id")[:OUTBOX_BATCH]
-        )
-        for notification in batch:
-            email = notification.recipient.email
-            if email:
-                send_mail(
-                    notification.subject,
-                    notification.body,
-                    settings.DEFAULT_FROM_EMAIL,
-                    [email],
-                    fail_silently=False,
-                )
-            notification.email_sent_at = timezone.now()
+    failed: list[int] = []
+    for _ in range(OUTBOX_BATCH):
+        with transaction.atomic():
+            notification = (
+                Notification.objects.select_for_update(skip_locked=True, of=("self",))
+                .filter(email_sent_at__isnull=True, email_attempts__lt=5)
+                .exclude(pk__in=failed)
+                .select_related("recipient")
+                .order_by("created_at", "id")
+                .first()
+            )
+            if notification is None:
+                return sent
             notification.email_attempts += 1
+            email = notification.recipient.email
+            try:
+                if email:
+                    EmailMessage(
+                        notification.subject,
+                        notification.body,
+                        settings.DEFAULT_FROM_EMAIL,
+                        [email],
+                        headers={"Message-ID": message_id(notification)},
+                    ).send(fail_silently=False)
+            except OSError:
+                # Transient (SMTP down): counted, retried by the next run.
+                notification.save(update_fields=["email_attempts"])
+                failed.append(notification.pk)
+                continue
+            notification.email_sent_at = timezone.now()
             notification.save(update_fields=["email_sent_at", "email_attempts"])
             sent += 1
-    if len(batch) == OUTBOX_BATCH:
-        send_notification_emails.delay()
+    send_notification_emails.delay()  # more may be waiting: continue in a new task
     return sent
+
+
+def message_id(notification: object) -> str:
+    from django.conf import settings
+
+    domain = settings.DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1].rstrip(">") or "servicone.local"
+    return f"<notification-{notification.pk}@{domain}>"  # type: ignore[attr-defined]
 
 
 @shared_task(name="servicone.tasks.purge_idempotency_keys")
