@@ -25,9 +25,8 @@ from django.db.models import Case, F, IntegerField, Min, Prefetch, Q, QuerySet, 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import dateformat, formats, timezone
-from django.utils.translation import get_language, pgettext
+from django.utils.translation import get_language, gettext_lazy, pgettext, pgettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from contracts.models import Asset, ContractAsset, OfferingKind
@@ -382,65 +381,65 @@ def cds_summary() -> dict[str, int]:
 # --- Ticket page ---------------------------------------------------------------------------------
 
 EVENT_LABELS = {
-    "opened": _lazy("Ticket ouvert"),
-    "routed": _lazy("Routage"),
-    "acknowledged": _lazy("Prise en charge"),
-    "dispatched": _lazy("Ingénieur dépêché"),
-    "arrived": _lazy("Arrivée sur site"),
-    "resolved": _lazy("Remise en service"),
-    "closed": _lazy("Ticket clos"),
-    "paused": _lazy("Mise en pause"),
-    "resumed": _lazy("Reprise"),
-    "escalated": _lazy("Escalade"),
-    "handed_over": _lazy("Transfert au CDS"),
-    "fell_back": _lazy("Bascule automatique au CDS"),
-    "sla_warned": _lazy("Alerte avant dépassement"),
-    "sla_breached": _lazy("Dépassement du délai"),
-    "cds_backup_flagged": _lazy("Renfort CDS demandé"),
-    "credits_consumed": _lazy("Crédits Proactive Select consommés"),
+    "opened": gettext_lazy("Ticket ouvert"),
+    "routed": gettext_lazy("Routage"),
+    "acknowledged": pgettext_lazy("timeline", "Prise en charge"),
+    "dispatched": gettext_lazy("Ingénieur dépêché"),
+    "arrived": gettext_lazy("Arrivée sur site"),
+    "resolved": gettext_lazy("Remise en service"),
+    "closed": gettext_lazy("Ticket clos"),
+    "paused": gettext_lazy("Mise en pause"),
+    "resumed": gettext_lazy("Reprise"),
+    "escalated": gettext_lazy("Escalade"),
+    "handed_over": gettext_lazy("Transfert au CDS"),
+    "fell_back": gettext_lazy("Bascule automatique au CDS"),
+    "sla_warned": gettext_lazy("Alerte avant dépassement"),
+    "sla_breached": gettext_lazy("Dépassement du délai"),
+    "cds_backup_flagged": gettext_lazy("Renfort CDS demandé"),
+    "credits_consumed": gettext_lazy("Crédits Proactive Select consommés"),
 }
 
 ACTION_LABELS = {
-    "acknowledge": _lazy("Prendre en charge"),
-    "dispatch": _lazy("Dépêcher l'ingénieur"),
-    "arrive": _lazy("Arrivée sur site"),
-    "resolve": _lazy("Service rétabli"),
-    "close": _lazy("Clore le ticket"),
-    "pause": _lazy("Mettre en pause"),
-    "resume": _lazy("Reprendre"),
-    "escalate": _lazy("Escalader au niveau %(level)s"),
-    "handover": _lazy("Transférer au CDS"),
+    "acknowledge": gettext_lazy("Prendre en charge"),
+    "dispatch": gettext_lazy("Dépêcher l'ingénieur"),
+    "arrive": gettext_lazy("Arrivée sur site"),
+    "resolve": gettext_lazy("Service rétabli"),
+    "close": gettext_lazy("Clore le ticket"),
+    "pause": gettext_lazy("Mettre en pause"),
+    "resume": gettext_lazy("Reprendre"),
+    "escalate": gettext_lazy("Escalader au niveau %(level)s"),
+    "handover": gettext_lazy("Transférer au CDS"),
 }
 
 ACTION_DONE = {
-    "acknowledge": _lazy("Ticket %(n)s pris en charge."),
-    "dispatch": _lazy("Ingénieur dépêché sur le ticket %(n)s."),
-    "arrive": _lazy("Arrivée sur site enregistrée pour le ticket %(n)s."),
-    "resolve": _lazy("Remise en service enregistrée pour le ticket %(n)s."),
-    "close": _lazy("Ticket %(n)s clos."),
-    "pause": _lazy("Ticket %(n)s en pause : le délai est suspendu."),
-    "resume": _lazy("Ticket %(n)s repris : le délai court de nouveau."),
-    "escalate": _lazy("Ticket %(n)s escaladé au niveau %(level)s."),
-    "handover": _lazy("Ticket %(n)s transféré au CDS."),
+    "acknowledge": gettext_lazy("Ticket %(n)s pris en charge."),
+    "dispatch": gettext_lazy("Ingénieur dépêché sur le ticket %(n)s."),
+    "arrive": gettext_lazy("Arrivée sur site enregistrée pour le ticket %(n)s."),
+    "resolve": gettext_lazy("Remise en service enregistrée pour le ticket %(n)s."),
+    "close": gettext_lazy("Ticket %(n)s clos."),
+    "pause": gettext_lazy("Ticket %(n)s en pause : le délai est suspendu."),
+    "resume": gettext_lazy("Ticket %(n)s repris : le délai court de nouveau."),
+    "escalate": gettext_lazy("Ticket %(n)s escaladé au niveau %(level)s."),
+    "handover": gettext_lazy("Ticket %(n)s transféré au CDS."),
 }
 
 ORGANISATION_LABELS = {
-    "partner": _lazy("Partenaire"),
-    "cds": _lazy("HP / CDS"),
-    "system": _lazy("Système"),
+    "partner": gettext_lazy("Partenaire"),
+    "cds": gettext_lazy("HP / CDS"),
+    "system": gettext_lazy("Système"),
 }
 
 CLOSED_REASONS = {
-    "outside_hours": _lazy("hors plage horaire (soir, nuit ou matin)"),
-    "weekend": _lazy("week-end"),
-    "holiday": _lazy("jour férié"),
-    "weekend_and_holiday": _lazy("week-end et jour férié"),
+    "outside_hours": gettext_lazy("hors plage horaire (soir, nuit ou matin)"),
+    "weekend": gettext_lazy("week-end"),
+    "holiday": gettext_lazy("jour férié"),
+    "weekend_and_holiday": gettext_lazy("week-end et jour férié"),
 }
 
 SEGMENT_REASONS = {
-    "opened": _lazy("à l'ouverture"),
-    "handover": _lazy("transfert par le partenaire"),
-    "fallback": _lazy("bascule automatique (prise en charge non faite à temps)"),
+    "opened": gettext_lazy("à l'ouverture"),
+    "handover": gettext_lazy("transfert par le partenaire"),
+    "fallback": gettext_lazy("bascule automatique (prise en charge non faite à temps)"),
 }
 
 
