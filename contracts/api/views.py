@@ -25,7 +25,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -37,6 +37,7 @@ from partners.models import Membership, Partner
 from partners.roles import STAFF_GROUPS, PartnerRole, is_hp_staff, partner_of, partner_role
 from partners.selectors import today
 from servicone.api.idempotency import IDEMPOTENCY_KEY_PARAMETER, IdempotentCreateMixin, idempotent
+from servicone.api.permissions import WritesAfterTenantLookup
 from servicone.api.tenancy import TenantScopedMixin
 from servicone.errors import DomainError
 
@@ -52,36 +53,26 @@ def manages_customers(user: Any) -> bool:
     return is_hp_staff(user) or sells(user)
 
 
-class CustomerDataWrites(BasePermission):
-    """Reads for whoever sees the rows; writes for the partner's sellers and HP staff.
-
-    On a detail route the decision waits for ``has_object_permission``, i.e. after the
-    tenant lookup, so another partner's id stays a 404.
-    """
+class CustomerDataWrites(WritesAfterTenantLookup):
+    """Writes for the partner's sellers and HP staff."""
 
     message = _("Seuls l'administrateur, les commerciaux du partenaire ou HP peuvent faire cela.")
 
-    def has_permission(self, request: Request, view: Any) -> bool:
-        if request.method in SAFE_METHODS or getattr(view, "detail", False):
-            return True
-        return manages_customers(request.user)
-
-    def has_object_permission(self, request: Request, view: Any, obj: Any) -> bool:
-        return request.method in SAFE_METHODS or manages_customers(request.user)
+    def allowed(self, user: Any) -> bool:
+        return manages_customers(user)
 
 
-class PartnerSells(BasePermission):
+class PartnerSells(WritesAfterTenantLookup):
     """Creating a sale: the partner's admin or sales people (detail actions check themselves)."""
 
     message = _(
         "Seuls l'administrateur et les commerciaux du partenaire vendent : "
         "HP consulte les ventes mais n'en fait pas."
     )
+    check_objects = False
 
-    def has_permission(self, request: Request, view: Any) -> bool:
-        if request.method in SAFE_METHODS or getattr(view, "detail", False):
-            return True
-        return sells(request.user)
+    def allowed(self, user: Any) -> bool:
+        return sells(user)
 
 
 def _required(field: str) -> exceptions.ValidationError:

@@ -20,7 +20,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, serializers, viewsets
 from rest_framework.decorators import action
-from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
+from rest_framework.permissions import SAFE_METHODS, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -39,6 +39,7 @@ from partners.models import (
 )
 from partners.roles import is_hp_staff, is_partner_admin, is_programme_manager, partner_of
 from servicone.api.idempotency import IdempotentCreateMixin
+from servicone.api.permissions import WritesAfterTenantLookup
 from servicone.api.tenancy import TenantScopedMixin, scope_queryset
 
 User = get_user_model()
@@ -47,35 +48,25 @@ User = get_user_model()
 # --- Permissions ---------------------------------------------------------------------------
 
 
-class ProgrammeManagerWrites(BasePermission):
-    """Reads for whoever sees the row; writes for HP programme managers.
-
-    On a detail route the decision waits for ``has_object_permission``, i.e. after the
-    tenant lookup, so another partner's id stays a 404 for a partner user.
-    """
+class ProgrammeManagerWrites(WritesAfterTenantLookup):
+    """Writes for HP programme managers."""
 
     message = _("Seul un responsable programme HP peut faire cela.")
 
-    def has_permission(self, request: Request, view: Any) -> bool:
-        if request.method in SAFE_METHODS or getattr(view, "detail", False):
-            return True
-        return is_programme_manager(request.user)
-
-    def has_object_permission(self, request: Request, view: Any, obj: Any) -> bool:
-        return request.method in SAFE_METHODS or is_programme_manager(request.user)
+    def allowed(self, user: Any) -> bool:
+        return is_programme_manager(user)
 
 
-class PartnerAdminOrProgrammeManagerCreates(BasePermission):
-    """Reads for whoever sees the rows; creation by the partner's admin or a programme manager."""
+class PartnerAdminOrProgrammeManagerCreates(WritesAfterTenantLookup):
+    """Creation by the partner's admin or a programme manager (detail actions decide on the object)."""
 
     message = _(
         "Seul l'administrateur du partenaire ou un responsable programme HP peut faire cela."
     )
+    check_objects = False
 
-    def has_permission(self, request: Request, view: Any) -> bool:
-        if request.method in SAFE_METHODS or getattr(view, "detail", False):
-            return True  # detail actions: decided on the object, after the tenant lookup
-        return is_programme_manager(request.user) or is_partner_admin(request.user)
+    def allowed(self, user: Any) -> bool:
+        return is_programme_manager(user) or is_partner_admin(user)
 
 
 def _partner_for_creation(request: Request, given: Partner | None) -> Partner:

@@ -35,3 +35,28 @@ class IsPartnerAdminOrStaff(BasePermission):
 
     def has_permission(self, request: Any, view: Any) -> bool:
         return is_hp_staff(request.user) or is_partner_admin(request.user)
+
+
+class WritesAfterTenantLookup(BasePermission):
+    """Reads for whoever sees the rows; writes for the users ``allowed`` accepts.
+
+    On a detail route the decision waits for ``has_object_permission``, i.e. after
+    the tenant lookup, so another partner's id stays a 404 rather than a 403.
+    Subclasses set ``message`` and ``allowed``; ``check_objects = False`` leaves
+    detail actions to decide for themselves.
+    """
+
+    check_objects = True
+
+    def allowed(self, user: Any) -> bool:
+        raise NotImplementedError
+
+    def has_permission(self, request: Any, view: Any) -> bool:
+        if request.method in SAFE_METHODS or getattr(view, "detail", False):
+            return True
+        return self.allowed(request.user)
+
+    def has_object_permission(self, request: Any, view: Any, obj: Any) -> bool:
+        if not self.check_objects:
+            return True
+        return request.method in SAFE_METHODS or self.allowed(request.user)
