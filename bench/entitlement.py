@@ -194,7 +194,9 @@ def main() -> int:
         core.sort()
         from contracts.selectors import coverages_in_force
 
-        sample = coverages_in_force(today).filter(asset__serial_number=picks[0], contract__partner_id=partner_id)
+        sample = coverages_in_force(today).filter(
+            asset__serial_number=picks[0], contract__partner_id=partner_id
+        )
         sql, params = sample.select_related(
             "contract__offering", "contract__customer", "asset__site", "asset__product_line"
         ).query.sql_with_params()
