@@ -23,7 +23,7 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, QuerySet, Subque
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import exceptions, mixins, serializers, status, viewsets
+from rest_framework import exceptions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
@@ -36,9 +36,9 @@ from contracts.models import Asset, Contract, Customer, Offering
 from partners.models import Membership, Partner
 from partners.roles import STAFF_GROUPS, PartnerRole, is_hp_staff, partner_of, partner_role
 from partners.selectors import today
-from servicone.api.idempotency import IDEMPOTENCY_KEY_PARAMETER, IdempotentCreateMixin, idempotent
+from servicone.api.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
 from servicone.api.permissions import WritesAfterTenantLookup
-from servicone.api.tenancy import TenantScopedMixin
+from servicone.api.viewsets import TenantScopedCreateViewSet
 from servicone.errors import DomainError
 
 SELLER_ROLES = frozenset({PartnerRole.ADMIN.value, PartnerRole.SALES.value})
@@ -143,14 +143,7 @@ def _create_site(customer: Customer, data: dict[str, Any], actor: Any) -> Any:
 @extend_schema_view(
     create=extend_schema(summary="Create a customer, with its sites in the same call"),
 )
-class CustomerViewSet(
-    IdempotentCreateMixin,
-    TenantScopedMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    viewsets.GenericViewSet,
-):
+class CustomerViewSet(TenantScopedCreateViewSet):
     """The partner's end customers with their sites; HP staff see every partner's."""
 
     serializer_class = s.CustomerSerializer
@@ -215,14 +208,7 @@ class CustomerViewSet(
 @extend_schema_view(
     create=extend_schema(summary="Register an asset at a customer site"),
 )
-class AssetViewSet(
-    IdempotentCreateMixin,
-    TenantScopedMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    viewsets.GenericViewSet,
-):
+class AssetViewSet(TenantScopedCreateViewSet):
     """The installed base of the partner's customers, with the coverage in force today."""
 
     serializer_class = s.AssetSerializer
@@ -343,14 +329,7 @@ class EntitlementViewSet(viewsets.ViewSet):
         responses={201: s.ContractSerializer},
     ),
 )
-class ContractViewSet(
-    IdempotentCreateMixin,
-    TenantScopedMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    viewsets.GenericViewSet,
-):
+class ContractViewSet(TenantScopedCreateViewSet):
     """Sales of the partner: quote → active → expired or cancelled; renewals; credits."""
 
     queryset = Contract.objects.all()

@@ -41,6 +41,7 @@ from partners.roles import is_hp_staff, is_partner_admin, is_programme_manager, 
 from servicone.api.idempotency import IdempotentCreateMixin
 from servicone.api.permissions import WritesAfterTenantLookup
 from servicone.api.tenancy import TenantScopedMixin, scope_queryset
+from servicone.api.viewsets import TenantScopedCreateViewSet
 
 User = get_user_model()
 
@@ -319,14 +320,7 @@ class PartnerUserViewSet(
 # --- Engineers and certifications -----------------------------------------------------------------
 
 
-class EngineerViewSet(
-    IdempotentCreateMixin,
-    TenantScopedMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    viewsets.GenericViewSet,
-):
+class EngineerViewSet(TenantScopedCreateViewSet):
     """A partner's engineers; created by its admin or an HP programme manager."""
 
     serializer_class = s.EngineerSerializer
@@ -361,14 +355,7 @@ class EngineerViewSet(
         )
 
 
-class CertificationViewSet(
-    IdempotentCreateMixin,
-    TenantScopedMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    viewsets.GenericViewSet,
-):
+class CertificationViewSet(TenantScopedCreateViewSet):
     """Certifications of the partner's engineers; ``valid`` means valid today."""
 
     serializer_class = s.CertificationSerializer
@@ -400,14 +387,7 @@ class CertificationViewSet(
         responses={201: s.AccreditationSerializer},
     ),
 )
-class AccreditationViewSet(
-    IdempotentCreateMixin,
-    TenantScopedMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    viewsets.GenericViewSet,
-):
+class AccreditationViewSet(TenantScopedCreateViewSet):
     """Applications for tiers that need HP approval: draft → submitted → approved/rejected.
 
     The services check who may do what (403) and the status (409); every move is audited.
