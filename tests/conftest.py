@@ -301,8 +301,10 @@ def celery_worker(transactional_db: None, tmp_path: Path, settings: Any) -> Iter
         broker=broker,
         database=base_env["DATABASE_URL"],
         log=log,
+        # The test thread is no task, though an eager task run earlier in it may leave
+        # Celery thinking so; this waits on another process, so the guard is off.
         result=lambda sent, timeout=60: AsyncResult(sent.id, backend=result_backend).get(
-            timeout=timeout
+            timeout=timeout, disable_sync_subtasks=False
         ),
         evidence=WORKER_EVIDENCE,
         start=start,
