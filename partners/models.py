@@ -271,6 +271,48 @@ class Partner(models.Model):
         return self.name
 
 
+class TierPeriod(models.Model):
+    """A stretch of days a partner held a tier: the history behind "partners per tier over time".
+
+    Written by the tier decision service whenever the tier changes; the open
+    period (``ended_on`` empty) is the current tier. A partner held ``tier`` on
+    every day ``d`` with ``started_on <= d`` and (``ended_on`` empty or ``d < ended_on``).
+    """
+
+    partner = models.ForeignKey(
+        Partner, on_delete=models.CASCADE, related_name="tier_periods", verbose_name=_("partenaire")
+    )
+    tier = models.ForeignKey(
+        Tier, on_delete=models.PROTECT, related_name="+", verbose_name=_("niveau")
+    )
+    started_on = models.DateField(_("depuis le"))
+    ended_on = models.DateField(_("jusqu'au (exclu)"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("période de niveau")
+        verbose_name_plural = _("historique des niveaux")
+        ordering = ["partner", "started_on", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["partner"],
+                condition=models.Q(ended_on__isnull=True),
+                name="tier_period_one_open_per_partner",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(ended_on__isnull=True)
+                | models.Q(ended_on__gte=models.F("started_on")),
+                name="tier_period_ends_after_start",
+            ),
+        ]
+        indexes = [
+            # Partners per tier on a date: periods by start, the open ones first to read.
+            models.Index(fields=["started_on", "ended_on"], name="tier_period_dates_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.partner_id} {self.tier_id} {self.started_on}"
+
+
 class Membership(models.Model):
     """Gives a user one partner and one role in it."""
 

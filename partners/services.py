@@ -20,7 +20,15 @@ from django.utils.translation import override
 
 from partners import eligibility as engine
 from partners import selectors, tiering
-from partners.models import Accreditation, Certification, Course, Engineer, Partner, Tier
+from partners.models import (
+    Accreditation,
+    Certification,
+    Course,
+    Engineer,
+    Partner,
+    Tier,
+    TierPeriod,
+)
 from partners.roles import is_partner_admin, is_programme_manager
 from servicone.errors import DomainError, NotAllowed, StateConflict
 from servicone.models import AuditEvent
@@ -224,6 +232,38 @@ def _send_tier_changed(partner: Partner, old: Tier | None, new: Tier | None) -> 
     )
 
 
+def tier_period_record(*, partner: Partner, tier: Tier | None, on: date) -> None:
+    """Close the partner's open tier period on ``on`` and open one for ``tier`` (if any).
+
+    Called inside the tier decision's transaction, with the partner row locked.
+    A change and its reversal on the same day leave a zero-length period, which
+    counts for no day.
+    """
+    TierPeriod.objects.filter(partner=partner, ended_on__isnull=True).update(ended_on=on)
+    if tier is not None:
+        TierPeriod.objects.create(partner=partner, tier=tier, started_on=on)
+
+
+def tier_periods_backfill(*, today: date | None = None) -> int:
+    """Open a period for every partner holding a tier without one (migrations, seeding)."""
+    today = today or selectors.today()
+    missing = Partner.objects.filter(tier__isnull=False).exclude(
+        tier_periods__ended_on__isnull=True
+    )
+    rows = [
+        TierPeriod(
+            partner_id=pk,
+            tier_id=tier_id,
+            started_on=since or timezone.localdate(created_at),
+        )
+        for pk, tier_id, since, created_at in missing.values_list(
+            "pk", "tier_id", "tier_since", "created_at"
+        )
+    ]
+    TierPeriod.objects.bulk_create(rows)
+    return len(rows)
+
+
 @transaction.atomic
 def partner_apply_evaluation(
     *,
@@ -275,6 +315,7 @@ def partner_apply_evaluation(
     if decision.action not in ("keep", "in_grace"):
         log.info("partner %s tier decision %s", locked.pk, decision)
     if decision.changes_tier:
+        tier_period_record(partner=locked, tier=locked.tier, on=today)
         audit(
             action=f"tier.{decision.action}",
             actor=None,

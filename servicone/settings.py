@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "partners",
     "contracts",
     "tickets",
+    "reports",
 ]
 
 MIDDLEWARE = [
