@@ -32,6 +32,13 @@ BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "tickets.tasks.sla_sweep",
         "schedule": 30.0,
     },
+    # Each partner admin gets last month's scorecard on the month's first working
+    # day; the job runs daily and sends only what is missing (once per partner and
+    # month), so a beat outage delays the digest rather than losing it.
+    "reports-monthly-digest": {
+        "task": "reports.tasks.send_monthly_digests",
+        "schedule": crontab(hour=7, minute=30),
+    },
     # Idempotency-Key replays last 24 h; older keys are purged hourly.
     "purge-idempotency-keys": {
         "task": "servicone.tasks.purge_idempotency_keys",

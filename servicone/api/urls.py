@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 import contracts.api.urls  # noqa: F401  (registration side effect, before router.urls)
 import partners.api.urls  # noqa: F401  (registration side effect, before router.urls)
+import reports.api.urls  # noqa: F401  (registration side effect, before router.urls)
 import tickets.api.urls  # noqa: F401  (registration side effect, before router.urls)
 from servicone.api import views
 from servicone.api.router import router

@@ -1,0 +1,15 @@
+"""Report jobs run by Celery beat."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from partners.selectors import today
+
+
+@shared_task(name="reports.tasks.send_monthly_digests")
+def send_monthly_digests() -> dict[str, object]:
+    """Daily: on the month's first working day (or after, to catch up), last month's digests."""
+    from reports.services import scorecard_digests_send
+
+    return scorecard_digests_send(today=today())
