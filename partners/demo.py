@@ -45,10 +45,16 @@ from partners.models import (
     Membership,
     Partner,
     Tier,
+    TierPeriod,
 )
 from partners.programme import COURSES
 from partners.roles import PartnerRole
-from partners.services import ACCREDITATION_VALIDITY, certification_expiry, partners_evaluate_all
+from partners.services import (
+    ACCREDITATION_VALIDITY,
+    certification_expiry,
+    partners_evaluate_all,
+    tier_periods_backfill,
+)
 from servicone.models import AuditEvent
 from servicone.notify import notify, programme_managers
 
@@ -615,6 +621,8 @@ def seed_programme_demo(
     finally:
         services_log.setLevel(level)
     accreditations += _seed_submitted(plan, by_siren, admins, tiers["expert"])
+    tier_periods_backfill(today=today)
+    _seed_tier_history([by_siren[p.siren] for p in fresh], tiers, today)
     return DemoSeedResult(
         partners_created=len(fresh),
         engineers_created=engineers_created,
@@ -622,6 +630,40 @@ def seed_programme_demo(
         accreditations_created=accreditations,
         evaluation=evaluation,
     )
+
+
+def _seed_tier_history(partners: list[Partner], tiers: dict[str, Tier], today: date) -> None:
+    """A believable past for the "partners per tier" chart: the programme grew over 18 months.
+
+    The evaluation just opened every demo partner's period today; each is moved back
+    to a date derived from the partner, with the lower tiers it climbed through before.
+    """
+    ladder = [tiers[code] for code in ("sell", "deliver", "expert")]
+    periods = list(
+        TierPeriod.objects.filter(partner__in=partners, ended_on__isnull=True).select_related(
+            "tier"
+        )
+    )
+    history: list[TierPeriod] = []
+    for period in periods:
+        seed = period.partner_id * 7919
+        step = 60 + seed % 150  # days spent on each lower tier
+        start = today - timedelta(days=20 + seed % 540)
+        climbed = [t for t in ladder if t.rank < period.tier.rank]
+        begin = start - timedelta(days=step * len(climbed))
+        for tier in climbed:
+            history.append(
+                TierPeriod(
+                    partner_id=period.partner_id,
+                    tier=tier,
+                    started_on=begin,
+                    ended_on=begin + timedelta(days=step),
+                )
+            )
+            begin += timedelta(days=step)
+        period.started_on = start
+    TierPeriod.objects.bulk_update(periods, ["started_on"])
+    TierPeriod.objects.bulk_create(history)
 
 
 def _seed_admins(plan: tuple[DemoPartner, ...], by_siren: dict[str, Partner]) -> dict[str, Any]:

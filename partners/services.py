@@ -14,6 +14,7 @@ from typing import Any
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import override
@@ -247,9 +248,8 @@ def tier_period_record(*, partner: Partner, tier: Tier | None, on: date) -> None
 def tier_periods_backfill(*, today: date | None = None) -> int:
     """Open a period for every partner holding a tier without one (migrations, seeding)."""
     today = today or selectors.today()
-    missing = Partner.objects.filter(tier__isnull=False).exclude(
-        tier_periods__ended_on__isnull=True
-    )
+    open_period = TierPeriod.objects.filter(partner=OuterRef("pk"), ended_on__isnull=True)
+    missing = Partner.objects.filter(tier__isnull=False).exclude(Exists(open_period))
     rows = [
         TierPeriod(
             partner_id=pk,

@@ -64,7 +64,9 @@ class TargetComplianceSerializer(serializers.Serializer):
     label = serializers.CharField()
     met = serializers.IntegerField()
     breached = serializers.IntegerField()
-    running = serializers.IntegerField(help_text="Not met nor breached yet: running, warned, paused.")
+    running = serializers.IntegerField(
+        help_text="Not met nor breached yet: running, warned, paused."
+    )
     total = serializers.IntegerField()
     compliance_pct = serializers.FloatField(
         allow_null=True, help_text="met / (met + breached) in per cent; null when both are 0."

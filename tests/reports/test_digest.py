@@ -1,0 +1,67 @@
+"""The monthly digest: last month's scorecard to each partner admin, once, by Celery beat."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+
+from reports.services import scorecard_digests_send
+from reports.tasks import send_monthly_digests
+from servicone.beat import BEAT_SCHEDULE
+from servicone.models import Notification
+from tests.partners.factories import PartnerFactory, partner_user
+from tests.reports.factories import coverage_for, ticket_with
+
+PARIS = ZoneInfo("Europe/Paris")
+pytestmark = pytest.mark.django_db
+
+
+def digests():
+    return Notification.objects.filter(kind="scorecard_digest").order_by("recipient__username")
+
+
+def test_beat_runs_the_digest_job_daily():
+    entry = BEAT_SCHEDULE["reports-monthly-digest"]
+    assert entry["task"] == send_monthly_digests.name
+
+
+def test_nothing_before_the_first_working_day_then_one_digest_per_admin_once(
+    partner, partner_admin
+):
+    second_admin = partner_user(partner, username="admin2")
+    partner_user(partner, role="sales", username="sales1")
+    partner_user(PartnerFactory(is_active=False), username="inactive-admin")
+    with time_machine.travel(datetime(2026, 10, 20, 10, tzinfo=PARIS), tick=False):
+        cover = coverage_for(partner)
+        ticket_with(
+            cover,
+            opened_at=datetime(2026, 10, 5, 9, tzinfo=PARIS),
+            acknowledged=30,
+            sla=("met", "breached", "running"),
+        )
+    # 1 November 2026 is a Sunday and All Saints' Day: the first working day is the 2nd.
+    with time_machine.travel(datetime(2026, 11, 1, 7, 30, tzinfo=PARIS), tick=False):
+        assert send_monthly_digests() == {"month": None, "sent": 0}
+    with time_machine.travel(datetime(2026, 11, 2, 7, 30, tzinfo=PARIS), tick=False):
+        assert send_monthly_digests() == {"month": "2026-10", "sent": 2}
+        assert send_monthly_digests() == {"month": "2026-10", "sent": 0}
+    with time_machine.travel(datetime(2026, 11, 3, 7, 30, tzinfo=PARIS), tick=False):
+        assert scorecard_digests_send(today=date(2026, 11, 3))["sent"] == 0
+    sent = list(digests())
+    assert sorted(n.recipient_id for n in sent) == sorted([partner_admin.pk, second_admin.pk])
+    digest = sent[0]
+    assert digest.subject == f"ServiceOne : tableau de bord 2026-10 de {partner.name}"
+    assert "- Prise en charge : 1 respectés, 0 dépassés, 0 en cours (100,0 %)" in digest.body
+    assert "- Intervention sur site : 0 respectés, 1 dépassés, 0 en cours (0,0 %)" in digest.body
+    assert "médiane 30,0 min" in digest.body
+    assert "1 tickets : 1 délivrés par vous, 0 par le CDS" in digest.body
+    assert digest.link.endswith("month=2026-10")
+
+
+def test_a_missed_first_working_day_is_caught_up_later_in_the_month(partner, partner_admin):
+    with time_machine.travel(datetime(2027, 1, 6, 7, 30, tzinfo=PARIS), tick=False):
+        assert send_monthly_digests() == {"month": "2026-12", "sent": 1}
+    assert digests().get().recipient == partner_admin
