@@ -34,7 +34,6 @@ from django.db.models import (
     Sum,
 )
 from django.db.models.fields.json import KT
-from django.db.models.functions import TruncMonth
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -42,7 +41,7 @@ from contracts.models import Contract, CreditEntry
 from partners import eligibility as engine
 from partners import selectors as partner_selectors
 from partners.models import Accreditation, Certification, Partner, Tier, TierPeriod
-from reports.periods import PARIS, Month, interpolate, percentile_position, share
+from reports.periods import Month, interpolate, percentile_position, share
 from tickets.models import Organisation, SlaState, SlaTarget, SlaTargetKind, Ticket, TicketEvent
 
 #: How far ahead expiring certifications and tiers at risk are looked for.
@@ -352,53 +351,70 @@ def _window(partner_id: int, first: Month, last: Month) -> Window:
     )
 
 
-def _month_of(value: datetime | date) -> Month:
-    if isinstance(value, datetime):
-        value = value.astimezone(PARIS)
-    return Month(value.year, value.month)
+def _in_month(month: Month, prefix: str = "") -> Q:
+    return Q(**{f"{prefix}opened_at__gte": month.start(), f"{prefix}opened_at__lt": month.end()})
 
 
 def _series(partner_id: int | None, months: tuple[Month, ...]) -> tuple[MonthPoint, ...]:
-    """Month by month over ``months``: tickets by organisation and SLA outcomes; 2 queries."""
+    """Month by month over ``months``: tickets by organisation and SLA outcomes; 2 queries.
+
+    One conditional count per month and figure (plain range comparisons on the
+    opening instant) rather than a per-row month truncation: both databases
+    evaluate it without a time-zone conversion per row.
+    """
     first, last = months[0], months[-1]
-    per_month = {
-        _month_of(row["m"]): row
-        for row in _tickets(partner_id, first, last)
-        .annotate(m=TruncMonth("opened_at", tzinfo=PARIS))
-        .values("m")
-        .annotate(
-            total=Count("id"),
-            partner=Count("id", filter=Q(delivered_by=Organisation.PARTNER)),
-            cds=Count("id", filter=Q(delivered_by=Organisation.CDS)),
-            handed_over=Count("id", filter=Q(handed_over_at__isnull=False)),
-            fallen_back=Count("id", filter=Q(fell_back_at__isnull=False)),
-        )
+    figures = {
+        "total": Q(),
+        "partner": Q(delivered_by=Organisation.PARTNER),
+        "cds": Q(delivered_by=Organisation.CDS),
+        "handed_over": Q(handed_over_at__isnull=False),
+        "fallen_back": Q(fell_back_at__isnull=False),
     }
+    tickets = _tickets(partner_id, first, last).aggregate(
+        **{
+            f"{name}_{i}": Count("id", filter=_in_month(month) & condition)
+            for i, month in enumerate(months)
+            for name, condition in figures.items()
+        }
+    )
     targets = SlaTarget.objects.filter(
         enforced=True, ticket__opened_at__gte=first.start(), ticket__opened_at__lt=last.end()
     )
     if partner_id is not None:
         targets = targets.filter(ticket__partner_id=partner_id)
-    sla: dict[Month, dict[str, dict[str, int]]] = {}
-    for row in (
-        targets.order_by()
-        .annotate(m=TruncMonth("ticket__opened_at", tzinfo=PARIS))
-        .values("m", "target")
-        .annotate(**_sla_counts())
-    ):
-        sla.setdefault(_month_of(row["m"]), {})[row["target"]] = row
-    empty: dict[str, int] = {}
+    states = {
+        "met": Q(state=SlaState.MET),
+        "breached": Q(state=SlaState.BREACHED),
+        "running": Q(state__in=RUNNING_STATES),
+    }
+    per_target = {
+        row["target"]: row
+        for row in targets.order_by()
+        .values("target")
+        .annotate(
+            **{
+                f"{state}_{i}": Count("id", filter=_in_month(month, "ticket__") & condition)
+                for i, month in enumerate(months)
+                for state, condition in states.items()
+            }
+        )
+    }
     return tuple(
         MonthPoint(
             month=month,
-            tickets=per_month.get(month, empty).get("total", 0),
-            partner=per_month.get(month, empty).get("partner", 0),
-            cds=per_month.get(month, empty).get("cds", 0),
-            handed_over=per_month.get(month, empty).get("handed_over", 0),
-            fallen_back=per_month.get(month, empty).get("fallen_back", 0),
-            sla=_compliance_rows(sla.get(month, {})),
+            tickets=tickets[f"total_{i}"],
+            partner=tickets[f"partner_{i}"],
+            cds=tickets[f"cds_{i}"],
+            handed_over=tickets[f"handed_over_{i}"],
+            fallen_back=tickets[f"fallen_back_{i}"],
+            sla=_compliance_rows(
+                {
+                    target: {state: row[f"{state}_{i}"] for state in states}
+                    for target, row in per_target.items()
+                }
+            ),
         )
-        for month in months
+        for i, month in enumerate(months)
     )
 
 
