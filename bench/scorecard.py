@@ -23,7 +23,6 @@ import tempfile
 import time
 from datetime import date, datetime
 from pathlib import Path
-from urllib.parse import urlparse
 from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -89,7 +88,7 @@ def populate(tickets: int, partners: int) -> dict[str, int]:
             plus = "{base} + ({minutes}) * interval '1 minute'"
         else:
             pick = lambda i: (  # noqa: E731
-                "(CASE g %% {n} ".format(n=n)
+                f"(CASE g %% {n} "
                 + " ".join(f"WHEN {k} THEN {c[i]}" for k, c in enumerate(covers))
                 + " END)"
             )
@@ -235,6 +234,9 @@ def main() -> int:
         )
         print("   targets: ≤ 2,000 ms for one partner-month, ≤ 10,000 ms for the dashboard")
     finally:
+        from django.db import connections
+
+        connections.close_all()
         drop_postgres_database()
     return 0
 

@@ -23,15 +23,19 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.db.models import (
+    Case,
     Count,
     DurationField,
     Exists,
     ExpressionWrapper,
     F,
+    IntegerField,
     OuterRef,
     Q,
     QuerySet,
     Sum,
+    Value,
+    When,
 )
 from django.db.models.fields.json import KT
 from django.utils.translation import get_language
@@ -351,70 +355,73 @@ def _window(partner_id: int, first: Month, last: Month) -> Window:
     )
 
 
-def _in_month(month: Month, prefix: str = "") -> Q:
-    return Q(**{f"{prefix}opened_at__gte": month.start(), f"{prefix}opened_at__lt": month.end()})
+def _month_index(months: tuple[Month, ...], prefix: str = "") -> Case:
+    """Which of ``months`` the opening instant falls in (rows are already within them)."""
+    return Case(
+        *(
+            When(**{f"{prefix}opened_at__lt": month.end()}, then=Value(index))
+            for index, month in enumerate(months)
+        ),
+        output_field=IntegerField(),
+    )
 
 
-def _series(partner_id: int | None, months: tuple[Month, ...]) -> tuple[MonthPoint, ...]:
+def _series(
+    partner_id: int | None, months: tuple[Month, ...], *, with_sla: bool = True
+) -> tuple[MonthPoint, ...]:
     """Month by month over ``months``: tickets by organisation and SLA outcomes; 2 queries.
 
-    One conditional count per month and figure (plain range comparisons on the
-    opening instant) rather than a per-row month truncation: both databases
-    evaluate it without a time-zone conversion per row.
+    Rows are bucketed by comparing the opening instant with the months' Paris
+    bounds (no per-row time-zone conversion), then grouped by bucket. Without
+    ``with_sla`` (the programme-wide series: a year of every ticket's targets is
+    a join of millions of rows) the SLA outcomes are left out, one query.
     """
     first, last = months[0], months[-1]
-    figures = {
-        "total": Q(),
-        "partner": Q(delivered_by=Organisation.PARTNER),
-        "cds": Q(delivered_by=Organisation.CDS),
-        "handed_over": Q(handed_over_at__isnull=False),
-        "fallen_back": Q(fell_back_at__isnull=False),
+    tickets = {
+        row["index"]: row
+        for row in _tickets(partner_id, first, last)
+        .annotate(index=_month_index(months))
+        .values("index")
+        .annotate(
+            total=Count("id"),
+            partner=Count("id", filter=Q(delivered_by=Organisation.PARTNER)),
+            cds=Count("id", filter=Q(delivered_by=Organisation.CDS)),
+            handed_over=Count("id", filter=Q(handed_over_at__isnull=False)),
+            fallen_back=Count("id", filter=Q(fell_back_at__isnull=False)),
+        )
     }
-    tickets = _tickets(partner_id, first, last).aggregate(
-        **{
-            f"{name}_{i}": Count("id", filter=_in_month(month) & condition)
-            for i, month in enumerate(months)
-            for name, condition in figures.items()
-        }
-    )
+    sla: dict[int, dict[str, dict[str, int]]] = {}
+    if not with_sla:
+        return tuple(_point(month, tickets.get(index), None) for index, month in enumerate(months))
     targets = SlaTarget.objects.filter(
         enforced=True, ticket__opened_at__gte=first.start(), ticket__opened_at__lt=last.end()
     )
     if partner_id is not None:
         targets = targets.filter(ticket__partner_id=partner_id)
-    states = {
-        "met": Q(state=SlaState.MET),
-        "breached": Q(state=SlaState.BREACHED),
-        "running": Q(state__in=RUNNING_STATES),
-    }
-    per_target = {
-        row["target"]: row
-        for row in targets.order_by()
-        .values("target")
-        .annotate(
-            **{
-                f"{state}_{i}": Count("id", filter=_in_month(month, "ticket__") & condition)
-                for i, month in enumerate(months)
-                for state, condition in states.items()
-            }
-        )
-    }
+    for row in (
+        targets.order_by()
+        .annotate(index=_month_index(months, "ticket__"))
+        .values("index", "target")
+        .annotate(**_sla_counts())
+    ):
+        sla.setdefault(row["index"], {})[row["target"]] = row
     return tuple(
-        MonthPoint(
-            month=month,
-            tickets=tickets[f"total_{i}"],
-            partner=tickets[f"partner_{i}"],
-            cds=tickets[f"cds_{i}"],
-            handed_over=tickets[f"handed_over_{i}"],
-            fallen_back=tickets[f"fallen_back_{i}"],
-            sla=_compliance_rows(
-                {
-                    target: {state: row[f"{state}_{i}"] for state in states}
-                    for target, row in per_target.items()
-                }
-            ),
-        )
-        for i, month in enumerate(months)
+        _point(month, tickets.get(index), sla.get(index, {})) for index, month in enumerate(months)
+    )
+
+
+def _point(
+    month: Month, tickets: dict[str, int] | None, sla: dict[str, dict[str, int]] | None
+) -> MonthPoint:
+    tickets = tickets or {}
+    return MonthPoint(
+        month=month,
+        tickets=tickets.get("total", 0),
+        partner=tickets.get("partner", 0),
+        cds=tickets.get("cds", 0),
+        handed_over=tickets.get("handed_over", 0),
+        fallen_back=tickets.get("fallen_back", 0),
+        sla=_compliance_rows(sla) if sla is not None else (),
     )
 
 
@@ -735,5 +742,5 @@ def programme_dashboard(month: Month, *, today: date, now: datetime) -> Dashboar
         pending=_pending(now),
         organisations=_organisations(month),
         at_risk=_at_risk(today),
-        series=_series(None, months),
+        series=_series(None, months, with_sla=False),
     )

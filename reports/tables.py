@@ -171,25 +171,30 @@ def _reasons_table(card: Scorecard) -> Table:
     )
 
 
-def _monthly_columns() -> tuple[Column, ...]:
-    return (
+def _monthly_columns(with_sla: bool) -> tuple[Column, ...]:
+    columns = (
         Column("month", _("Mois")),
         Column("tickets", _("Tickets"), INT),
         Column("partner", _("Partenaire"), INT),
         Column("cds", _("CDS"), INT),
         Column("handed_over", _("Transférés"), INT),
         Column("fallen_back", _("Basculés"), INT),
+    )
+    if not with_sla:
+        return columns
+    return (
+        *columns,
         Column("response_pct", _("Respect prise en charge (%)"), PCT),
         Column("onsite_pct", _("Respect intervention sur site (%)"), PCT),
         Column("resolution_pct", _("Respect remise en service (%)"), PCT),
     )
 
 
-def _monthly_table(series: Iterable[Any]) -> Table:
+def _monthly_table(series: Iterable[Any], *, with_sla: bool = True) -> Table:
     return Table(
         "monthly",
         _("Évolution sur 12 mois"),
-        _monthly_columns(),
+        _monthly_columns(with_sla),
         tuple(
             (
                 str(point.month),
@@ -387,7 +392,7 @@ def dashboard_tables(board: Dashboard) -> tuple[Table, ...]:
         _pending_table(board),
         _organisations_table(board),
         _at_risk_table(board),
-        _monthly_table(board.series),
+        _monthly_table(board.series, with_sla=False),
     )
 
 

@@ -179,6 +179,10 @@ class Ticket(models.Model):
                     status__in=["opened", "owned", "dispatched", "on_site", "paused"]
                 ),
             ),
+            # Scorecards: a partner's tickets opened in a month (any status).
+            models.Index(fields=["partner", "opened_at"], name="ticket_partner_opened_idx"),
+            # Programme dashboard: every ticket opened in a month.
+            models.Index(fields=["opened_at"], name="ticket_opened_idx"),
             # Ownership fallback sweep: partner tickets not yet owned, by due time.
             models.Index(
                 fields=["ownership_due_at"],

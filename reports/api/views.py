@@ -102,7 +102,8 @@ class ReportViewSet(viewsets.ViewSet):
             "least each tier), pending accreditation applications with their age, SLA "
             "compliance by delivering organisation (CDS and each partner) for the month, "
             "partners whose tier would be lost within 90 days, and the programme's monthly "
-            "ticket and SLA series. HP staff only (403 otherwise)."
+            "tickets by delivering organisation (its `sla` lists are empty: programme-wide "
+            "compliance is `sla_by_organisation`). HP staff only (403 otherwise)."
         ),
         parameters=[_PARAMS_MONTH],
         responses={
