@@ -16,6 +16,7 @@ from partners.models import (
     Partner,
     ProductLine,
     Tier,
+    TierPeriod,
     TierRequirement,
 )
 from partners.services import partner_set_declared_revenue
@@ -27,6 +28,20 @@ class MembershipInline(admin.TabularInline):
     model = Membership
     extra = 0
     autocomplete_fields = ["user"]
+
+
+class TierPeriodInline(admin.TabularInline):
+    """The partner's tier history, as the tier decisions wrote it: read-only."""
+
+    model = TierPeriod
+    extra = 0
+    can_delete = False
+    fields = ("tier", "started_on", "ended_on")
+    readonly_fields = fields
+    ordering = ("-started_on",)
+
+    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
 
 
 class TierRequirementInline(admin.TabularInline):
@@ -79,7 +94,7 @@ class PartnerAdmin(admin.ModelAdmin):
         "evaluated_on",
         "created_at",
     ]
-    inlines = [MembershipInline]
+    inlines = [MembershipInline, TierPeriodInline]
 
     def save_model(self, request: Any, obj: Partner, form: Any, change: bool) -> None:
         # The declared revenue goes through the audited service; the rest saves normally.
