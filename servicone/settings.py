@@ -269,6 +269,7 @@ SPECTACULAR_SETTINGS = {
     # Several models have a "status" or "kind": give each enum its own name.
     "ENUM_NAME_OVERRIDES": {
         "TicketStatusEnum": "tickets.models.Status",
+        "SlaTargetKindEnum": "tickets.models.SlaTargetKind",
         "TicketKindEnum": "tickets.models.Kind",
         "PauseReasonEnum": "tickets.models.PauseReason",
         "OfferingKindEnum": "contracts.models.OfferingKind",

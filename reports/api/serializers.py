@@ -8,16 +8,8 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from reports.periods import BadMonth, Month
-
-
-class ErrorItemSerializer(serializers.Serializer):
-    field = serializers.CharField(allow_null=True)
-    code = serializers.CharField()
-    message = serializers.CharField()
-
-
-class ErrorsSerializer(serializers.Serializer):
-    errors = ErrorItemSerializer(many=True)
+from tickets.api.serializers import TicketErrorsSerializer as ErrorsSerializer  # noqa: F401
+from tickets.models import SlaTargetKind
 
 
 class MonthField(serializers.CharField):
@@ -60,7 +52,7 @@ class ProgrammeQuerySerializer(serializers.Serializer):
 
 
 class TargetComplianceSerializer(serializers.Serializer):
-    target = serializers.ChoiceField(choices=["response", "onsite", "resolution"])
+    target = serializers.ChoiceField(choices=SlaTargetKind.choices)
     label = serializers.CharField()
     met = serializers.IntegerField()
     breached = serializers.IntegerField()
@@ -209,7 +201,7 @@ class PendingAccreditationSerializer(serializers.Serializer):
 
 
 class OrganisationComplianceSerializer(serializers.Serializer):
-    organisation = serializers.ChoiceField(choices=["partner", "cds"])
+    organisation = serializers.CharField(help_text="partner or cds")
     partner_id = serializers.IntegerField(allow_null=True)
     name = serializers.CharField()
     tickets = serializers.IntegerField()

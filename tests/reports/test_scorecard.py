@@ -428,3 +428,11 @@ def test_the_api_query_count_is_pinned(frozen, partner, admin_api, django_assert
 
 # Token and user, the partner, then the scorecard's fixed set of aggregate reads.
 SCORECARD_API_QUERIES = 33
+
+
+def test_openapi_schema_describes_the_report_endpoints(client):
+    response = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    paths = response.json()["paths"]
+    scorecard = paths["/api/v1/reports/scorecard/"]["get"]
+    assert {p["name"] for p in scorecard["parameters"]} == {"partner", "month"}
+    assert "/api/v1/reports/programme/" in paths
