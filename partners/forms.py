@@ -12,12 +12,11 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth import get_user_model, password_validation
-from django.db import transaction
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from partners import eligibility as engine
-from partners.models import Course, Engineer, Membership, Partner
+from partners.models import Course, Engineer, Partner
 from partners.roles import PartnerRole
 from servicone.errors import DomainError
 
@@ -233,28 +232,20 @@ class PartnerUserForm(forms.Form):
                 self.add_error("password1", exc)
         return cleaned
 
-    @transaction.atomic
     def save(self, *, partner: Partner, actor: Any) -> Any:
-        from partners.services import audit
+        from partners.services import partner_user_create
 
         data = self.cleaned_data
-        user = get_user_model().objects.create_user(
+        return partner_user_create(
+            partner=partner,
+            actor=actor,
             username=data["username"],
             email=data["email"],
             password=data["password1"],
+            role=data["role"],
             first_name=data["first_name"],
             last_name=data["last_name"],
         )
-        membership = Membership.objects.create(user=user, partner=partner, role=data["role"])
-        audit(
-            action="membership.create",
-            actor=actor,
-            partner=partner,
-            obj=membership,
-            username=user.username,
-            role=data["role"],
-        )
-        return user
 
 
 class DecisionForm(forms.Form):

@@ -26,6 +26,7 @@ from partners.models import (
     Certification,
     Course,
     Engineer,
+    Membership,
     Partner,
     Tier,
     TierPeriod,
@@ -80,6 +81,52 @@ def engineer_create(*, partner: Partner, name: str, email: str = "", actor: Any)
     engineer = Engineer.objects.create(partner=partner, name=name, email=email)
     audit(action="engineer.create", actor=actor, partner=partner, obj=engineer, name=name)
     return engineer
+
+
+@transaction.atomic
+def partner_user_create(
+    *,
+    partner: Partner,
+    username: str,
+    email: str,
+    password: str,
+    role: str,
+    actor: Any,
+    first_name: str = "",
+    last_name: str = "",
+) -> Any:
+    """A portal login for one of the partner's people, with its role there; audited.
+
+    The caller (form or serializer) has checked the input's shape and the password
+    rules; a username taken meanwhile by a concurrent request is a 400 on ``username``.
+    """
+    from django.contrib.auth import get_user_model
+
+    user_model = get_user_model()
+    try:
+        with transaction.atomic():
+            user = user_model.objects.create_user(
+                username=username,
+                email=email,
+                password=password,
+                first_name=first_name,
+                last_name=last_name,
+            )
+    except IntegrityError:
+        raise DomainError(
+            "unique", _("Cet identifiant est déjà utilisé."), field="username"
+        ) from None
+    membership = Membership.objects.create(user=user, partner=partner, role=role)
+    audit(
+        action="membership.create",
+        actor=actor,
+        partner=partner,
+        obj=membership,
+        username=user.get_username(),
+        role=role,
+    )
+    user.membership = membership
+    return user
 
 
 def certification_expiry(course: Course, passed_on: date) -> date:

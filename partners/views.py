@@ -707,11 +707,15 @@ def users(request: HttpRequest, membership: Membership) -> HttpResponse:
     if request.method == "POST":
         form = PartnerUserForm(request.POST)
         if form.is_valid():
-            user = form.save(partner=partner, actor=request.user)
-            messages.success(
-                request, _("Le compte %(username)s a été créé.") % {"username": user.username}
-            )
-            return redirect("partners:users")
+            try:
+                user = form.save(partner=partner, actor=request.user)
+            except DomainError as exc:  # the username was taken meanwhile
+                form.add_error(exc.field, exc.message)
+            else:
+                messages.success(
+                    request, _("Le compte %(username)s a été créé.") % {"username": user.username}
+                )
+                return redirect("partners:users")
         status = 400
     members = (
         Membership.objects.filter(partner=partner).select_related("user").order_by("user__username")

@@ -33,7 +33,6 @@ from partners.models import (
     Certification,
     Course,
     Engineer,
-    Membership,
     Partner,
     ProductLine,
     Tier,
@@ -315,36 +314,12 @@ class PartnerUserSerializer(serializers.ModelSerializer):
         return attrs
 
     def create(self, validated_data: dict[str, Any]) -> Any:
-        partner: Partner = self.context["partner"]
-        actor = self.context["request"].user
-        role = validated_data.pop("membership")["role"]
-        password = validated_data.pop("password")
-        with transaction.atomic():
-            try:
-                with transaction.atomic():
-                    user = User.objects.create_user(password=password, **validated_data)
-            except IntegrityError:  # a concurrent request took the username
-                raise serializers.ValidationError(
-                    {
-                        "username": [
-                            ErrorDetail(
-                                str(User._meta.get_field("username").error_messages["unique"]),
-                                code="unique",
-                            )
-                        ]
-                    }
-                ) from None
-            membership = Membership.objects.create(user=user, partner=partner, role=role)
-            services.audit(
-                action="membership.create",
-                actor=actor,
-                partner=partner,
-                obj=membership,
-                username=user.get_username(),
-                role=role,
-            )
-        user.membership = membership
-        return user
+        return services.partner_user_create(
+            partner=self.context["partner"],
+            actor=self.context["request"].user,
+            role=validated_data.pop("membership")["role"],
+            **validated_data,
+        )
 
 
 # --- Eligibility (documentation of the response; the view returns the dict as is) --------------

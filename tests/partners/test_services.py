@@ -411,3 +411,45 @@ def test_partner_model_keeps_grace_fields_consistent(partner):
 
     with pytest.raises(IntegrityError), transaction.atomic():
         Partner.objects.filter(pk=partner.pk).update(grace_until=TODAY)
+
+
+def test_partner_user_create_makes_the_login_its_membership_and_an_audit_line(
+    partner, partner_admin
+):
+    from partners.services import partner_user_create
+    from servicone.models import AuditEvent
+
+    user = partner_user_create(
+        partner=partner,
+        username="nouvel.ingenieur",
+        email="ni@example.test",
+        password="Un-mot-de-passe-2026",
+        role="engineer",
+        actor=partner_admin,
+    )
+    assert user.check_password("Un-mot-de-passe-2026")
+    assert (user.membership.partner, user.membership.role) == (partner, "engineer")
+    assert AuditEvent.objects.filter(
+        action="membership.create", object_id=user.membership.pk
+    ).exists()
+
+
+def test_partner_user_create_refuses_a_taken_username_and_creates_nothing(partner, partner_admin):
+    from django.contrib.auth import get_user_model
+
+    from partners.models import Membership
+    from partners.services import partner_user_create
+
+    before = Membership.objects.count()
+    with pytest.raises(DomainError) as refused:
+        partner_user_create(
+            partner=partner,
+            username=partner_admin.username,
+            email="x@example.test",
+            password="Un-mot-de-passe-2026",
+            role="sales",
+            actor=partner_admin,
+        )
+    assert (refused.value.code, refused.value.field) == ("unique", "username")
+    assert Membership.objects.count() == before
+    assert get_user_model().objects.filter(username=partner_admin.username).count() == 1
