@@ -30,7 +30,9 @@ class DemoLogin:
     description: str
 
 
-DEMO_PARTNER = {"name": "Ovesys", "siren": "412345678", "city": "Lyon"}
+DEMO_PARTNER = {"name": "Ovesys", "siren": "412345670", "city": "Lyon"}
+# Demo databases seeded before the SIREN got its valid Luhn key hold this one.
+_OLD_DEMO_SIREN = "412345678"
 # Ovesys piloted Proactive Select: a former PSP member, well over the Sell threshold.
 # Its engineers and certifications (Deliver, one CI-MASE engineer short of Expert) are
 # seeded by partners.demo.
@@ -70,6 +72,7 @@ def _user(username: str, *, first: str, last: str, staff: bool = False, superuse
 @transaction.atomic
 def seed_logins() -> Partner:
     ensure_staff_groups()
+    Partner.objects.filter(siren=_OLD_DEMO_SIREN).update(siren=DEMO_PARTNER["siren"])
     partner, _ = Partner.objects.get_or_create(
         siren=DEMO_PARTNER["siren"],
         defaults={"name": DEMO_PARTNER["name"], "city": DEMO_PARTNER["city"]},

@@ -49,3 +49,10 @@ def test_the_demo_sells_contracts_to_customers_across_regions(db):
     assert Contract.objects.filter(status="active").count() >= 50
     assert {"", "57", "6AE", "974"} <= set(Site.objects.values_list("region", flat=True))
     assert Contract.objects.filter(offering__kind="proactive_credits").exists()
+
+
+def test_the_demo_partner_siren_has_a_valid_luhn_key():
+    from partners.legacy import luhn_valid
+    from servicone.demo import DEMO_PARTNER
+
+    assert luhn_valid(DEMO_PARTNER["siren"])
