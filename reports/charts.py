@@ -10,6 +10,7 @@ in the page, in a saved copy and under a strict content security policy.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -31,6 +32,12 @@ from reports.selectors import (
     TargetCompliance,
     TierMonth,
 )
+
+# pygal puts a legacy import hook for its map plugins (``find_module`` only, no
+# ``find_spec``) on sys.meta_path. We draw no maps, and finders without find_spec
+# break importers that ask every finder (pytest's importlib mode fails to collect
+# the modules imported after this one; Python 3.12 ignores such finders anyway).
+sys.meta_path[:] = [f for f in sys.meta_path if not isinstance(f, pygal.PluginImportFixer)]
 
 # The portal's palette (portal.css): brand blue, ok green, bad red, CDS purple, warn.
 BRAND, OK, BAD, INFO, CDS, WARN, MUTED = (

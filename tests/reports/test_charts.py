@@ -228,3 +228,9 @@ def test_french_number_helpers():
     with translation.override("en"):
         assert charts.number(1234.5, 1) == "1,234.5"
         assert charts.percent(12.5) == "12.5%"
+
+
+def test_pygal_leaves_no_legacy_import_hook_behind():
+    import sys
+
+    assert all(hasattr(finder, "find_spec") for finder in sys.meta_path)
