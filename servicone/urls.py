@@ -26,6 +26,7 @@ urlpatterns = [
     path("", include("partners.urls")),
     path("", include("contracts.urls")),
     path("", include("tickets.urls")),
+    path("", include("reports.urls")),
 ]
 
 admin.site.site_header = "ServiceOne — administration"

@@ -1,0 +1,385 @@
+"""Server-side SVG charts of the scorecard and the dashboard (pygal): pure functions.
+
+Each builder takes the selectors' dataclasses and returns a ``Chart``: its title
+and the SVG to inline, or no SVG and the sentence to show instead when there is
+nothing to draw (a partner without tickets must not get an empty or broken
+chart). Titles, labels and numbers follow the active language; the SVG references
+nothing outside itself (no script, no stylesheet, no font) so it renders the same
+in the page, in a saved copy and under a strict content security policy.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import pygal
+from django.utils import formats
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+from pygal.etree import etree
+from pygal.style import Style
+
+from contracts.templatetags.money import format_eur
+from reports.selectors import (
+    Delivery,
+    MonthPoint,
+    OrganisationCompliance,
+    RevenueStanding,
+    TargetCompliance,
+    TierMonth,
+)
+
+# pygal puts a legacy import hook for its map plugins (``find_module`` only, no
+# ``find_spec``) on sys.meta_path. We draw no maps, and finders without find_spec
+# break importers that ask every finder (pytest's importlib mode fails to collect
+# the modules imported after this one; Python 3.12 ignores such finders anyway).
+sys.meta_path[:] = [f for f in sys.meta_path if not isinstance(f, pygal.PluginImportFixer)]
+
+# The portal's palette (portal.css): brand blue, ok green, bad red, CDS purple, warn.
+BRAND, OK, BAD, INFO, CDS, WARN, MUTED = (
+    "#0b5cab",
+    "#1e7b3a",
+    "#b3261e",
+    "#6f9fd8",
+    "#5a2d91",
+    "#b46900",
+    "#5b6478",
+)
+FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif'
+WIDTH, HEIGHT = 760, 320
+
+
+def _style(*colors: str) -> Style:
+    return Style(
+        background="transparent",
+        plot_background="#ffffff",
+        foreground="#1d2433",
+        foreground_strong="#1d2433",
+        foreground_subtle="#d9dee8",
+        font_family=FONT,
+        label_font_size=12,
+        major_label_font_size=12,
+        value_font_size=12,
+        value_label_font_size=12,
+        tooltip_font_size=13,
+        title_font_size=15,
+        legend_font_size=13,
+        no_data_font_size=16,
+        opacity=".85",
+        opacity_hover=".95",
+        guide_stroke_color="#d9dee8",
+        major_guide_stroke_color="#b8c0cf",
+        colors=colors or (BRAND,),
+    )
+
+
+@dataclass(frozen=True)
+class Chart:
+    slug: str
+    title: str
+    svg: SafeString | None  # None: nothing to draw, show ``empty_text``
+    empty_text: str = ""
+
+    @property
+    def testid(self) -> str:
+        return f"chart-{self.slug}"
+
+
+# --- Numbers the reader's way -------------------------------------------------------------
+
+
+def number(value: float | int | Decimal | None, decimals: int = 0) -> str:
+    """``1234.5`` -> ``1 234,5`` in French (U+202F groups), ``1,234.5`` in English."""
+    if value is None:
+        return "—"
+    return formats.number_format(value, decimal_pos=decimals, use_l10n=True, force_grouping=True)
+
+
+def percent(value: float | None) -> str:
+    """``80.0`` -> ``80,0 %`` (no-break space, French typography) or ``80.0%``."""
+    if value is None:
+        return "—"
+    sign = "%" if formats.get_format("DECIMAL_SEPARATOR") == "." else "\u00a0%"
+    return f"{number(value, 1)}{sign}"
+
+
+def month_label(month: Any) -> str:
+    """``Month(2026, 11)`` -> ``nov. 2026`` / ``Nov. 2026`` ("M" would give « Jui » twice)."""
+    return formats.date_format(month.first_day, "N Y")
+
+
+def _count_labels(peak: float) -> list[int]:
+    """Whole-number axis ticks up to at least ``peak`` (counts are never fractional)."""
+    steps = (m * 10**e for e in range(9) for m in (1, 2, 5))
+    step = next(s for s in steps if -(-peak // s) <= 6)
+    top = max(1, -(-int(peak) // step)) * step
+    return list(range(0, top + 1, step))
+
+
+# --- Finishing the SVG --------------------------------------------------------------------
+
+
+def _local(tag: Any) -> str:
+    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
+
+
+def _finish(title: str, series_titles: Sequence[str]) -> Callable[[Any], Any]:
+    """An xml filter: accessible root, no script or comment, a native tooltip per value."""
+
+    def finish(root: Any) -> Any:
+        root.set("role", "img")
+        root.set("aria-label", title)
+        for parent in list(root.iter()):
+            for child in list(parent):
+                # pygal's config script is only useful with its external JS; comments
+                # carry pygal's home page URLs.
+                if child.tag is etree.Comment or _local(child.tag) == "script":
+                    parent.remove(child)
+        for group in root.iter():
+            classes = (group.get("class") or "").split()
+            if _local(group.tag) != "g" or "series" not in classes:
+                continue
+            index = next((int(c[6:]) for c in classes if c.startswith("serie-")), -1)
+            name = series_titles[index] if 0 <= index < len(series_titles) else ""
+            for node in group.iter():
+                descs = {
+                    (d.get("class") or "").split()[0]: d.text or ""
+                    for d in node
+                    if _local(d.tag) == "desc" and d.get("class")
+                }
+                if "value" not in descs:
+                    continue
+                parts = [p for p in (descs.get("x_label", ""), name) if p]
+                tip = etree.Element("title")
+                tip.text = f"{' — '.join(parts)} : {descs['value']}" if parts else descs["value"]
+                node.insert(0, tip)
+        return root
+
+    return finish
+
+
+def _render(chart: Any, title: str) -> SafeString:
+    chart.add_xml_filter(
+        _finish(title, [str(kwargs.get("title", "")) for _values, kwargs in chart.raw_series])
+    )
+    svg = chart.render(is_unicode=True)
+    return mark_safe(svg)  # noqa: S308 — pygal escapes every text node it writes
+
+
+def _config(title: str, *colors: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "title": title,
+        "js": [],
+        "disable_xml_declaration": True,
+        "width": WIDTH,
+        "height": HEIGHT,
+        "style": _style(*colors),
+        "legend_at_bottom": True,
+        "legend_box_size": 12,
+        "truncate_legend": -1,
+        "truncate_label": -1,
+        "no_data_text": _("Aucune donnée sur la période"),
+        "margin": 12,
+        **extra,
+    }
+
+
+def _empty(slug: str, title: str, text: str | None = None) -> Chart:
+    return Chart(slug, title, None, text or _("Aucun ticket sur la période"))
+
+
+def _pct_axis() -> dict[str, Any]:
+    return {"range": (0, 100), "y_labels": [0, 20, 40, 60, 80, 100], "value_formatter": percent}
+
+
+# --- Scorecard ------------------------------------------------------------------------------
+
+
+def sla_chart(periods: Sequence[tuple[str, Sequence[TargetCompliance]]]) -> Chart:
+    """Met / breached / running per target and period: horizontal stacked bars."""
+    title = _("Engagements respectés, dépassés et en cours")
+    rows = [(f"{t.label} — {period}", t) for period, targets in periods for t in targets]
+    rows.reverse()  # pygal draws the first label at the bottom
+    if not any(t.total for _label, t in rows):
+        return _empty("sla", title)
+    chart = pygal.HorizontalStackedBar(
+        **_config(
+            title,
+            OK,
+            BAD,
+            INFO,
+            height=70 + 34 * len(rows),
+            x_labels=[label for label, _t in rows],
+            value_formatter=lambda v: number(v),
+            y_labels=_count_labels(max(t.total for _label, t in rows)),
+        )
+    )
+    chart.add(_("Respectés"), [t.met for _label, t in rows])
+    chart.add(_("Dépassés"), [t.breached for _label, t in rows])
+    chart.add(_("En cours"), [t.running for _label, t in rows])
+    return Chart("sla", title, _render(chart, title))
+
+
+def compliance_trend_chart(series: Sequence[MonthPoint], slug: str = "compliance-trend") -> Chart:
+    """Compliance % per target, month by month (gaps where nothing was decided)."""
+    title = _("Taux de respect par engagement sur 12 mois")
+    if not any(t.met + t.breached for p in series for t in p.sla):
+        return _empty(slug, title, _("Aucun engagement échu sur la période"))
+    chart = pygal.Line(
+        **_config(
+            title,
+            BRAND,
+            WARN,
+            OK,
+            x_labels=[month_label(p.month) for p in series],
+            x_label_rotation=30,
+            allow_interruptions=True,
+            dots_size=4,
+            **_pct_axis(),
+        )
+    )
+    for index, target in enumerate(series[0].sla if series else ()):
+        chart.add(target.label, [p.sla[index].compliance_pct for p in series])
+    return Chart(slug, title, _render(chart, title))
+
+
+def tickets_trend_chart(series: Sequence[MonthPoint], slug: str = "tickets-trend") -> Chart:
+    """Tickets delivered by the partner(s) and by CDS, month by month: stacked bars."""
+    title = _("Tickets délivrés par le partenaire et par le CDS")
+    if not any(p.tickets for p in series):
+        return _empty(slug, title)
+    chart = pygal.StackedBar(
+        **_config(
+            title,
+            BRAND,
+            CDS,
+            x_labels=[month_label(p.month) for p in series],
+            x_label_rotation=30,
+            value_formatter=lambda v: number(v),
+            y_labels=_count_labels(max(p.partner + p.cds for p in series)),
+        )
+    )
+    chart.add(_("Partenaire"), [p.partner for p in series])
+    chart.add(_("CDS"), [p.cds for p in series])
+    return Chart(slug, title, _render(chart, title))
+
+
+def delivery_chart(periods: Sequence[tuple[str, Delivery]]) -> Chart:
+    """Share of tickets delivered by the partner vs CDS, per period (100 % stacked bars)."""
+    title = _("Part des tickets délivrés par le partenaire et par le CDS")
+    if not any(d.total for _period, d in periods):
+        return _empty("delivery", title)
+    periods = list(reversed(periods))  # first period on top
+    chart = pygal.HorizontalStackedBar(
+        **_config(
+            title,
+            BRAND,
+            CDS,
+            height=90 + 44 * len(periods),
+            x_labels=[period for period, _d in periods],
+            print_values=True,
+            **_pct_axis(),
+        )
+    )
+    chart.add(_("Partenaire"), [d.partner_pct for _period, d in periods])
+    chart.add(_("CDS"), [d.cds_pct for _period, d in periods])
+    return Chart("delivery", title, _render(chart, title))
+
+
+def revenue_chart(revenue: RevenueStanding) -> Chart:
+    """Trailing-12-month revenue beside the current and the next tier's thresholds."""
+    title = _("Chiffre d'affaires services sur 12 mois et seuils")
+    bars: list[tuple[str, Decimal, str]] = [
+        (_("Chiffre d'affaires 12 mois"), revenue.revenue_12m_eur, BRAND)
+    ]
+    if revenue.tier_threshold_eur is not None:
+        bars.append(
+            (
+                _("Seuil %(tier)s") % {"tier": revenue.tier_name},
+                revenue.tier_threshold_eur,
+                MUTED,
+            )
+        )
+    if revenue.next_threshold_eur is not None:
+        bars.append(
+            (
+                _("Seuil %(tier)s") % {"tier": revenue.next_tier_name},
+                revenue.next_threshold_eur,
+                WARN,
+            )
+        )
+    chart = pygal.HorizontalBar(
+        **_config(
+            title,
+            *(colour for _label, _amount, colour in bars),
+            height=90 + 44 * len(bars),
+            value_formatter=format_eur,
+            print_values=True,
+            # The amounts are printed on the bars; an axis of amounts in cents is noise.
+            show_x_labels=False,
+        )
+    )
+    # One series per bar so each gets its colour and its own label.
+    for label, amount, _colour in bars:
+        chart.add(label, [float(amount)])
+    return Chart("revenue", title, _render(chart, title))
+
+
+# --- Programme dashboard --------------------------------------------------------------------
+
+
+def tiers_chart(months: Sequence[TierMonth]) -> Chart:
+    """Partners at each tier or above, at each month's end: one line per tier."""
+    title = _("Partenaires par niveau (ce niveau ou plus)")
+    tiers = [t for t in (months[-1].tiers if months else ()) if t.rank > 0]
+    if not tiers or not any(t.at_least for m in months for t in m.tiers if t.rank > 0):
+        return _empty("tiers", title, _("Aucun partenaire classé sur la période"))
+    chart = pygal.Line(
+        **_config(
+            title,
+            BRAND,
+            OK,
+            CDS,
+            WARN,
+            x_labels=[month_label(m.month) for m in months],
+            x_label_rotation=30,
+            dots_size=4,
+            value_formatter=lambda v: number(v),
+            y_labels=_count_labels(max(t.at_least for m in months for t in m.tiers)),
+        )
+    )
+    for tier in tiers:
+        by_code = [{t.code: t.at_least for t in m.tiers}.get(tier.code, 0) for m in months]
+        chart.add(_("%(tier)s ou plus") % {"tier": tier.name}, by_code)
+    return Chart("tiers", title, _render(chart, title))
+
+
+def organisations_chart(organisations: Sequence[OrganisationCompliance]) -> Chart:
+    """Overall SLA compliance of CDS and of each partner: one horizontal bar each."""
+    title = _("Taux de respect des engagements par organisation")
+    rows = [o for o in reversed(organisations) if o.compliance_pct is not None]  # first on top
+    if not rows:
+        return _empty("organisations", title, _("Aucun engagement échu sur la période"))
+    chart = pygal.HorizontalBar(
+        **_config(
+            title,
+            BRAND,
+            height=90 + 28 * len(rows),
+            x_labels=[o.name for o in rows],
+            show_legend=False,
+            print_values=True,
+            **_pct_axis(),
+        )
+    )
+    chart.add(
+        _("Taux global"),
+        [
+            {"value": o.compliance_pct, "color": CDS if o.partner_id is None else BRAND}
+            for o in rows
+        ],
+    )
+    return Chart("organisations", title, _render(chart, title))
