@@ -7,6 +7,7 @@ from datetime import date
 from django.conf import settings
 from django.db import transaction
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.translation import override
 
 from partners.models import Partner
@@ -66,5 +67,5 @@ def _send_digest(partner: Partner, month: Month, today: date) -> int:
         dedup_key=digest_key(month, partner.pk),
         subject=subject,
         body=body,
-        link=f"/reports/scorecard/?month={month}",
+        link=f"{reverse('reports:scorecard')}?month={month}",
     )

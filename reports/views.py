@@ -331,10 +331,8 @@ def _dashboard_sections(
         ),
         section(
             by_slug["monthly"],
-            [
-                charts.compliance_trend_chart(board.series),
-                charts.tickets_trend_chart(board.series),
-            ],
+            # Programme-wide compliance is by organisation above; the series is tickets only.
+            [charts.tickets_trend_chart(board.series)],
         ),
     ]
     listed = {s.table.slug for s in ordered}

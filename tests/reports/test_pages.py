@@ -348,7 +348,7 @@ def test_programme_manager_sees_the_dashboard(
         "Évolution sur 12 mois",
     ):
         assert title in page
-    for testid in ("tiers", "organisations", "compliance-trend", "tickets-trend"):
+    for testid in ("tiers", "organisations", "tickets-trend"):
         assert f'data-testid="chart-{testid}"' in body
     assert f'href="/hp/accreditations/{application.pk}/">Candidat SAS</a>' in body
     assert 'href="/hp/accreditations/">Ouvrir la file de validation' in body
@@ -406,7 +406,7 @@ def test_links_to_the_reports_from_the_navigation_and_the_hp_overview(
 SCORECARD_QUERIES = 31
 # The same plus the list of partners HP staff pick from.
 HP_SCORECARD_QUERIES = 32
-DASHBOARD_QUERIES = 19
+DASHBOARD_QUERIES = 18
 
 
 def test_scorecard_query_count_does_not_grow_with_tickets(
