@@ -70,6 +70,8 @@ def test_partner_admin_reads_the_scorecard_charts_in_english_and_downloads_a_csv
     expect(delivery.locator("thead th").nth(2)).to_have_text("Partner")
     expect(page.locator("[data-testid=kpi-partner-share] .kpi")).to_have_text("100.0%")
     expect(page.locator("[data-testid=chart-tickets-trend] svg")).to_contain_text("Partner")
+    expect(page.locator("h1")).to_have_text("Scorecard — Ovesys Test")
+    expect(page.locator("[data-testid=chart-sla] svg")).to_contain_text("Breached")
 
     # The CSV of the delivery table, English number format.
     with page.expect_download() as info:

@@ -199,6 +199,10 @@ def test_scorecard_in_english(client, partner_admin, tickets):
     page = text(client.get("/reports/scorecard/?month=2026-11"))
     assert "November 2026" in page
     assert "50.0%" in page
+    assert "Scorecard — " in page
+    assert "Service level compliance" in page
+    assert "Tickets by delivering organisation" in page
+    assert "Download as CSV" in page
 
 
 def test_a_partner_without_tickets_gets_a_message_instead_of_charts(client, partner_admin):
@@ -239,6 +243,7 @@ def test_a_bad_month_is_explained_in_english(client, partner_admin):
     response = client.get("/reports/scorecard/?month=2026-13")
     assert response.status_code == 400
     assert 'data-testid="month-error"' in response.content.decode()
+    assert "The month “2026-13” is not valid: write it as YYYY-MM" in text(response)
 
 
 # --- Scorecard: CSV ---------------------------------------------------------------------------
