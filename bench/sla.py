@@ -115,18 +115,14 @@ def populate(targets: int, due_share: float) -> dict[str, int]:
 
 
 def idle_sweep_plan() -> tuple[float, str]:
+    from django.conf import settings
     from django.db import connection
     from django.utils import timezone
 
     from tickets import sla
-    from tickets.models import SlaTarget
 
     now = timezone.now()
-    query = (
-        SlaTarget.objects.filter(next_event_at__isnull=False, next_event_at__lte=now)
-        .order_by("next_event_at", "pk")
-        .values_list("next_event_at", "pk")[:200]
-    )
+    query = sla.due_targets(now)[: settings.SLA_SWEEP_BATCH]  # the sweep's claim query
     sql, params = query.query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql + " FOR UPDATE SKIP LOCKED", params)
