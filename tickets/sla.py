@@ -1,10 +1,12 @@
 """SLA targets of a ticket: deadlines from the pure clock, states, exactly-once events.
 
 The database is the source of truth. Each target row carries ``next_event_at``
-(the warning, then the breach); a timer (Celery ETA task or the beat sweep)
-calls ``sla_fire_due`` which locks the row, re-checks it and moves it with a
-compare-and-set, writing an ``SlaEvent`` whose unique key (ticket, target,
-event, version) makes a second attempt a no-op.
+(the warning, then the breach); the beat sweep claims a batch of due rows
+(``sweep``), a Celery ETA task one row (``sla_fire_due``). Either way the rows
+are locked and re-checked, moved with a compare-and-set and their events
+written as ``SlaEvent`` rows whose unique key (ticket, target, event, version)
+makes a second attempt a no-op: only events new to the table have
+consequences. A batch costs a fixed number of queries, whatever its size.
 """
 
 from __future__ import annotations
