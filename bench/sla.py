@@ -34,18 +34,24 @@ from eligibility import (  # noqa: E402  (bench/eligibility.py)
 )
 
 
-def populate(targets: int, due_share: float) -> dict[str, int]:
-    """One covered asset, then tickets and targets inserted set-wise by SQL."""
+def populate(targets: int, due_share: float, dispatchers: int = 0) -> dict[str, int]:
+    """One covered asset, then tickets and targets inserted set-wise by SQL.
+
+    The tickets are CDS's: each warning notifies the ``dispatchers`` CDS users.
+    """
     from django.db import connection
     from django.utils import timezone
 
     from contracts.services import contract_sell
+    from partners.roles import StaffRole
     from tests.contracts.factories import asset_of, offering  # test factories: bench-only use
-    from tests.partners.factories import PartnerFactory, partner_user, set_tier
+    from tests.partners.factories import PartnerFactory, partner_user, set_tier, staff_user
     from tickets.models import SlaTarget, Ticket
 
     partner = PartnerFactory(name="Partenaire banc SLA")
     partner_user(partner, "admin", username="bench.admin")
+    for n in range(dispatchers):
+        staff_user(StaffRole.CDS_DISPATCHER, username=f"bench.cds{n}")
     set_tier(partner, "deliver")
     asset = asset_of(partner)
     contract = contract_sell(
@@ -115,18 +121,14 @@ def populate(targets: int, due_share: float) -> dict[str, int]:
 
 
 def idle_sweep_plan() -> tuple[float, str]:
+    from django.conf import settings
     from django.db import connection
     from django.utils import timezone
 
     from tickets import sla
-    from tickets.models import SlaTarget
 
     now = timezone.now()
-    query = (
-        SlaTarget.objects.filter(next_event_at__isnull=False, next_event_at__lte=now)
-        .order_by("next_event_at", "pk")
-        .values_list("next_event_at", "pk")[:200]
-    )
+    query = sla.due_targets(now)[: settings.SLA_SWEEP_BATCH]  # the sweep's claim query
     sql, params = query.query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql + " FOR UPDATE SKIP LOCKED", params)
@@ -163,6 +165,12 @@ def main() -> int:
     parser.add_argument("--targets", type=int, default=1_000_000)
     parser.add_argument("--due-share", type=float, default=0.01)
     parser.add_argument("--skip-clock", action="store_true")
+    parser.add_argument(
+        "--cds-dispatchers",
+        type=int,
+        default=0,
+        help="CDS dispatchers to notify of each warning (default 0: no notification rows)",
+    )
     args = parser.parse_args()
 
     if not args.skip_clock:
@@ -189,7 +197,7 @@ def main() -> int:
         call_command("migrate", verbosity=0)
         print(f"== (b) SLA sweep on {described}", flush=True)
         started = time.perf_counter()
-        sizes = populate(args.targets, args.due_share)
+        sizes = populate(args.targets, args.due_share, args.cds_dispatchers)
         print(
             f"   populated {sizes['targets']:,} targets ({sizes['due']:,} due) on {sizes['tickets']:,} tickets "
             f"in {time.perf_counter() - started:.1f} s"
@@ -205,9 +213,11 @@ def main() -> int:
             pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
         else:
             fired, seconds = drain()
+        from servicone.models import Notification
+
         print(
             f"   drain: {fired:,} events in {seconds:.2f} s = {fired / seconds:,.0f} events/s "
-            "(one process; target ≥ 1,000)"
+            f"(one process; target ≥ 1,000; {Notification.objects.count():,} notifications)"
         )
         idle_ms, plan = idle_sweep_plan()
         print(f"   idle sweep (nothing due): best of 20 = {idle_ms:.2f} ms (target ≤ 5 ms)")

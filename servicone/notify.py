@@ -7,7 +7,9 @@ job that calls it runs twice. E-mails leave on commit, by Celery.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -54,6 +56,45 @@ def notify(
     return len(fresh)
 
 
+@dataclass(frozen=True)
+class Message:
+    """One notification for several recipients (user ids), for ``notify_many``."""
+
+    recipient_ids: Sequence[int]
+    kind: str
+    dedup_key: str
+    subject: str
+    body: str
+    partner_id: int | None = None
+    link: str = ""
+
+
+def notify_many(messages: Iterable[Message]) -> None:
+    """``notify`` set-wise: one INSERT for many messages (a batch job's), one outbox run.
+
+    Rows that exist already (same recipient and ``dedup_key``) are skipped by
+    the unique constraint, so a repeated batch creates nothing twice.
+    """
+    rows = [
+        Notification(
+            recipient_id=recipient_id,
+            partner_id=message.partner_id,
+            kind=message.kind,
+            dedup_key=message.dedup_key,
+            subject=str(message.subject)[:200],
+            body=str(message.body),
+            link=message.link,
+        )
+        for message in messages
+        for recipient_id in dict.fromkeys(message.recipient_ids)  # each recipient once
+    ]
+    if not rows:
+        return
+    Notification.objects.bulk_create(rows, ignore_conflicts=True)
+    # Kicked even if every row existed: the outbox run then finds nothing to send.
+    _kick_outbox_on_commit()
+
+
 def _send_outbox() -> None:
     from servicone.tasks import send_notification_emails
 
@@ -75,6 +116,26 @@ def partner_admins(partner: Any) -> list[Any]:
             membership__partner=partner, membership__role=PartnerRole.ADMIN, is_active=True
         )
     )
+
+
+def partner_admin_ids(partner_ids: Iterable[int]) -> dict[int, list[int]]:
+    """The active admins' user ids of each of these partners, in one query."""
+    from partners.roles import PartnerRole
+
+    admins: dict[int, list[int]] = defaultdict(list)
+    rows = (
+        get_user_model()
+        .objects.filter(
+            membership__partner__in=set(partner_ids),
+            membership__role=PartnerRole.ADMIN,
+            is_active=True,
+        )
+        .order_by("pk")
+        .values_list("membership__partner", "pk")
+    )
+    for partner_id, user_id in rows:
+        admins[partner_id].append(user_id)
+    return admins
 
 
 def programme_managers() -> list[Any]:

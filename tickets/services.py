@@ -8,12 +8,14 @@ and notifications are scheduled on commit.
 from __future__ import annotations
 
 import uuid
+from collections import defaultdict
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import override
@@ -31,7 +33,7 @@ from partners.roles import (
     partner_role,
 )
 from servicone.errors import DomainError, NotAllowed, StateConflict
-from servicone.notify import notify, partner_admins
+from servicone.notify import Message, notify, notify_many, partner_admin_ids
 from tickets import routing, sla, sla_clock
 from tickets.models import (
     OPEN_STATUSES,
@@ -640,77 +642,143 @@ def ownership_overdue(now: datetime, limit: int) -> list[int]:
     )
 
 
-# --- SLA consequences (called by tickets.sla when a warning or breach fires) -----------------------
+# --- SLA consequences (called by tickets.sla when warnings and breaches fire) -----------------------
 
 
-def on_sla_event(*, ticket: Ticket, target: SlaTarget, event: str, at: datetime) -> None:
-    """Warning → notify who delivers. Breach → escalate, notify, flag CDS backup."""
-    label = SlaTargetKind(target.target).label
-    with override(settings.LANGUAGE_CODE):
+def _cds_user_ids() -> list[int]:
+    from django.contrib.auth import get_user_model
+
+    return list(
+        get_user_model()
+        .objects.filter(groups__name=StaffRole.CDS_DISPATCHER, is_active=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def _system_event(ticket: Ticket, event: str, at: datetime, **detail: Any) -> TicketEvent:
+    return TicketEvent(ticket=ticket, at=at, event=event, organisation="system", detail=detail)
+
+
+def on_sla_events(
+    *, fired: list[tuple[SlaTarget, str]], tickets: dict[int, Ticket], at: datetime
+) -> None:
+    """Consequences of SLA events that just fired, in the order they fired, set-wise.
+
+    Warning → notify who delivers (partner admins or CDS dispatch, and the
+    assigned engineer). Breach → escalate one level (L3 at most), flag CDS to
+    back up a partner's ticket, notify partner admins and CDS dispatch, and
+    queue the ownership fall-back of an unowned partner ticket. ``tickets`` are
+    the events' tickets, locked by the caller. A fixed number of queries,
+    however many events.
+    """
+    timeline: list[TicketEvent] = []
+    touched: dict[int, Ticket] = {}
+    fallbacks: list[int] = []
+    # (event, target, ticket, audience): "partner" admins, "cds" dispatch or both.
+    pending: list[tuple[str, SlaTarget, Ticket, tuple[str, ...]]] = []
+    for target, event in fired:
+        ticket = tickets[target.ticket_id]
+        partner_delivers = ticket.delivered_by == Organisation.PARTNER
         if event == "warned":
-            recipients = (
-                partner_admins(ticket.partner)
-                if ticket.delivered_by == Organisation.PARTNER
-                else _cds_users()
+            timeline.append(
+                _system_event(
+                    ticket,
+                    "sla_warned",
+                    at,
+                    target=target.target,
+                    due_at=target.due_at.isoformat() if target.due_at else None,
+                )
             )
-            if ticket.assigned_engineer and ticket.assigned_engineer.user_id:
-                recipients.append(ticket.assigned_engineer.user)
-            _event(
-                ticket,
-                "sla_warned",
-                None,
-                at,
-                target=target.target,
-                due_at=target.due_at.isoformat() if target.due_at else None,
-            )
-            notify(
-                recipients=recipients,
-                partner=ticket.partner,
-                kind="sla_warning",
-                dedup_key=f"sla:{ticket.pk}:{target.target}:warned:{target.version}",
-                subject=f"ServiceOne : {ticket.number} — délai « {label} » bientôt dépassé",
-                body=f"{ticket.number} — {ticket.summary}\nÉchéance : {timezone.localtime(target.due_at):%d/%m/%Y %H:%M}",
-                link=f"/tickets/{ticket.pk}/",
-            )
-            return
-        _event(ticket, "sla_breached", None, at, target=target.target)
-        fields = ["updated_at"]
+            pending.append((event, target, ticket, ("partner",) if partner_delivers else ("cds",)))
+            continue
+        timeline.append(_system_event(ticket, "sla_breached", at, target=target.target))
         if ticket.escalation_level < 3:
             ticket.escalation_level += 1
-            fields.append("escalation_level")
-            _event(
-                ticket,
-                "escalated",
-                None,
-                at,
-                level=ticket.escalation_level,
-                cause=f"sla_breach:{target.target}",
+            timeline.append(
+                _system_event(
+                    ticket,
+                    "escalated",
+                    at,
+                    level=ticket.escalation_level,
+                    cause=f"sla_breach:{target.target}",
+                )
             )
-        if ticket.delivered_by == Organisation.PARTNER and not ticket.cds_backup:
+        if partner_delivers and not ticket.cds_backup:
             # HP guarantees the service: CDS is flagged to back the partner up.
             ticket.cds_backup = True
-            fields.append("cds_backup")
-            _event(ticket, "cds_backup_flagged", None, at, target=target.target)
-        ticket.save(update_fields=fields)
-        recipients = partner_admins(ticket.partner) + _cds_users()
-        notify(
-            recipients=recipients,
-            partner=ticket.partner,
-            kind="sla_breach",
-            dedup_key=f"sla:{ticket.pk}:{target.target}:breached:{target.version}",
-            subject=f"ServiceOne : {ticket.number} — délai « {label} » dépassé",
-            body=f"{ticket.number} — {ticket.summary}\nÉchéance dépassée : {timezone.localtime(target.due_at):%d/%m/%Y %H:%M}",
-            link=f"/tickets/{ticket.pk}/",
+            timeline.append(_system_event(ticket, "cds_backup_flagged", at, target=target.target))
+        touched[ticket.pk] = ticket
+        pending.append((event, target, ticket, ("partner", "cds")))
+        if target.target == SlaTargetKind.RESPONSE and partner_delivers:
+            # The ownership window may equal the response target: the fallback is due too.
+            fallbacks.append(ticket.pk)
+    if touched:
+        # One UPDATE per new escalation level (2 or 3); the backup flag as above:
+        # set on every partner-delivered ticket that breached.
+        by_level: dict[int, list[int]] = defaultdict(list)
+        for ticket in touched.values():
+            by_level[ticket.escalation_level].append(ticket.pk)
+        backup = ExpressionWrapper(
+            Q(cds_backup=True) | Q(delivered_by=Organisation.PARTNER), output_field=BooleanField()
         )
-    if target.target == SlaTargetKind.RESPONSE and ticket.delivered_by == Organisation.PARTNER:
-        # The ownership window may equal the response target: the fallback is due too.
-        transaction.on_commit(lambda: _queue_fallback(ticket.pk))
+        stamp = timezone.now()
+        for level, ids in by_level.items():
+            Ticket.objects.filter(pk__in=ids).update(
+                escalation_level=level, cds_backup=backup, updated_at=stamp
+            )
+    TicketEvent.objects.bulk_create(timeline)
+    notify_many(_sla_messages(pending))
+    if fallbacks:
+        transaction.on_commit(lambda: _queue_fallbacks(fallbacks))
 
 
-def _queue_fallback(ticket_id: int) -> None:
+def _sla_messages(
+    pending: list[tuple[str, SlaTarget, Ticket, tuple[str, ...]]],
+) -> list[Message]:
+    """The notifications of fired SLA events; recipients resolved in two queries at most."""
+    partner_ids = {t.partner_id for _e, _t, t, audience in pending if "partner" in audience}
+    admins = partner_admin_ids(partner_ids) if partner_ids else {}
+    cds = _cds_user_ids() if any("cds" in audience for *_rest, audience in pending) else []
+    messages = []
+    with override(settings.LANGUAGE_CODE):
+        for event, target, ticket, audience in pending:
+            recipients = list(admins.get(ticket.partner_id, [])) if "partner" in audience else []
+            if "cds" in audience:
+                recipients += cds
+            if event == "warned" and ticket.assigned_engineer and ticket.assigned_engineer.user_id:
+                recipients.append(ticket.assigned_engineer.user_id)
+            if not recipients:
+                continue
+            label = SlaTargetKind(target.target).label
+            due = f"{timezone.localtime(target.due_at):%d/%m/%Y %H:%M}"
+            if event == "warned":
+                kind = "sla_warning"
+                subject = f"ServiceOne : {ticket.number} — délai « {label} » bientôt dépassé"
+                body = f"{ticket.number} — {ticket.summary}\nÉchéance : {due}"
+            else:
+                kind = "sla_breach"
+                subject = f"ServiceOne : {ticket.number} — délai « {label} » dépassé"
+                body = f"{ticket.number} — {ticket.summary}\nÉchéance dépassée : {due}"
+            messages.append(
+                Message(
+                    recipient_ids=recipients,
+                    partner_id=ticket.partner_id,
+                    kind=kind,
+                    dedup_key=f"sla:{ticket.pk}:{target.target}:{event}:{target.version}",
+                    subject=subject,
+                    body=body,
+                    link=f"/tickets/{ticket.pk}/",
+                )
+            )
+    return messages
+
+
+def _queue_fallbacks(ticket_ids: list[int]) -> None:
     from tickets.tasks import fallback_ticket
 
-    fallback_ticket.delay(ticket_id)
+    for ticket_id in ticket_ids:
+        fallback_ticket.delay(ticket_id)
 
 
 def visible_tickets(user: Any):  # type: ignore[no-untyped-def]

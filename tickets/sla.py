@@ -1,10 +1,12 @@
 """SLA targets of a ticket: deadlines from the pure clock, states, exactly-once events.
 
 The database is the source of truth. Each target row carries ``next_event_at``
-(the warning, then the breach); a timer (Celery ETA task or the beat sweep)
-calls ``sla_fire_due`` which locks the row, re-checks it and moves it with a
-compare-and-set, writing an ``SlaEvent`` whose unique key (ticket, target,
-event, version) makes a second attempt a no-op.
+(the warning, then the breach); the beat sweep claims a batch of due rows
+(``sweep``), a Celery ETA task one row (``sla_fire_due``). Either way the rows
+are locked and re-checked, moved with a compare-and-set and their events
+written as ``SlaEvent`` rows whose unique key (ticket, target, event, version)
+makes a second attempt a no-op: only events new to the table have
+consequences. A batch costs a fixed number of queries, whatever its size.
 """
 
 from __future__ import annotations
@@ -12,13 +14,15 @@ from __future__ import annotations
 import heapq
 import logging
 import math
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from tickets import sla_clock
@@ -180,6 +184,55 @@ def _record_event(target: SlaTarget, event: str, at: datetime) -> bool:
     return True
 
 
+EventKey = tuple[int, str, str, int]  # ticket, target, event, version: SlaEvent's unique key
+
+
+def _record_events(occurred: list[tuple[SlaTarget, str]], at: datetime) -> set[EventKey]:
+    """Insert the events in order (ids follow the deadline order); returns the keys new here.
+
+    ``ON CONFLICT DO NOTHING ... RETURNING`` (PostgreSQL, SQLite ≥ 3.35): an event
+    recorded before keeps its row and is left out of the answer, so its
+    consequences are not repeated.
+    """
+    meta = SlaEvent._meta
+    fields = [
+        meta.get_field(name) for name in ("ticket", "target", "event", "version", "due_at", "at")
+    ]
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(f.column) for f in fields)
+    key = ", ".join(quote(f.column) for f in fields[:4])
+    # Ids and strings go to the driver as they are; instants as the backend stores them.
+    instant = meta.get_field("at")
+    at_value = instant.get_db_prep_save(at, connection)
+    rows = [
+        (
+            target.ticket_id,
+            target.target,
+            event,
+            target.version,
+            instant.get_db_prep_save(target.due_at, connection),
+            at_value,
+        )
+        for target, event in occurred
+    ]
+    new: set[EventKey] = set()
+    chunk = max(1, connection.ops.bulk_batch_size(fields, rows))
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), chunk):
+            part = rows[start : start + chunk]
+            values = ", ".join(["(" + ", ".join(["%s"] * len(fields)) + ")"] * len(part))
+            cursor.execute(
+                f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES {values} "  # noqa: S608 (names from the model)
+                f"ON CONFLICT ({key}) DO NOTHING RETURNING {key}",
+                [value for row in part for value in row],
+            )
+            new.update(
+                (ticket_id, target, event, int(version))
+                for ticket_id, target, event, version in cursor.fetchall()
+            )
+    return new
+
+
 @dataclass(frozen=True)
 class Fired:
     ticket_id: int
@@ -188,64 +241,150 @@ class Fired:
     next_event_at: datetime | None = None
 
 
+def _advance(target: SlaTarget, now: datetime) -> str | None:
+    """Move a due target to its next state in memory; returns the event, or None if none is due."""
+    # An overdue warning first, then the breach (after an outage both are due;
+    # each still happens, once).
+    if target.state == SlaState.RUNNING and target.warn_at is not None and target.warn_at <= now:
+        event = "warned"
+        target.state = SlaState.WARNED
+        target.warned_at = now
+    elif (
+        target.state in (SlaState.RUNNING, SlaState.WARNED)
+        and target.due_at is not None
+        and target.due_at <= now
+    ):
+        event = "breached"
+        target.state = SlaState.BREACHED
+        target.breached_at = now
+    else:
+        event = None  # a stale next_event_at: only the schedule is corrected
+    target.next_event_at = _next_event(target)
+    return event
+
+
+def _save_moves(moved: list[tuple[SlaTarget, str]], now: datetime) -> None:
+    """Write the targets' moves back: one compare-and-set UPDATE per kind of move.
+
+    Targets making the same move (e.g. running → warned, next event at the
+    deadline) share one ``UPDATE … WHERE pk IN (…) AND state = <before>``; a
+    batch holds a handful of kinds of move whatever its size. The rows are
+    locked since the claim, so a short count means the lock was not held: the
+    batch is rolled back.
+    """
+    moves: dict[tuple[str, str, bool, bool, str | None], list[int]] = defaultdict(list)
+    for target, state_before in moved:
+        # next_event_at is always the warning or the deadline (or nothing): written as
+        # that column, the same expression serves every target of the move.
+        if target.next_event_at is None:
+            next_column = None
+        elif target.next_event_at == target.warn_at:
+            next_column = "warn_at"
+        else:
+            next_column = "due_at"
+        move = (
+            state_before,
+            target.state,
+            target.warned_at == now,
+            target.breached_at == now,
+            next_column,
+        )
+        moves[move].append(target.pk)
+    for (state_before, state, warned, breached, next_column), ids in moves.items():
+        values: dict[str, Any] = {
+            "state": state,
+            "next_event_at": F(next_column) if next_column else None,
+        }
+        if warned:
+            values["warned_at"] = now
+        if breached:
+            values["breached_at"] = now
+        updated = SlaTarget.objects.filter(pk__in=ids, state=state_before).update(**values)
+        if updated != len(ids):
+            raise RuntimeError(f"SLA targets moved under the sweep: {updated} of {len(ids)}")
+
+
+def _fire(
+    targets: list[SlaTarget], *, now: datetime, boundary: datetime | None = None
+) -> tuple[list[Fired], bool]:
+    """Fire the due events of these targets (locked by the caller) as one set.
+
+    Returns the events that fired, in deadline order, and whether some due work
+    was left for the next batch (past ``boundary``, or its ticket busy). A fixed
+    number of queries, however many targets.
+    """
+    # The tickets are locked too (their escalation level changes); one that a user
+    # action holds is skipped, not waited for: its targets stay due for the next
+    # sweep, and a sweep never deadlocks with an action (ticket, then targets).
+    tickets = {
+        ticket.pk: ticket
+        for ticket in Ticket.objects.select_for_update(of=("self",), skip_locked=True)
+        .select_related("assigned_engineer")
+        .filter(pk__in={t.ticket_id for t in targets})
+        .order_by("pk")
+    }
+    ready = {t.pk: t for t in targets if t.ticket_id in tickets}
+    left = len(ready) < len(targets)
+    # A heap keeps the global deadline order: after a target's warning fires, its
+    # breach goes back in line by its own deadline.
+    heap = [(t.next_event_at, t.pk) for t in ready.values()]
+    heapq.heapify(heap)
+    occurred: list[tuple[SlaTarget, str]] = []
+    before: dict[int, str] = {}  # the state each moved target had when claimed
+    while heap:
+        at, target_id = heapq.heappop(heap)
+        if boundary is not None and at > boundary:
+            left = True  # unclaimed rows may be due before it: next batch
+            break
+        target = ready[target_id]
+        before.setdefault(target_id, target.state)
+        event = _advance(target, now)
+        if event is None:
+            continue
+        occurred.append((target, event))
+        if target.next_event_at is not None and target.next_event_at <= now:
+            heapq.heappush(heap, (target.next_event_at, target_id))
+    if not before:
+        return [], left
+    new = _record_events(occurred, now) if occurred else set()
+    _save_moves([(ready[pk], state) for pk, state in before.items()], now)
+    fired = [
+        (target, event)
+        for target, event in occurred
+        if (target.ticket_id, target.target, event, target.version) in new
+    ]
+    if fired:
+        from tickets.services import on_sla_events
+
+        on_sla_events(fired=fired, tickets=tickets, at=now)
+    return [Fired(t.ticket_id, t.target, event, t.next_event_at) for t, event in fired], left
+
+
 def sla_fire_due(
     target_id: int, *, now: datetime | None = None, version: int | None = None
 ) -> Fired | None:
-    """Fire the target's pending event if it is due: exactly once, whoever calls.
+    """Fire the target's pending event(s) if due: exactly once, whoever calls.
 
-    A timer carrying an outdated ``version`` does nothing (deadlines moved since).
+    The per-target timer (ETA task): the batch code with one row. A timer
+    carrying an outdated ``version`` does nothing (deadlines moved since).
+    Returns the first event that fired.
     """
     now = now or timezone.now()
     with transaction.atomic():
-        target = (
-            SlaTarget.objects.select_for_update(of=("self",))
-            .select_related("ticket")
-            .filter(pk=target_id)
-            .first()
-        )
+        target = SlaTarget.objects.select_for_update().filter(pk=target_id).first()
         if target is None or target.next_event_at is None or target.next_event_at > now:
             return None
         if version is not None and version != target.version:
             return None
-        # Events fire in deadline order: an overdue warning first, then the breach
-        # (after an outage both are due; each still happens, once).
-        if (
-            target.state == SlaState.RUNNING
-            and target.warn_at is not None
-            and target.warn_at <= now
-        ):
-            event = "warned"
-            target.state = SlaState.WARNED
-            target.warned_at = now
-        elif (
-            target.state in (SlaState.RUNNING, SlaState.WARNED)
-            and target.due_at is not None
-            and target.due_at <= now
-        ):
-            event = "breached"
-            target.state = SlaState.BREACHED
-            target.breached_at = now
-        else:
-            target.next_event_at = _next_event(target)
-            target.save(update_fields=["next_event_at"])
-            return None
-        if not _record_event(target, event, now):
-            return None
-        target.next_event_at = _next_event(target)
-        target.save(update_fields=["state", "warned_at", "breached_at", "next_event_at"])
-        fired = Fired(target.ticket_id, target.target, event, target.next_event_at)
-        from tickets.services import on_sla_event
-
-        on_sla_event(ticket=target.ticket, target=target, event=event, at=now)
-    return fired
+        fired, _left = _fire([target], now=now)
+    return fired[0] if fired else None
 
 
-def due_target_ids(now: datetime, limit: int) -> list[int]:
-    """Targets whose event is due, oldest deadline first (uses the partial index)."""
-    return list(
-        SlaTarget.objects.filter(next_event_at__isnull=False, next_event_at__lte=now)
-        .order_by("next_event_at", "pk")
-        .values_list("pk", flat=True)[:limit]
+def due_targets(now: datetime) -> QuerySet[SlaTarget]:
+    """Targets whose event is due, oldest deadline first (the partial index
+    ``sla_target_next_event_idx``)."""
+    return SlaTarget.objects.filter(next_event_at__isnull=False, next_event_at__lte=now).order_by(
+        "next_event_at", "pk"
     )
 
 
@@ -254,42 +393,47 @@ def sweep(*, now: datetime | None = None, batch_size: int | None = None) -> tupl
 
     Rows are claimed with ``SKIP LOCKED`` on PostgreSQL and stay locked until
     the batch commits, so two sweeps share the work instead of doubling it.
-    Within the batch a heap keeps the global deadline order: after a target's
-    warning fires, its breach goes back in line by its own deadline.
+    The batch is fired as a set (a fixed number of queries); should it fail,
+    its targets are fired one by one so that one bad row holds up no other.
     """
     now = now or timezone.now()
     batch_size = batch_size or settings.SLA_SWEEP_BATCH
-    fired = 0
     with transaction.atomic():
-        claimed = list(
-            SlaTarget.objects.select_for_update(skip_locked=True)
-            .filter(next_event_at__isnull=False, next_event_at__lte=now)
-            .order_by("next_event_at", "pk")
-            .values_list("next_event_at", "pk")[:batch_size]
-        )
+        claimed = list(due_targets(now).select_for_update(skip_locked=True)[:batch_size])
+        if not claimed:
+            return 0, False
         full = len(claimed) == batch_size
         # Unclaimed rows are due no earlier than the last claimed one: events later
         # than that wait for the next batch, so that order holds across batches.
-        boundary = claimed[-1][0] if full else None
-        heap = list(claimed)
-        heapq.heapify(heap)
-        deferred = False
-        while heap:
-            at, target_id = heapq.heappop(heap)
-            if boundary is not None and at > boundary:
-                deferred = True
-                break
-            try:
-                result = sla_fire_due(target_id, now=now)
-            except Exception:  # logged and left due: the next sweep retries it
-                log.exception("SLA event of target %s failed", target_id)
-                continue
-            if result is None:
-                continue
-            fired += 1
-            if result.next_event_at is not None and result.next_event_at <= now:
-                heapq.heappush(heap, (result.next_event_at, target_id))
-    return fired, full or deferred
+        boundary = claimed[-1].next_event_at if full else None
+        try:
+            with transaction.atomic():
+                fired, left = _fire(claimed, now=now, boundary=boundary)
+        except Exception:
+            log.exception("SLA batch of %s targets failed: firing them one by one", len(claimed))
+            fired, left = _fire_one_by_one([t.pk for t in claimed], now=now, boundary=boundary)
+    return len(fired), full or left
+
+
+def _fire_one_by_one(
+    target_ids: list[int], *, now: datetime, boundary: datetime | None
+) -> tuple[list[Fired], bool]:
+    fired: list[Fired] = []
+    left = False
+    for target_id in target_ids:
+        try:
+            with transaction.atomic():
+                # Still locked by the sweep; reloaded as the failed batch left it.
+                target = SlaTarget.objects.get(pk=target_id)
+                if target.next_event_at is None or target.next_event_at > now:
+                    continue
+                some, rest = _fire([target], now=now, boundary=boundary)
+        except Exception:  # logged and left due: the next sweep retries it
+            log.exception("SLA event of target %s failed", target_id)
+            continue
+        fired += some
+        left = left or rest
+    return fired, left
 
 
 def progress(target: SlaTarget, now: datetime) -> float:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from servicone.errors import StateConflict
@@ -73,3 +74,36 @@ def test_the_same_timer_fired_twice_at_once_fires_once(partner, partner_admin):
 
     assert sum(r is not None for r in results) == 1
     assert SlaEvent.objects.filter(ticket=ticket, event="warned").count() == 1
+
+
+def test_a_sweep_leaves_a_ticket_a_user_action_holds_for_later_and_fires_the_rest(
+    partner, partner_admin
+):
+    busy, free = _ticket(partner, partner_admin), _ticket(partner, partner_admin)
+    later = timezone.now() + timedelta(days=2)  # every target overdue: warning and breach each
+    locked, release = threading.Event(), threading.Event()
+
+    def user_action() -> None:  # holds the ticket row, as a service does
+        try:
+            with transaction.atomic():
+                Ticket.objects.select_for_update().get(pk=busy.pk)
+                locked.set()
+                release.wait(timeout=30)
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=user_action)
+    holder.start()
+    assert locked.wait(timeout=10)
+    try:
+        # Not waiting for the lock (no deadlock with an action that then locks a target).
+        first = sla.sweep(now=later)
+    finally:
+        release.set()
+        holder.join(timeout=30)
+
+    assert first == (6, True)  # the busy ticket's events are still due: "more"
+    assert SlaEvent.objects.filter(ticket=free).count() == 6
+    assert not SlaEvent.objects.filter(ticket=busy).exists()
+    assert sla.sweep(now=later) == (6, False)
+    assert SlaEvent.objects.filter(ticket=busy).count() == 6

@@ -344,6 +344,71 @@ def test_after_an_outage_every_overdue_event_fires_once_in_deadline_order(
     assert sla.sweep() == (0, False)
 
 
+SWEEP_QUERIES = 13  # see the test below
+
+
+# 9 then 48 due targets. (On SQLite Django splits a bulk write into 999-parameter
+# chunks, about 90 notifications: the larger size stays under that.)
+@pytest.mark.parametrize("tickets", [3, 16])
+def test_the_sweep_fires_a_batch_in_a_fixed_number_of_queries_however_many_are_due(
+    tickets, asset, partner, partner_admin, partner_engineer, clock, django_assert_num_queries
+):
+    engineer = EngineerFactory(partner=partner, user=partner_engineer)
+    for i in range(tickets):
+        ticket = open_ticket(asset, partner_admin, summary=f"Panne {i}")
+        if i % 3 == 1:  # owned and dispatched: the engineer hears of the warnings too
+            ticket = ticket_act(ticket=ticket, action="acknowledge", actor=partner_admin)
+            ticket_act(ticket=ticket, action="dispatch", actor=partner_admin, engineer=engineer)
+        elif i % 3 == 2:  # CDS delivers: CDS dispatch hears of the warnings
+            ticket_act(ticket=ticket, action="handover", actor=partner_admin, reason="Pièces")
+    clock.move_to(datetime(2026, 11, 26, 20, 0, tzinfo=PARIS))  # every target overdue
+    owned = len(range(1, tickets, 3))
+    events = 6 * tickets - 2 * owned  # an owned ticket met its response target
+
+    # SAVEPOINT, claim the due targets, SAVEPOINT, lock their tickets, insert the
+    # SLA events, update the targets (one UPDATE per kind of move: here all go
+    # running → breached), update the tickets (one per new escalation level: here
+    # all reach L3), insert the timeline rows, partner admins, CDS dispatchers,
+    # insert the notifications, RELEASE, RELEASE.
+    with django_assert_num_queries(SWEEP_QUERIES):
+        assert sla.sweep() == (events, False)
+
+    assert SlaEvent.objects.count() == events
+    engineer_warnings = Notification.objects.filter(recipient=partner_engineer, kind="sla_warning")
+    assert engineer_warnings.count() == 2 * owned
+    admin_breaches = Notification.objects.filter(recipient=partner_admin, kind="sla_breach")
+    assert admin_breaches.count() == 3 * tickets - owned
+    assert set(Ticket.objects.values_list("escalation_level", flat=True)) == {3}
+    flagged = TicketEvent.objects.filter(event="cds_backup_flagged").count()
+    assert flagged == Ticket.objects.filter(delivered_by="partner", cds_backup=True).count()
+    assert flagged == tickets - len(range(2, tickets, 3))
+
+
+def test_a_target_whose_event_fails_holds_up_no_other_and_stays_due(
+    asset, partner_admin, clock, monkeypatch
+):
+    from tickets import services as ticket_services
+
+    good, bad = open_ticket(asset, partner_admin), open_ticket(asset, partner_admin)
+    consequences = ticket_services.on_sla_events
+
+    def failing(*, fired, tickets, at):
+        if any(target.ticket_id == bad.pk for target, _event in fired):
+            raise RuntimeError("broken ticket")
+        consequences(fired=fired, tickets=tickets, at=at)
+
+    monkeypatch.setattr(ticket_services, "on_sla_events", failing)
+    clock.move_to(datetime(2026, 11, 26, 20, 0, tzinfo=PARIS))
+
+    assert sla.sweep() == (6, False)
+
+    assert SlaEvent.objects.filter(ticket=good).count() == 6
+    assert not SlaEvent.objects.filter(ticket=bad).exists()
+    assert SlaTarget.objects.filter(ticket=bad, state="running").count() == 3
+    monkeypatch.setattr(ticket_services, "on_sla_events", consequences)
+    assert sla.sweep() == (6, False)  # the next sweep retries it
+
+
 def test_an_outdated_timer_does_nothing(asset, partner_admin, clock):
     ticket = open_ticket(asset, partner_admin)
     target = SlaTarget.objects.get(ticket=ticket, target="response")
