@@ -104,14 +104,30 @@ def populate(assets: int, partners: int = 100) -> tuple[list[str], object]:
 
 
 class QueryCounter:
-    """Counts every SQL statement run through Django (no 9,000-query log limit)."""
+    """Counts every SQL statement run through Django (no 9,000-query log limit).
+
+    Keeps the last statement, so that its plan can be printed.
+    """
 
     def __init__(self) -> None:
         self.count = 0
+        self.last: tuple[str, object] = ("", ())
 
     def __call__(self, execute, sql, params, many, context):  # type: ignore[no-untyped-def]
         self.count += 1
+        self.last = (sql, params)
         return execute(sql, params, many, context)
+
+
+def explain(connection, sql: str, params: object) -> list[str]:  # type: ignore[no-untyped-def]
+    """The plan of ``sql``: executed and timed on PostgreSQL, the query plan on SQLite."""
+    if connection.vendor == "postgresql":
+        prefix, column = "EXPLAIN ANALYZE ", 0
+    else:
+        prefix, column = "EXPLAIN QUERY PLAN ", -1
+    with connection.cursor() as cursor:
+        cursor.execute(prefix + sql, params)
+        return [str(row[column]) for row in cursor.fetchall()]
 
 
 def main() -> int:
@@ -192,17 +208,11 @@ def main() -> int:
                 _ = [(r.contract.number, r.contract.offering.coverage) for r in rows]
                 core.append(time.perf_counter() - t0)
         core.sort()
-        from contracts.selectors import coverages_in_force
-
-        sample = coverages_in_force(today).filter(
-            asset__serial_number=picks[0], contract__partner_id=partner_id
-        )
-        sql, params = sample.select_related(
-            "contract__offering", "contract__customer", "asset__site", "asset__product_line"
-        ).query.sql_with_params()
-        with connection.cursor() as cursor:
-            cursor.execute("EXPLAIN ANALYZE " + sql, params)
-            plan = [row[0] for row in cursor.fetchall()]
+        # The plan of the selector's (last) statement, as it runs for the first pick.
+        sample = QueryCounter()
+        with connection.execute_wrapper(sample):
+            entitlements_for_serial(picks[0], partner_id=partner_id, on=today)
+        plan = explain(connection, *sample.last)
         print("   plan of the look-up query:")
         print("\n".join("     " + line for line in plan))
         print(
