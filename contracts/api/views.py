@@ -302,13 +302,13 @@ class EntitlementViewSet(viewsets.ViewSet):
         sees_all, partner_id = entitlement_scope(request.user)
         if not sees_all and partner_id is None:
             return Response([])
-        rows = selectors.entitlements_for_serial(
+        rows = selectors.entitlement_rows(
             # Serial numbers are stored upper-case (``asset_create``).
             serial.upper(),
             partner_id=None if sees_all else partner_id,
             on=today(),
         )
-        return Response(s.EntitlementSerializer(rows, many=True).data)
+        return Response([s.entitlement_data(row) for row in rows])
 
 
 # --- Contracts ------------------------------------------------------------------------------------
