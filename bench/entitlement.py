@@ -7,6 +7,8 @@ database (SQLite temp file, or ``bench_servicone`` on the PostgreSQL server of
 whole request: authentication, tenant scoping, the query, serialisation — and
 prints p50/p99 latency per look-up and queries per look-up.
 Target: p50 ≤ 2 ms, ≤ 3 queries per look-up.
+Then the same look-ups through the selectors alone, with the plan of their query:
+``entitlement_rows`` (what the API calls) and ``entitlements_for_serial`` (the pages).
 
 Run: ``.venv/bin/python bench/entitlement.py [--assets 100000] [--lookups 10000]``.
 """
@@ -104,14 +106,30 @@ def populate(assets: int, partners: int = 100) -> tuple[list[str], object]:
 
 
 class QueryCounter:
-    """Counts every SQL statement run through Django (no 9,000-query log limit)."""
+    """Counts every SQL statement run through Django (no 9,000-query log limit).
+
+    Keeps the last statement, so that its plan can be printed.
+    """
 
     def __init__(self) -> None:
         self.count = 0
+        self.last: tuple[str, object] = ("", ())
 
     def __call__(self, execute, sql, params, many, context):  # type: ignore[no-untyped-def]
         self.count += 1
+        self.last = (sql, params)
         return execute(sql, params, many, context)
+
+
+def explain(connection, sql: str, params: object) -> list[str]:  # type: ignore[no-untyped-def]
+    """The plan of ``sql``: executed and timed on PostgreSQL, the query plan on SQLite."""
+    if connection.vendor == "postgresql":
+        prefix, column = "EXPLAIN ANALYZE ", 0
+    else:
+        prefix, column = "EXPLAIN QUERY PLAN ", -1
+    with connection.cursor() as cursor:
+        cursor.execute(prefix + sql, params)
+        return [str(row[column]) for row in cursor.fetchall()]
 
 
 def main() -> int:
@@ -175,41 +193,47 @@ def main() -> int:
         print(f"   p50 {p50:.2f} ms, p99 {p99:.2f} ms per look-up (target p50 ≤ 2 ms)")
         print(f"   queries per look-up: {per_lookup:.2f} (target ≤ 3)")
 
-        # The look-up itself, without HTTP/DRF: the selector the API view calls.
+        # The look-up itself, without HTTP/DRF: the selector the API view calls, then the
+        # one the pages call (model instances, for templates).
         from django.utils import timezone
 
-        from contracts.selectors import entitlements_for_serial
+        from contracts.selectors import entitlement_rows, entitlements_for_serial
         from partners.models import Membership
 
         partner_id = Membership.objects.get(user__username="bench.sales").partner_id
         today = timezone.localdate()
-        core = []
-        counter = QueryCounter()
-        with connection.execute_wrapper(counter):
-            for serial in picks:
-                t0 = time.perf_counter()
-                rows = entitlements_for_serial(serial, partner_id=partner_id, on=today)
-                _ = [(r.contract.number, r.contract.offering.coverage) for r in rows]
-                core.append(time.perf_counter() - t0)
-        core.sort()
-        from contracts.selectors import coverages_in_force
 
-        sample = coverages_in_force(today).filter(
-            asset__serial_number=picks[0], contract__partner_id=partner_id
-        )
-        sql, params = sample.select_related(
-            "contract__offering", "contract__customer", "asset__site", "asset__product_line"
-        ).query.sql_with_params()
-        with connection.cursor() as cursor:
-            cursor.execute("EXPLAIN ANALYZE " + sql, params)
-            plan = [row[0] for row in cursor.fetchall()]
-        print("   plan of the look-up query:")
-        print("\n".join("     " + line for line in plan))
-        print(
-            f"   selector only (entitlements_for_serial): p50 {statistics.median(core) * 1000:.2f} ms, "
-            f"p99 {core[int(len(core) * 0.99) - 1] * 1000:.2f} ms, "
-            f"{counter.count / len(picks):.2f} queries per look-up"
-        )
+        def api_selector(serial: str) -> object:
+            rows = entitlement_rows(serial, partner_id=partner_id, on=today)
+            return [(r.contract_number, r.coverage) for r in rows]
+
+        def page_selector(serial: str) -> object:
+            rows = entitlements_for_serial(serial, partner_id=partner_id, on=today)
+            return [(r.contract.number, r.contract.offering.coverage) for r in rows]
+
+        for name, selector in (
+            ("entitlement_rows, the API's", api_selector),
+            ("entitlements_for_serial, the pages'", page_selector),
+        ):
+            core = []
+            counter = QueryCounter()
+            with connection.execute_wrapper(counter):
+                for serial in picks:
+                    t0 = time.perf_counter()
+                    selector(serial)
+                    core.append(time.perf_counter() - t0)
+            core.sort()
+            # The plan of the selector's (last) statement, as it runs for the first pick.
+            sample = QueryCounter()
+            with connection.execute_wrapper(sample):
+                selector(picks[0])
+            print(f"   plan of the look-up query ({name}):")
+            print("\n".join("     " + line for line in explain(connection, *sample.last)))
+            print(
+                f"   selector only ({name}): p50 {statistics.median(core) * 1000:.2f} ms, "
+                f"p99 {core[int(len(core) * 0.99) - 1] * 1000:.2f} ms, "
+                f"{counter.count / len(picks):.2f} queries per look-up"
+            )
     finally:
         from django.db import connections
 

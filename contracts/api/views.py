@@ -17,9 +17,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth.models import Group
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Exists, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import Count, Prefetch, QuerySet
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
@@ -33,8 +32,8 @@ from contracts import selectors, services
 from contracts.api import filters
 from contracts.api import serializers as s
 from contracts.models import Asset, Contract, Customer, Offering
-from partners.models import Membership, Partner
-from partners.roles import STAFF_GROUPS, PartnerRole, is_hp_staff, partner_of, partner_role
+from partners.models import Partner
+from partners.roles import PartnerRole, is_hp_staff, partner_of, partner_role, tenant_scope
 from partners.selectors import today
 from servicone.api.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
 from servicone.api.permissions import WritesAfterTenantLookup
@@ -248,31 +247,6 @@ class AssetViewSet(TenantScopedCreateViewSet):
 # --- Entitlements ---------------------------------------------------------------------------------
 
 
-def entitlement_scope(user: Any) -> tuple[bool, int | None]:
-    """``(sees_all, partner_id)`` of the caller, in one query.
-
-    The same answer as ``is_hp_staff`` / ``partner_of``, which cost a query each: the
-    serial look-up is the hot path (≤ 3 queries: token, this, the coverage).
-    """
-    if user.is_superuser:
-        return True, None
-    row = (
-        type(user)
-        ._default_manager.filter(pk=user.pk)
-        .annotate(
-            hp_staff=Exists(Group.objects.filter(user=OuterRef("pk"), name__in=STAFF_GROUPS)),
-            tenant=Subquery(
-                Membership.objects.filter(user=OuterRef("pk")).values("partner_id")[:1]
-            ),
-        )
-        .values_list("hp_staff", "tenant")
-        .first()
-    )
-    if row is None:  # pragma: no cover - the user was just authenticated
-        return False, None
-    return bool(row[0]), row[1]
-
-
 class EntitlementViewSet(viewsets.ViewSet):
     """Serial number → the coverage in force today and the service level it gives."""
 
@@ -299,16 +273,17 @@ class EntitlementViewSet(viewsets.ViewSet):
         serial = (request.query_params.get("serial") or "").strip()
         if not serial:
             raise _required("serial")
-        sees_all, partner_id = entitlement_scope(request.user)
+        # token, this, the coverage: three queries
+        sees_all, partner_id = tenant_scope(request.user)
         if not sees_all and partner_id is None:
             return Response([])
-        rows = selectors.entitlements_for_serial(
+        rows = selectors.entitlement_rows(
             # Serial numbers are stored upper-case (``asset_create``).
             serial.upper(),
             partner_id=None if sees_all else partner_id,
             on=today(),
         )
-        return Response(s.EntitlementSerializer(rows, many=True).data)
+        return Response([s.entitlement_data(row) for row in rows])
 
 
 # --- Contracts ------------------------------------------------------------------------------------

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 import pytest
 import time_machine
+from django.utils import translation
+from rest_framework.renderers import JSONRenderer
 
+from contracts.api.serializers import EntitlementSerializer
 from contracts.models import Asset, Contract, ContractAsset, CreditEntry, Customer, Offering, Site
+from contracts.selectors import entitlements_for_serial
 from contracts.services import contract_cancel, contract_sell
 from partners.models import Partner, ProductLine, Tier
 from servicone.models import AuditEvent
@@ -718,6 +723,25 @@ def test_cancelled_or_future_coverage_is_no_entitlement(sales_api, seller):
 
     for asset in (cancelled, future):
         assert sales_api.get(f"{API}/entitlements/?serial={asset.serial_number}").json() == []
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_entitlements_answer_what_the_documented_serializer_gives(sales_api, seller, language):
+    asset = asset_of(seller, site_kwargs={"address": "2 av. Y", "postal_code": "57000"})
+    sell(seller, [asset], code="CP-PL-NBD-9X5")
+    sell(seller, [asset], code="SC-FOUNDATION-13X5")
+    twin = asset_of(seller, line="non_hp", vendor="other", serial_number=asset.serial_number)
+    sell(seller, [twin], code="SC-MULTIVENDOR-9X5")
+
+    response = sales_api.get(
+        f"{API}/entitlements/?serial={asset.serial_number}", HTTP_ACCEPT_LANGUAGE=language
+    )
+
+    with translation.override(language):
+        rows = entitlements_for_serial(asset.serial_number, partner_id=seller.pk, on=TODAY)
+        documented = EntitlementSerializer(rows, many=True).data
+    assert len(documented) == 3
+    assert response.json() == json.loads(JSONRenderer().render(documented))
 
 
 @pytest.mark.parametrize("query", ["", "?serial=", "?serial=%20%20"])
