@@ -4,7 +4,9 @@ Builds 100,000 assets each under a contract (bulk inserts) in a throwaway
 database (SQLite temp file, or ``bench_servicone`` on the PostgreSQL server of
 ``DATABASE_URL``), then looks up ``--lookups`` serial numbers (10,000) through
 ``GET /api/v1/entitlements/?serial=`` as a partner user with a token — the
-whole request: authentication, tenant scoping, the query, serialisation — and
+whole request through Django's WSGI handler, as a server calls it, with
+persistent database connections (``DB_CONN_MAX_AGE``): middleware,
+authentication, throttling, tenant scoping, the query, serialisation — and
 prints p50/p99 latency per look-up and queries per look-up.
 Target: p50 ≤ 2 ms, ≤ 3 queries per look-up.
 Then the same look-ups through the selectors alone, with the plan of their query:
@@ -16,6 +18,8 @@ Run: ``.venv/bin/python bench/entitlement.py [--assets 100000] [--lookups 10000]
 from __future__ import annotations
 
 import argparse
+import io
+import json
 import os
 import random
 import statistics
@@ -23,6 +27,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -149,14 +154,17 @@ def main() -> int:
     os.environ["DEBUG"] = "0"
     os.environ.setdefault("SECRET_KEY", "bench-only")
     os.environ["API_THROTTLE_USER"] = "100000000/minute"
+    # Persistent connections, as a production server runs (the handler closes a
+    # connection older than this at the end of each request; 0 would reconnect each time).
+    os.environ.setdefault("DB_CONN_MAX_AGE", "300")
     os.environ.setdefault("LOG_LEVEL", "WARNING")
     try:
         import django
 
         django.setup()
+        from django.core.handlers.wsgi import WSGIHandler
         from django.core.management import call_command
         from django.db import connection
-        from rest_framework.test import APIClient
 
         call_command("migrate", verbosity=0)
         started = time.perf_counter()
@@ -168,21 +176,59 @@ def main() -> int:
         print(
             f"   populated {args.assets:,} assets and contracts in {time.perf_counter() - started:.1f} s"
         )
-        client = APIClient()
-        client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+        # The request goes through Django's WSGI handler as a WSGI server calls it (every
+        # middleware, DRF, authentication, throttling, the view, JSON rendering), not
+        # through the test client, whose own instrumentation would be measured too.
+        handler = WSGIHandler()
+
+        def look_up(serial: str) -> list:
+            status: list[str] = []
+            body = b"".join(
+                handler(
+                    {
+                        "REQUEST_METHOD": "GET",
+                        "PATH_INFO": "/api/v1/entitlements/",
+                        "QUERY_STRING": urlencode({"serial": serial}),
+                        "HTTP_AUTHORIZATION": f"Token {key}",
+                        "HTTP_ACCEPT": "application/json",
+                        "SERVER_NAME": "localhost",
+                        "SERVER_PORT": "80",
+                        "SERVER_PROTOCOL": "HTTP/1.1",
+                        "REMOTE_ADDR": "127.0.0.1",
+                        "wsgi.input": io.BytesIO(),
+                        "wsgi.url_scheme": "http",
+                        "wsgi.errors": sys.stderr,
+                    },
+                    lambda code, headers: status.append(code),
+                )
+            )
+            assert status[0].startswith("200"), (status, body[:200])
+            return json.loads(body)
+
         rng = random.Random(7)
         picks = [rng.choice(serials) for _ in range(args.lookups)]
         for serial in picks[:200]:  # warm-up: connections, caches, code paths
-            client.get("/api/v1/entitlements/", {"serial": serial})
+            look_up(serial)
         timings = []
         found = 0
         counter = QueryCounter()
+        profiler = None
+        if os.environ.get("BENCH_PROFILE"):  # where the time goes: BENCH_PROFILE=1
+            import cProfile
+
+            profiler = cProfile.Profile()
+            profiler.enable()
         with connection.execute_wrapper(counter):
             for serial in picks:
                 t0 = time.perf_counter()
-                response = client.get("/api/v1/entitlements/", {"serial": serial})
+                rows = look_up(serial)
                 timings.append(time.perf_counter() - t0)
-                found += bool(response.json())
+                found += bool(rows)
+        if profiler is not None:
+            import pstats
+
+            profiler.disable()
+            pstats.Stats(profiler).sort_stats("tottime").print_stats(30)
         timings.sort()
         p50 = statistics.median(timings) * 1000
         p99 = timings[int(len(timings) * 0.99) - 1] * 1000

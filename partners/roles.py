@@ -7,7 +7,7 @@ place that answers "which partner, which role" so views and querysets agree.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db import connection, models
 from django.utils.translation import gettext_lazy as _
@@ -113,15 +113,27 @@ def roles_of(user: AbstractBaseUser | AnonymousUser) -> list[str]:
 
 # Written out rather than compiled by the ORM on every call: on the serial look-up (the
 # API's hot path) compiling the Exists/Subquery version cost more than the whole look-up.
-# Only placeholders are interpolated (one per staff group).
-_SCOPE_SQL = f"""
-SELECT EXISTS (
-           SELECT 1 FROM "auth_user_groups" ug
-           INNER JOIN "auth_group" g ON g."id" = ug."group_id"
-           WHERE ug."user_id" = %s AND g."name" IN ({", ".join(["%s"] * len(STAFF_GROUPS))})
-       ),
-       (SELECT m."partner_id" FROM "partners_membership" m WHERE m."user_id" = %s)
-"""  # noqa: S608
+# Only placeholders and a column reference are interpolated (one placeholder per staff
+# group); the API's token authentication reads the same two columns with the user.
+def scope_columns(user_ref: str) -> str:
+    """``servicone_staff, servicone_partner_id`` of user ``user_ref`` (placeholder or column)."""
+    groups = ", ".join(["%s"] * len(STAFF_GROUPS))
+    return (
+        'EXISTS (SELECT 1 FROM "auth_user_groups" ug '  # noqa: S608 (placeholders, a column)
+        'INNER JOIN "auth_group" g ON g."id" = ug."group_id" '
+        f'WHERE ug."user_id" = {user_ref} AND g."name" IN ({groups})) AS servicone_staff, '
+        '(SELECT m."partner_id" FROM "partners_membership" m '
+        f'WHERE m."user_id" = {user_ref}) AS servicone_partner_id'
+    )
+
+
+_SCOPE_SQL = "SELECT " + scope_columns("%s")
+_SCOPE_ATTR = "_servicone_tenant_scope"
+
+
+def remember_tenant_scope(user: Any, *, in_staff_group: bool, partner_id: int | None) -> None:
+    """Cache what ``tenant_scope`` answers, read along with the user (API authentication)."""
+    setattr(user, _SCOPE_ATTR, (True, None) if in_staff_group else (False, partner_id))
 
 
 def tenant_scope(user: AbstractBaseUser | AnonymousUser) -> tuple[bool, int | None]:
@@ -135,9 +147,9 @@ def tenant_scope(user: AbstractBaseUser | AnonymousUser) -> tuple[bool, int | No
         return False, None
     if user.is_superuser:  # type: ignore[union-attr]
         return True, None
-    with connection.cursor() as cursor:
-        cursor.execute(_SCOPE_SQL, [user.pk, *STAFF_GROUPS, user.pk])
-        in_staff_group, partner_id = cursor.fetchone()
-    if in_staff_group:
-        return True, None
-    return False, partner_id
+    if not hasattr(user, _SCOPE_ATTR):
+        with connection.cursor() as cursor:
+            cursor.execute(_SCOPE_SQL, [user.pk, *STAFF_GROUPS, user.pk])
+            in_staff_group, partner_id = cursor.fetchone()
+        remember_tenant_scope(user, in_staff_group=in_staff_group, partner_id=partner_id)
+    return getattr(user, _SCOPE_ATTR)

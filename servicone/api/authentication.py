@@ -9,6 +9,8 @@ from django.db import router
 from django.db.models import Model
 from rest_framework import authentication
 
+from partners.roles import STAFF_GROUPS, remember_tenant_scope, scope_columns
+
 
 @cache
 def _user_by_token_sql(token_model: type[Model]) -> str:
@@ -16,8 +18,10 @@ def _user_by_token_sql(token_model: type[Model]) -> str:
     user_model = user_field.related_model
     token, user = token_model._meta, user_model._meta  # type: ignore[union-attr]
     # Table and column names come from the models, never from the request.
+    user_id = f'u."{user.pk.column}"'
     return (
-        f'SELECT u.* FROM "{user.db_table}" u '  # noqa: S608
+        f"SELECT u.*, {scope_columns(user_id)} "  # noqa: S608
+        f'FROM "{user.db_table}" u '
         f'INNER JOIN "{token.db_table}" t ON t."{user_field.column}" = u."{user.pk.column}" '
         f'WHERE t."{token.get_field("key").column}" = %s'
     )
@@ -38,11 +42,15 @@ class TokenAuthentication(authentication.TokenAuthentication):
         user_model = token_model._meta.get_field("user").related_model
         db = router.db_for_read(token_model)
         users = user_model._default_manager.db_manager(db).raw(  # type: ignore[union-attr]
-            _user_by_token_sql(token_model), [key]
+            _user_by_token_sql(token_model), [*STAFF_GROUPS, key]
         )
         user = next(iter(users), None)
         if user is None or not user.is_active:
             return super().authenticate_credentials(key)  # raises AuthenticationFailed
+        # The tenant scope came with the user: scoping the request costs no query.
+        remember_tenant_scope(
+            user, in_staff_group=user.servicone_staff, partner_id=user.servicone_partner_id
+        )
         token = token_model.from_db(db, ["key", "user_id"], [key, user.pk])
         token.user = user
         return user, token

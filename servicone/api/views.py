@@ -12,10 +12,10 @@ from rest_framework.authtoken.models import Token
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from partners.roles import is_hp_staff, partner_of, roles_of
+from servicone.api.throttling import ScopedRateThrottle
 
 
 class TokenRequestSerializer(serializers.Serializer):

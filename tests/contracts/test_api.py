@@ -757,21 +757,21 @@ def test_entitlements_need_authentication(anon_api, db):
 
 
 @pytest.mark.parametrize("client_name", ["sales_api", "cds_api"])
-def test_entitlement_look_up_is_3_queries_however_much_coverage(
+def test_entitlement_look_up_is_2_queries_however_much_coverage(
     client_name, request, seller, django_assert_num_queries
 ):
     api = request.getfixturevalue(client_name)
     asset = asset_of(seller)
     url = f"{API}/entitlements/?serial={asset.serial_number}"
     sell(seller, [asset])
-    # token, the caller's scope (partner or HP staff), the coverage with everything shown
-    with django_assert_num_queries(3):
+    # the token with the caller's scope (partner or HP staff), the coverage with everything shown
+    with django_assert_num_queries(2):
         assert len(api.get(url).json()) == 1
     sell(seller, [asset], code="SC-FOUNDATION-13X5")
     # The same serial number from another vendor is another asset (another customer's too).
     twin = asset_of(seller, line="non_hp", vendor="other", serial_number=asset.serial_number)
     sell(seller, [twin], code="SC-MULTIVENDOR-9X5")
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(2):
         assert len(api.get(url).json()) == 3
 
 

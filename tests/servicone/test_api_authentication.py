@@ -66,3 +66,21 @@ def test_the_api_authenticates_with_this_class(admin_api, partner_admin, monkeyp
 
     assert admin_api.get("/api/v1/me/").json()["username"] == partner_admin.username
     assert len(calls) == 1
+
+
+def test_the_token_query_brings_the_tenant_scope_so_scoping_needs_no_query(
+    partner_admin, programme_manager, django_assert_num_queries
+):
+    from rest_framework.authtoken.models import Token
+
+    from partners.roles import tenant_scope
+    from servicone.api.authentication import TokenAuthentication
+
+    for user, scope in (
+        (partner_admin, (False, partner_admin.membership.partner_id)),
+        (programme_manager, (True, None)),
+    ):
+        key = Token.objects.get_or_create(user=user)[0].key
+        with django_assert_num_queries(1):
+            authenticated, _token = TokenAuthentication().authenticate_credentials(key)
+            assert tenant_scope(authenticated) == scope

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from rest_framework.throttling import ScopedRateThrottle
 
 from partners.roles import StaffRole
+from servicone.api.throttling import ScopedRateThrottle
 from tests.partners.factories import PASSWORD, partner_user, staff_user
 
 
