@@ -330,8 +330,63 @@ def test_api_gives_the_same_figures_to_the_partner(october, partner, admin_api):
     assert (body["credits_used"], body["credits_balance"]) == (2, 7)
     assert body["revenue"]["tier"] == {"code": "deliver", "name": "Deliver"}
     assert body["revenue"]["next_threshold_eur"] == "10000.00"
-    assert body["trailing_12_months"]["tickets_by_organisation"]["total"] == 9
-    assert len(body["monthly"]) == 12
+    assert orgs["reasons"] == [
+        {
+            "kind": "routing",
+            "code": "contract_delivery_cds",
+            "label": "Le contrat prévoit la délivrance par le CDS",
+            "count": 1,
+        },
+        {"kind": "handover", "code": "", "label": "Client absent", "count": 1},
+        {"kind": "handover", "code": "", "label": "Pièce en rupture", "count": 1},
+        {
+            "kind": "fallback",
+            "code": "ownership_window_elapsed",
+            "label": "Délai de prise en charge du partenaire écoulé",
+            "count": 1,
+        },
+    ]
+    assert {k: orgs[k] for k in ("cds_routed", "cds_backup", "partner_pct", "cds_pct")} == {
+        "cds_routed": 1,
+        "cds_backup": 1,
+        "partner_pct": 50.0,
+        "cds_pct": 50.0,
+    }
+    assert body["ownership"] == {"count": 7, "median_minutes": 45.0, "p90_minutes": 174.0}
+    assert body["preventive_services"] == 1
+    assert body["revenue"] == {
+        "revenue_12m_eur": "9000.00",
+        "as_of": "2026-10-31",
+        "tier": {"code": "deliver", "name": "Deliver"},
+        "tier_threshold_eur": "10000.00",
+        "next_tier": {"code": "expert", "name": "Expert"},
+        "next_threshold_eur": "10000.00",
+        "missing_for_next_eur": "1000.00",
+    }
+    trailing = body["trailing_12_months"]
+    assert (trailing["first_month"], trailing["last_month"]) == ("2025-11", "2026-10")
+    assert [(t["met"], t["breached"], t["running"], t["compliance_pct"]) for t in trailing["sla"]] == [
+        (7, 1, 1, 87.5),
+        (4, 1, 4, 80.0),
+        (2, 1, 5, 66.7),
+    ]  # fmt: skip
+    assert trailing["ownership"] == {"count": 8, "median_minutes": 37.5, "p90_minutes": 153.0}
+    assert trailing["onsite_arrival"] == {"count": 5, "median_minutes": 240.0, "p90_minutes": 480.0}
+    assert trailing["tickets_by_organisation"]["total"] == 9
+    assert (trailing["credits_used"], trailing["preventive_services"]) == (3, 2)
+    assert [m["month"] for m in body["monthly"]] == [str(m) for m in OCTOBER.trailing(12)]
+    october_point = body["monthly"][-1]
+    assert {
+        k: october_point[k] for k in ("tickets", "partner", "cds", "handed_over", "fallen_back")
+    } == {
+        "tickets": 8,
+        "partner": 4,
+        "cds": 4,
+        "handed_over": 2,
+        "fallen_back": 1,
+    }
+    assert [t["compliance_pct"] for t in october_point["sla"]] == [85.7, 75.0, 50.0]
+    assert body["monthly"][-2]["tickets"] == 1
 
 
 def test_hp_staff_read_any_partner_and_must_name_one(october, partner, pm_api):
