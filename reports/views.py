@@ -249,20 +249,30 @@ def _scorecard_kpis(card: Scorecard) -> dict[str, Any]:
     }
 
 
+def _month_or_400(
+    request: HttpRequest, today: date, template: str, context: dict[str, Any]
+) -> Month | HttpResponse:
+    """The month asked for, or the 400 that explains it (plain text for a CSV export)."""
+    try:
+        return requested_month(request, today)
+    except MonthError as error:
+        message = bad_month_message(str(error))
+        if "export" in request.GET:
+            return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
+        context = {**context, "month_error": message, **month_navigation(Month.of(today), today)}
+        return render(request, template, context, status=400)
+
+
 @require_GET
 def scorecard(request: HttpRequest) -> HttpResponse:
     partner, choices = _scorecard_partner(request)
     today = paris_today()
     exporting = "export" in request.GET
-    try:
-        month = requested_month(request, today)
-    except MonthError as error:
-        message = bad_month_message(str(error))
-        if exporting:
-            return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
-        context = {"partner": partner, "choices": choices, "month_error": message}
-        context.update(month_navigation(Month.of(today), today))
-        return render(request, "reports/scorecard.html", context, status=400)
+    month = _month_or_400(
+        request, today, "reports/scorecard.html", {"partner": partner, "choices": choices}
+    )
+    if isinstance(month, HttpResponse):
+        return month
 
     if partner is None:
         if exporting:
@@ -359,14 +369,9 @@ def _dashboard_kpis(board: Dashboard) -> dict[str, Any]:
 def programme(request: HttpRequest) -> HttpResponse:
     today = paris_today()
     exporting = "export" in request.GET
-    try:
-        month = requested_month(request, today)
-    except MonthError as error:
-        message = bad_month_message(str(error))
-        if exporting:
-            return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
-        context = {"month_error": message, **month_navigation(Month.of(today), today)}
-        return render(request, "reports/programme.html", context, status=400)
+    month = _month_or_400(request, today, "reports/programme.html", {})
+    if isinstance(month, HttpResponse):
+        return month
 
     board = programme_dashboard(month, today=today, now=timezone.now())
     tables = dashboard_tables(board)
