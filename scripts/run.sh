@@ -4,6 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PORT="${PORT:-8000}"
+# E-mails (written under var/mail) link to this server.
+export PORTAL_URL="${PORTAL_URL:-http://127.0.0.1:${PORT}}"
 BIN=.venv/bin
 mkdir -p var
 

@@ -10,6 +10,7 @@ run. Production is the same code with ``DATABASE_URL``, ``CELERY_BROKER_URL``,
 from __future__ import annotations
 
 import os
+import re
 from decimal import Decimal
 from pathlib import Path
 from urllib.parse import urlparse
@@ -187,6 +188,10 @@ EMAIL_BACKEND = os.environ.get(
 )
 EMAIL_FILE_PATH = VAR_DIR / "mail"
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "ServiceOne <no-reply@servicone.local>")
+# Where people reach the portal: e-mails end with a link to the page they are about.
+PORTAL_URL = os.environ.get("PORTAL_URL", "http://127.0.0.1:8000").rstrip("/")
+if not re.fullmatch(r"https?://[^\s/]+(/\S*)?", PORTAL_URL):
+    raise ImproperlyConfigured(f"PORTAL_URL must be an http(s) URL, got {PORTAL_URL!r}")
 
 # --- Celery -----------------------------------------------------------------------------
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "filesystem://localhost//")

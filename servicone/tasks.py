@@ -59,7 +59,7 @@ def send_notification_emails() -> int:
                 if email:
                     EmailMessage(
                         notification.subject,
-                        notification.body,
+                        email_body(notification),
                         settings.DEFAULT_FROM_EMAIL,
                         [email],
                         headers={"Message-ID": message_id(notification)},
@@ -74,6 +74,17 @@ def send_notification_emails() -> int:
             sent += 1
     send_notification_emails.delay()  # more may be waiting: continue in a new task
     return sent
+
+
+def email_body(notification: object) -> str:
+    """The notification's text, then the portal page it is about (an absolute link)."""
+    from django.conf import settings
+
+    body = notification.body.rstrip()  # type: ignore[attr-defined]
+    link = notification.link  # type: ignore[attr-defined]
+    if not link:
+        return body + "\n"
+    return f"{body}\n\n{settings.PORTAL_URL}{link}\n"
 
 
 def message_id(notification: object) -> str:

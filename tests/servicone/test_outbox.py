@@ -62,3 +62,23 @@ def test_an_smtp_failure_is_counted_and_retried_later(three, monkeypatch):
     assert set(Notification.objects.values_list("email_attempts", flat=True)) == {1}
     monkeypatch.undo()
     assert send_notification_emails() == 3
+
+
+def test_the_email_ends_with_the_absolute_link_to_the_page(db, settings):
+    settings.PORTAL_URL = "https://portail.example.fr"
+    user = UserFactory(username="lien")
+    notify(
+        recipients=[user],
+        kind="test",
+        dedup_key="k-link",
+        subject="Objet",
+        body="Votre tableau de bord est prêt.",
+        link="/reports/scorecard/?month=2026-10",
+    )
+    notify(recipients=[user], kind="test", dedup_key="k-nolink", subject="Objet", body="Sans lien")
+    send_notification_emails()
+    bodies = sorted(m.body for m in mail.outbox)
+    assert bodies == [
+        "Sans lien\n",
+        "Votre tableau de bord est prêt.\n\nhttps://portail.example.fr/reports/scorecard/?month=2026-10\n",
+    ]

@@ -36,6 +36,7 @@ def _start(**env: str) -> subprocess.CompletedProcess[str]:
         ({"CELERY_BROKER_URL": "amqp://guest@localhost//"}, "CELERY_BROKER_URL"),
         ({"TIME_ZONE": "Mars/Olympus"}, "TIME_ZONE"),
         ({"TIER_GRACE_DAYS": "ninety"}, "TIER_GRACE_DAYS"),
+        ({"PORTAL_URL": "portal.example"}, "PORTAL_URL"),
     ],
 )
 def test_a_bad_variable_stops_start_up_naming_it(env, named):
