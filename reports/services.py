@@ -23,17 +23,23 @@ def digest_key(month: Month, partner_id: int) -> str:
     return f"scorecard-digest:{month}:{partner_id}"
 
 
-def scorecard_digests_send(*, today: date) -> dict[str, object]:
+#: Partners handled per run: the job re-queues itself for the rest (time limits).
+DIGEST_BATCH = 50
+
+
+def scorecard_digests_send(*, today: date, batch_size: int | None = None) -> dict[str, object]:
     """E-mail each partner's admins last month's scorecard, from the month's first working day.
 
     Runs daily; does nothing before the first working day (French public holidays
     and weekends skipped), and afterwards only for the partners not sent yet, so
-    a beat outage delays the digest without losing or doubling it. Each partner
-    is its own transaction: one failure does not hold back the others.
+    a beat outage delays the digest without losing or doubling it. At most
+    ``batch_size`` partners a run (``more`` says whether some are left); each
+    partner is its own transaction: one failure does not hold back the others.
     """
+    batch_size = batch_size or DIGEST_BATCH
     this_month = Month.of(today)
     if today < first_working_day(this_month):
-        return {"month": None, "sent": 0}
+        return {"month": None, "sent": 0, "more": False}
     month = this_month.previous()
     done = set(
         Notification.objects.filter(
@@ -46,13 +52,12 @@ def scorecard_digests_send(*, today: date) -> dict[str, object]:
         .distinct()
         .order_by("pk")
     )
+    waiting = [p for p in partners if digest_key(month, p.pk) not in done]
     sent = 0
-    for partner in partners:
-        if digest_key(month, partner.pk) in done:
-            continue
+    for partner in waiting[:batch_size]:
         with transaction.atomic():
             sent += _send_digest(partner, month, today)
-    return {"month": str(month), "sent": sent}
+    return {"month": str(month), "sent": sent, "more": len(waiting) > batch_size}
 
 
 def _send_digest(partner: Partner, month: Month, today: date) -> int:

@@ -9,7 +9,13 @@ from partners.selectors import today
 
 @shared_task(name="reports.tasks.send_monthly_digests")
 def send_monthly_digests() -> dict[str, object]:
-    """Daily: on the month's first working day (or after, to catch up), last month's digests."""
+    """Daily: on the month's first working day (or after, to catch up), last month's digests.
+
+    A bounded batch of partners per run; the task queues itself again for the rest.
+    """
     from reports.services import scorecard_digests_send
 
-    return scorecard_digests_send(today=today())
+    result = scorecard_digests_send(today=today())
+    if result["more"]:
+        send_monthly_digests.delay()
+    return result

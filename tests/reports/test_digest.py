@@ -44,10 +44,10 @@ def test_nothing_before_the_first_working_day_then_one_digest_per_admin_once(
         )
     # 1 November 2026 is a Sunday and All Saints' Day: the first working day is the 2nd.
     with time_machine.travel(datetime(2026, 11, 1, 7, 30, tzinfo=PARIS), tick=False):
-        assert send_monthly_digests() == {"month": None, "sent": 0}
+        assert send_monthly_digests() == {"month": None, "sent": 0, "more": False}
     with time_machine.travel(datetime(2026, 11, 2, 7, 30, tzinfo=PARIS), tick=False):
-        assert send_monthly_digests() == {"month": "2026-10", "sent": 2}
-        assert send_monthly_digests() == {"month": "2026-10", "sent": 0}
+        assert send_monthly_digests() == {"month": "2026-10", "sent": 2, "more": False}
+        assert send_monthly_digests() == {"month": "2026-10", "sent": 0, "more": False}
     with time_machine.travel(datetime(2026, 11, 3, 7, 30, tzinfo=PARIS), tick=False):
         assert scorecard_digests_send(today=date(2026, 11, 3))["sent"] == 0
     sent = list(digests())
@@ -63,5 +63,32 @@ def test_nothing_before_the_first_working_day_then_one_digest_per_admin_once(
 
 def test_a_missed_first_working_day_is_caught_up_later_in_the_month(partner, partner_admin):
     with time_machine.travel(datetime(2027, 1, 6, 7, 30, tzinfo=PARIS), tick=False):
-        assert send_monthly_digests() == {"month": "2026-12", "sent": 1}
+        assert send_monthly_digests() == {"month": "2026-12", "sent": 1, "more": False}
     assert digests().get().recipient == partner_admin
+
+
+def test_partners_are_sent_in_bounded_batches_until_none_is_left(partner, partner_admin):
+    others = [PartnerFactory() for _ in range(2)]
+    for other in others:
+        partner_user(other)
+    with time_machine.travel(datetime(2026, 12, 1, 7, 30, tzinfo=PARIS), tick=False):
+        first = scorecard_digests_send(today=date(2026, 12, 1), batch_size=2)
+        second = scorecard_digests_send(today=date(2026, 12, 1), batch_size=2)
+        third = scorecard_digests_send(today=date(2026, 12, 1), batch_size=2)
+    assert (first["sent"], first["more"]) == (2, True)
+    assert (second["sent"], second["more"]) == (1, False)
+    assert third["sent"] == 0
+    assert digests().count() == 3
+
+
+def test_the_task_queues_itself_again_while_partners_are_left(partner, partner_admin, monkeypatch):
+    from reports import services
+
+    partner_user(PartnerFactory())
+    monkeypatch.setattr(services, "DIGEST_BATCH", 1)
+    monkeypatch.setattr(services.scorecard_digests_send, "__kwdefaults__", {"batch_size": 1})
+    with time_machine.travel(datetime(2026, 12, 1, 7, 30, tzinfo=PARIS), tick=False):
+        # Celery runs eagerly in the tests: the re-queued run happens at once.
+        result = send_monthly_digests()
+    assert result["sent"] == 1
+    assert digests().count() == 2
