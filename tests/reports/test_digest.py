@@ -86,7 +86,6 @@ def test_the_task_queues_itself_again_while_partners_are_left(partner, partner_a
 
     partner_user(PartnerFactory())
     monkeypatch.setattr(services, "DIGEST_BATCH", 1)
-    monkeypatch.setattr(services.scorecard_digests_send, "__kwdefaults__", {"batch_size": 1})
     with time_machine.travel(datetime(2026, 12, 1, 7, 30, tzinfo=PARIS), tick=False):
         # Celery runs eagerly in the tests: the re-queued run happens at once.
         result = send_monthly_digests()
