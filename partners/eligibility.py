@@ -69,6 +69,9 @@ class Requirement:
     min_engineers: int = 1
     tier_code: str | None = None
     tier_name: str | None = None
+    # English display names (the French ones above are used when these are empty).
+    course_name_en: str | None = None
+    tier_name_en: str | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in REQUIREMENT_KINDS:
@@ -103,6 +106,7 @@ class Tier:
     rank: int
     requires_approval: bool
     requirements: tuple[Requirement, ...] = ()
+    name_en: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,6 +186,7 @@ class TierResult:
     eligible: bool
     eligible_but_approval: bool
     criteria: tuple[CriterionResult, ...]
+    name_en: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -390,6 +395,7 @@ class _Rule:
     required: str
     required_fr: str = ""
     required_en: str = ""
+    label_en: str = ""  # the label in English
     # Messages that depend only on a small value (engineer count, met or not) are built
     # once per programme rather than once per partner: this is most of the engine's time.
     memo: dict[object, tuple[str, str]] = field(default_factory=dict)
@@ -411,6 +417,7 @@ def _compile(tiers: Sequence[Tier]) -> tuple[_TierPlan, ...]:
     """Tiers sorted by rank and compiled, after checking they form a consistent programme."""
     ordered = sorted(tiers, key=lambda tier: tier.rank)
     names: dict[str, str] = {}
+    names_en: dict[str, str] = {}
     previous_rank: int | None = None
     plans: list[_TierPlan] = []
     for tier in ordered:
@@ -448,6 +455,7 @@ def _compile(tiers: Sequence[Tier]) -> tuple[_TierPlan, ...]:
                     code=code,
                     key=course_code,
                     label=requirement.course_name or course_code,
+                    label_en=requirement.course_name_en or requirement.course_name or course_code,
                     required=str(requirement.min_engineers),
                 )
             elif requirement.kind == KIND_PREVIOUS_TIER:
@@ -463,6 +471,7 @@ def _compile(tiers: Sequence[Tier]) -> tuple[_TierPlan, ...]:
                     code=code,
                     key=previous,
                     label=requirement.tier_name or names[previous],
+                    label_en=requirement.tier_name_en or names_en[previous],
                     required=previous,
                 )
             else:  # approval rows only say "HP must approve this tier"
@@ -473,6 +482,7 @@ def _compile(tiers: Sequence[Tier]) -> tuple[_TierPlan, ...]:
                 continue
             rules.append(rule)
         names[tier.code] = tier.name
+        names_en[tier.code] = tier.name_en or tier.name
         plans.append(_TierPlan(tier, tuple(rules), _needs_approval(tier)))
     return tuple(plans)
 
@@ -549,19 +559,19 @@ def _revenue_criterion(rule: _Rule, facts: _Facts) -> CriterionResult:
     )
 
 
-def _course_messages(course: str, count: int, needed: int) -> tuple[str, str]:
+def _course_messages(course: str, count: int, needed: int, course_en: str) -> tuple[str, str]:
     if count >= needed:
         certified_fr = _plural_fr(count, "ingénieur certifié", "ingénieurs certifiés")
         return (
             _colon_fr("Condition remplie", f"{count} {certified_fr} {course} ({needed} requis)."),
             f"Requirement met: {count} {_plural_en(count, 'engineer', 'engineers')} "
-            f"certified on {course} ({needed} required).",
+            f"certified on {course_en} ({needed} required).",
         )
     gap = needed - count
     return (
         f"Il manque {gap} {_plural_fr(gap, 'ingénieur certifié', 'ingénieurs certifiés')} "
         f"{course} ({count} sur {needed}).",
-        f"{gap} more {_plural_en(gap, 'engineer', 'engineers')} certified on {course} "
+        f"{gap} more {_plural_en(gap, 'engineer', 'engineers')} certified on {course_en} "
         f"needed ({count} of {needed}).",
     )
 
@@ -576,7 +586,9 @@ def _course_criterion(rule: _Rule, facts: _Facts) -> CriterionResult:
     needed = rule.requirement.min_engineers
     messages = rule.memo.get(count)
     if messages is None:
-        messages = rule.memo.setdefault(count, _course_messages(rule.label, count, needed))
+        messages = rule.memo.setdefault(
+            count, _course_messages(rule.label, count, needed, rule.label_en or rule.label)
+        )
     fr, en = messages
     expiring: tuple[ExpiringCertification, ...] = ()
     if engineers:
@@ -612,22 +624,24 @@ def _course_criterion(rule: _Rule, facts: _Facts) -> CriterionResult:
     )
 
 
-def _previous_tier_messages(name: str, met: bool) -> tuple[str, str]:
+def _previous_tier_messages(name: str, met: bool, name_en: str) -> tuple[str, str]:
     if met:
         return (
             _colon_fr("Prérequis rempli", f"éligible au niveau {name}."),
-            f"Prerequisite met: eligible for the {name} tier.",
+            f"Prerequisite met: eligible for the {name_en} tier.",
         )
     return (
         _colon_fr("Prérequis non rempli", f"il faut d'abord être éligible au niveau {name}."),
-        f"Prerequisite not met: the partner must first be eligible for the {name} tier.",
+        f"Prerequisite not met: the partner must first be eligible for the {name_en} tier.",
     )
 
 
 def _previous_tier_criterion(rule: _Rule, met: bool) -> CriterionResult:
     messages = rule.memo.get(met)
     if messages is None:
-        messages = rule.memo.setdefault(met, _previous_tier_messages(rule.label, met))
+        messages = rule.memo.setdefault(
+            met, _previous_tier_messages(rule.label, met, rule.label_en or rule.label)
+        )
     return CriterionResult(
         code=rule.code,
         kind=KIND_PREVIOUS_TIER,
@@ -641,21 +655,21 @@ def _previous_tier_criterion(rule: _Rule, met: bool) -> CriterionResult:
 
 
 def _approval_messages(
-    tier_name: str, expired_on: date | None, others_met: bool
+    tier_name: str, expired_on: date | None, others_met: bool, tier_name_en: str
 ) -> tuple[str, str]:
     # "Never approvable while a prerequisite is unmet": say so instead of inviting an
     # application HP would have to reject.
     renewal_fr, renewal_en = ("", "an") if expired_on is None else ("nouvelle ", "a new")
     if others_met:
         next_fr = f"déposez une {renewal_fr}demande d'accréditation pour le niveau {tier_name}."
-        next_en = f"submit {renewal_en} accreditation application for the {tier_name} tier."
+        next_en = f"submit {renewal_en} accreditation application for the {tier_name_en} tier."
     else:
         next_fr = (
             f"une {renewal_fr}demande d'accréditation pour le niveau {tier_name} "
             "sera possible une fois les autres critères remplis."
         )
         next_en = (
-            f"{renewal_en} accreditation application for the {tier_name} tier "
+            f"{renewal_en} accreditation application for the {tier_name_en} tier "
             "can be submitted once the other criteria are met."
         )
     if expired_on is None:
@@ -665,12 +679,13 @@ def _approval_messages(
             f"L'approbation HP du niveau {tier_name} a expiré le {format_date_fr(expired_on)}",
             next_fr,
         ),
-        f"HP approval of the {tier_name} tier expired on {format_date_en(expired_on)}: {next_en}",
+        f"HP approval of the {tier_name_en} tier expired on {format_date_en(expired_on)}: {next_en}",
     )
 
 
 def _approval_criterion(plan: _TierPlan, facts: _Facts, others_met: bool) -> CriterionResult:
     tier_name = plan.tier.name
+    tier_name_en = plan.tier.name_en or tier_name
     valid_until = facts.approvals.get(plan.tier.code)
     if valid_until is not None and valid_until >= facts.on:
         met, actual = True, "approved"
@@ -683,12 +698,12 @@ def _approval_criterion(plan: _TierPlan, facts: _Facts, others_met: bool) -> Cri
         cached = plan.memo.get(others_met)
         if cached is None:
             cached = plan.memo.setdefault(
-                others_met, _approval_messages(tier_name, None, others_met)
+                others_met, _approval_messages(tier_name, None, others_met, tier_name_en)
             )
         messages = cached
     else:
         met, actual = False, "expired"
-        messages = _approval_messages(tier_name, valid_until, others_met)
+        messages = _approval_messages(tier_name, valid_until, others_met, tier_name_en)
     return CriterionResult(
         code=KIND_APPROVAL,
         kind=KIND_APPROVAL,
@@ -737,6 +752,7 @@ def _evaluate_plans(partner_id: int, plans: Sequence[_TierPlan], facts: _Facts) 
                 eligible=tier_eligible,
                 eligible_but_approval=others_met,
                 criteria=tuple(criteria),
+                name_en=tier.name_en or tier.name,
             )
         )
     return Evaluation(
@@ -888,6 +904,7 @@ def _risk_cause_text(
             if r.code == cause.code
         )
         course = requirement.course_name or course_code
+        course_en = requirement.course_name_en or course
         before = {
             c.engineer_id: c.engineer_name
             for c in snapshot.certifications
@@ -901,14 +918,16 @@ def _risk_cause_text(
         names = sorted(name for engineer, name in before.items() if engineer not in after)
         if len(names) == 1:
             fr = f"La certification {course} de {names[0]} expire le {format_date_fr(last_day)}"
-            en = f"The {course} certification of {names[0]} expires on {format_date_en(last_day)}"
+            en = (
+                f"The {course_en} certification of {names[0]} expires on {format_date_en(last_day)}"
+            )
         else:
             fr = (
                 f"Les certifications {course} de {_join_fr(names)} expirent le "
                 f"{format_date_fr(last_day)}"
             )
             en = (
-                f"The {course} certifications of {_join_en(names)} expire on "
+                f"The {course_en} certifications of {_join_en(names)} expire on "
                 f"{format_date_en(last_day)}"
             )
         actual, needed = int(cause.actual), int(cause.required)
@@ -943,7 +962,7 @@ def _risk_cause_text(
         return REASON_REVENUE_WINDOW, fr, en, detail_fr, detail_en
     # Only the approval criterion is left: nothing else can stop holding over time.
     fr = f"L'approbation HP du niveau {cause_tier.name} expire le {format_date_fr(last_day)}"
-    en = f"HP approval of the {cause_tier.name} tier expires on {format_date_en(last_day)}"
+    en = f"HP approval of the {cause_tier.name_en or cause_tier.name} tier expires on {format_date_en(last_day)}"
     return (
         REASON_APPROVAL_EXPIRY,
         fr,
@@ -988,11 +1007,12 @@ def tier_at_risk(
             f"le niveau {cause_tier.name} sera perdu le {format_date_fr(lost_on)} ({detail_fr})"
         )
         consequence_en = (
-            f"the {cause_tier.name} tier will be lost on {format_date_en(lost_on)} ({detail_en})"
+            f"the {cause_tier.name_en or cause_tier.name} tier will be lost on "
+            f"{format_date_en(lost_on)} ({detail_en})"
         )
         if cause_tier.code != tier_code:
             consequence_fr += f", et avec lui le niveau {result.name}"
-            consequence_en += f", and with it the {result.name} tier"
+            consequence_en += f", and with it the {result.name_en or result.name} tier"
         return TierRisk(
             tier_code=tier_code,
             at_risk_on=lost_on,

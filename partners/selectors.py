@@ -43,6 +43,8 @@ def tier_specs() -> tuple[engine.Tier, ...]:
                 min_engineers=row.min_engineers,
                 tier_code=row.previous_tier.code if row.previous_tier else None,
                 tier_name=row.previous_tier.name if row.previous_tier else None,
+                course_name_en=(row.course.name_en or None) if row.course else None,
+                tier_name_en=(row.previous_tier.name_en or None) if row.previous_tier else None,
             )
         )
     return tuple(
@@ -52,6 +54,7 @@ def tier_specs() -> tuple[engine.Tier, ...]:
             rank=t.rank,
             requires_approval=t.requires_approval,
             requirements=tuple(requirements[t.pk]),
+            name_en=t.name_en or None,
         )
         for t in tiers
     )

@@ -1468,3 +1468,52 @@ def test_tier_at_risk_date_is_the_first_day_a_day_by_day_check_finds_the_tier_lo
         }[risk.cause.kind]
         assert risk.reason == expected_reason
         assert set(risk.messages) == {"fr", "en"}
+
+
+def test_english_messages_use_the_english_names_of_courses_and_tiers():
+    sell = Tier(
+        code="sell",
+        name="Vente",
+        name_en="Selling",
+        rank=1,
+        requires_approval=False,
+        requirements=(Requirement(kind="min_revenue", amount_eur=Decimal("10000.00")),),
+    )
+    deliver = Tier(
+        code="deliver",
+        name="Délivrance",
+        name_en="Delivery",
+        rank=2,
+        requires_approval=True,
+        requirements=(
+            Requirement(
+                kind="previous_tier",
+                tier_code="sell",
+                tier_name="Vente",
+                tier_name_en="Selling",
+            ),
+            Requirement(
+                kind="course",
+                course_code=SERVICES,
+                course_name="Délivrance de services HPE",
+                course_name_en="HPE Services Delivery",
+                product_line="Services",
+                min_engineers=2,
+            ),
+        ),
+    )
+    evaluation = evaluate(
+        snapshot("0", certifications=(cert(1),)), (sell, deliver), date(2026, 6, 1)
+    )
+    course = criterion(evaluation, "deliver", f"course:{SERVICES}")
+    assert "Délivrance de services HPE" in course.messages["fr"]
+    assert (
+        course.messages["en"]
+        == "1 more engineer certified on HPE Services Delivery needed (1 of 2)."
+    )
+    previous = criterion(evaluation, "deliver", "previous_tier:sell")
+    assert "niveau Vente" in previous.messages["fr"]
+    assert "the Selling tier" in previous.messages["en"]
+    approval = criterion(evaluation, "deliver", "approval")
+    assert "the Delivery tier" in approval.messages["en"]
+    assert evaluation.tier("deliver").name_en == "Delivery"
