@@ -178,6 +178,35 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
 def pytest_terminal_summary(terminalreporter: Any) -> None:
     for line in WORKER_EVIDENCE:
         terminalreporter.write_line(f"servicone worker: {line}")
+    for line in LEFTOVER_SESSIONS:
+        terminalreporter.write_line(f"servicone database: {line}")
+
+
+LEFTOVER_SESSIONS: list[str] = []
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _close_leftover_sessions(django_db_setup: None, django_db_blocker: Any) -> Iterator[None]:
+    """Before the PostgreSQL test database is dropped, end any session still on it.
+
+    A connection some thread or process of the run left open would otherwise make
+    the drop fail ("being accessed by other users"); each one is named in the log.
+    """
+    yield
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid, state, backend_start, left(query, 80), pg_terminate_backend(pid) "
+            "FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        for pid, state, started, query, _ended in cursor.fetchall():
+            LEFTOVER_SESSIONS.append(
+                f"ended session {pid} left open on the test database "
+                f"({state}, opened {started:%H:%M:%S}, last query {query!r})"
+            )
 
 
 # --- A real Celery worker ---------------------------------------------------------
