@@ -236,14 +236,18 @@ def _compliance_rows(counts: dict[str, dict[str, int]]) -> tuple[TargetComplianc
     )
 
 
-def _sla(partner_id: int | None, first: Month, last: Month) -> tuple[TargetCompliance, ...]:
+def _enforced_targets(partner_id: int | None, first: Month, last: Month) -> QuerySet[SlaTarget]:
+    """The enforced SLA targets of the tickets opened from ``first`` to ``last``."""
     rows = SlaTarget.objects.filter(
-        enforced=True,
-        ticket__opened_at__gte=first.start(),
-        ticket__opened_at__lt=last.end(),
+        enforced=True, ticket__opened_at__gte=first.start(), ticket__opened_at__lt=last.end()
     )
     if partner_id is not None:
         rows = rows.filter(ticket__partner_id=partner_id)
+    return rows.order_by()
+
+
+def _sla(partner_id: int | None, first: Month, last: Month) -> tuple[TargetCompliance, ...]:
+    rows = _enforced_targets(partner_id, first, last)
     counts = {
         row["target"]: row for row in rows.order_by().values("target").annotate(**_sla_counts())
     }
@@ -393,13 +397,8 @@ def _series(
     sla: dict[int, dict[str, dict[str, int]]] = {}
     if not with_sla:
         return tuple(_point(month, tickets.get(index), None) for index, month in enumerate(months))
-    targets = SlaTarget.objects.filter(
-        enforced=True, ticket__opened_at__gte=first.start(), ticket__opened_at__lt=last.end()
-    )
-    if partner_id is not None:
-        targets = targets.filter(ticket__partner_id=partner_id)
     for row in (
-        targets.order_by()
+        _enforced_targets(partner_id, first, last)
         .annotate(index=_month_index(months, "ticket__"))
         .values("index", "target")
         .annotate(**_sla_counts())
@@ -650,12 +649,9 @@ def _pending(now: datetime) -> tuple[PendingAccreditation, ...]:
 
 def _organisations(month: Month) -> tuple[OrganisationCompliance, ...]:
     """SLA compliance of CDS and of each partner for the tickets they deliver; 2 queries."""
-    targets = SlaTarget.objects.filter(
-        enforced=True, ticket__opened_at__gte=month.start(), ticket__opened_at__lt=month.end()
-    )
     counts: dict[tuple[str, int | None], dict[str, dict[str, int]]] = {}
     for row in (
-        targets.order_by()
+        _enforced_targets(None, month, month)
         .values("ticket__delivered_by", "ticket__partner_id", "target")
         .annotate(**_sla_counts())
     ):
@@ -707,9 +703,7 @@ def _at_risk(today: date) -> tuple[TierAtRisk, ...]:
     if not by_id:
         return ()
     specs = partner_selectors.tier_specs()
-    snapshots = partner_selectors.snapshots_for(
-        Partner.objects.filter(pk__in=list(by_id)), on=today
-    )
+    snapshots = partner_selectors.snapshots_for(partners, on=today)
     horizon = today + timedelta(days=LOOKAHEAD_DAYS)
     found = []
     for partner_id, snapshot in snapshots.items():

@@ -189,15 +189,19 @@ class TierMonthSerializer(serializers.Serializer):
     tiers = TierCountSerializer(many=True)
 
 
-class PendingAccreditationSerializer(serializers.Serializer):
+class PartnerRefMixin:
+    """``partner`` as ``{id, name}`` from the row's ``partner_id`` and ``partner`` (its name)."""
+
+    def get_partner(self, obj: Any) -> dict[str, Any]:
+        return {"id": obj.partner_id, "name": obj.partner}
+
+
+class PendingAccreditationSerializer(PartnerRefMixin, serializers.Serializer):
     id = serializers.IntegerField()
     partner = serializers.SerializerMethodField()
     tier = serializers.CharField()
     submitted_at = serializers.DateTimeField()
     age_days = serializers.IntegerField()
-
-    def get_partner(self, obj: Any) -> dict[str, Any]:
-        return {"id": obj.partner_id, "name": obj.partner}
 
 
 class OrganisationComplianceSerializer(serializers.Serializer):
@@ -211,15 +215,12 @@ class OrganisationComplianceSerializer(serializers.Serializer):
     sla = TargetComplianceSerializer(many=True)
 
 
-class TierAtRiskSerializer(serializers.Serializer):
+class TierAtRiskSerializer(PartnerRefMixin, serializers.Serializer):
     partner = serializers.SerializerMethodField()
     tier = serializers.SerializerMethodField()
     at_risk_on = serializers.DateField()
     days_left = serializers.IntegerField()
     reason = serializers.CharField()
-
-    def get_partner(self, obj: Any) -> dict[str, Any]:
-        return {"id": obj.partner_id, "name": obj.partner}
 
     def get_tier(self, obj: Any) -> dict[str, str]:
         return {"code": obj.tier_code, "name": obj.tier}
