@@ -18,44 +18,6 @@ from django.db import transaction
 from servicone.models import Notification
 
 
-def notify(
-    *,
-    recipients: Iterable[Any],
-    kind: str,
-    dedup_key: str,
-    subject: str,
-    body: str,
-    partner: Any = None,
-    link: str = "",
-) -> int:
-    """Create the notification for each recipient that does not have it yet; returns how many."""
-    rows = [
-        Notification(
-            recipient=user,
-            partner=partner,
-            kind=kind,
-            dedup_key=dedup_key,
-            subject=str(subject)[:200],
-            body=str(body),
-            link=link,
-        )
-        for user in recipients
-    ]
-    if not rows:
-        return 0
-    existing = set(
-        Notification.objects.filter(
-            dedup_key=dedup_key, recipient__in=[r.recipient for r in rows]
-        ).values_list("recipient_id", flat=True)
-    )
-    fresh = [r for r in rows if r.recipient.pk not in existing]
-    # ignore_conflicts: a concurrent run that created the same row wins quietly.
-    Notification.objects.bulk_create(fresh, ignore_conflicts=True)
-    if fresh:
-        _kick_outbox_on_commit()
-    return len(fresh)
-
-
 @dataclass(frozen=True)
 class Message:
     """One notification for several recipients (user ids), for ``notify_many``."""
@@ -68,6 +30,56 @@ class Message:
     partner_id: int | None = None
     link: str = ""
 
+    def rows(self) -> list[Notification]:
+        return [
+            Notification(
+                recipient_id=recipient_id,
+                partner_id=self.partner_id,
+                kind=self.kind,
+                dedup_key=self.dedup_key,
+                subject=str(self.subject)[:200],
+                body=str(self.body),
+                link=self.link,
+            )
+            for recipient_id in dict.fromkeys(self.recipient_ids)  # each recipient once
+        ]
+
+
+def notify(
+    *,
+    recipients: Iterable[Any],
+    kind: str,
+    dedup_key: str,
+    subject: str,
+    body: str,
+    partner: Any = None,
+    link: str = "",
+) -> int:
+    """Create the notification for each recipient that does not have it yet; returns how many."""
+    message = Message(
+        recipient_ids=[user.pk for user in recipients],
+        kind=kind,
+        dedup_key=dedup_key,
+        subject=subject,
+        body=body,
+        partner_id=getattr(partner, "pk", None),
+        link=link,
+    )
+    rows = message.rows()
+    if not rows:
+        return 0
+    existing = set(
+        Notification.objects.filter(
+            dedup_key=dedup_key, recipient_id__in=[r.recipient_id for r in rows]
+        ).values_list("recipient_id", flat=True)
+    )
+    fresh = [r for r in rows if r.recipient_id not in existing]
+    # ignore_conflicts: a concurrent run that created the same row wins quietly.
+    Notification.objects.bulk_create(fresh, ignore_conflicts=True)
+    if fresh:
+        _kick_outbox_on_commit()
+    return len(fresh)
+
 
 def notify_many(messages: Iterable[Message]) -> None:
     """``notify`` set-wise: one INSERT for many messages (a batch job's), one outbox run.
@@ -75,19 +87,7 @@ def notify_many(messages: Iterable[Message]) -> None:
     Rows that exist already (same recipient and ``dedup_key``) are skipped by
     the unique constraint, so a repeated batch creates nothing twice.
     """
-    rows = [
-        Notification(
-            recipient_id=recipient_id,
-            partner_id=message.partner_id,
-            kind=message.kind,
-            dedup_key=message.dedup_key,
-            subject=str(message.subject)[:200],
-            body=str(message.body),
-            link=message.link,
-        )
-        for message in messages
-        for recipient_id in dict.fromkeys(message.recipient_ids)  # each recipient once
-    ]
+    rows = [row for message in messages for row in message.rows()]
     if not rows:
         return
     Notification.objects.bulk_create(rows, ignore_conflicts=True)
