@@ -11,7 +11,7 @@ help:
 	@echo "make run      start the portal (web + Celery worker + beat) on http://127.0.0.1:$(PORT)"
 	@echo "make test     run the whole suite on SQLite"
 	@echo "make test-pg  run the suite on PostgreSQL + Redis (DATABASE_URL, CELERY_BROKER_URL set)"
-	@echo "make lint     ruff check + format check"
+	@echo "make lint     ruff check + format check, import-linter layers"
 	@echo "make messages regenerate and compile the translations (needs GNU gettext)"
 
 $(VENV)/.runtime: requirements.txt
@@ -43,6 +43,7 @@ test-pg: $(VENV)/.dev
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
 
 format: $(VENV)/.dev
 	$(VENV)/bin/ruff check --fix .

@@ -43,7 +43,7 @@ def populate(targets: int, due_share: float, dispatchers: int = 0) -> dict[str, 
     from django.utils import timezone
 
     from contracts.services import contract_sell
-    from partners.roles import StaffRole
+    from servicone.access import StaffRole
     from tests.contracts.factories import asset_of, offering  # test factories: bench-only use
     from tests.partners.factories import PartnerFactory, partner_user, set_tier, staff_user
     from tickets.models import SlaTarget, Ticket

@@ -38,7 +38,8 @@ from contracts.models import (
 from partners.eligibility import format_date_fr
 from partners.models import Partner, ProductLine
 from partners.selectors import today as local_today
-from partners.services import audit, partner_apply_evaluation
+from partners.services import partner_apply_evaluation
+from servicone.audit import audit
 from servicone.errors import DomainError, StateConflict
 from servicone.notify import notify, partner_admins
 

@@ -63,8 +63,8 @@ from contracts.selectors import (
 )
 from contracts.templatetags.money import format_eur
 from partners.models import Partner, ProductLine
-from partners.roles import PartnerRole, is_hp_staff, membership_of
 from partners.selectors import today as local_today
+from servicone.access import PartnerRole, is_hp_staff, membership_of
 from servicone.errors import DomainError
 
 PAGE_SIZE = 25

@@ -48,13 +48,13 @@ from partners.models import (
     TierPeriod,
 )
 from partners.programme import COURSES
-from partners.roles import PartnerRole
 from partners.services import (
     ACCREDITATION_VALIDITY,
     certification_expiry,
     partners_evaluate_all,
     tier_periods_backfill,
 )
+from servicone.access import PartnerRole
 from servicone.models import AuditEvent
 from servicone.notify import notify, programme_managers
 

@@ -21,8 +21,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import Final, NamedTuple
+
+# Formatting lives in the core (one definition for every app); re-exported here for
+# the engine's callers, with the names it has always had.
+from servicone.money import CENT, NBSP
+from servicone.money import NNBSP as NNBSP
+from servicone.money import format_date_en as format_date_en
+from servicone.money import format_date_fr as format_date_fr
+from servicone.money import format_eur_en as format_eur_en
+from servicone.money import format_eur_fr as format_eur_fr
+from servicone.money import format_number_en as format_number_en
+from servicone.money import format_number_fr as format_number_fr
+from servicone.money import french_digits as _french_digits
 
 KIND_MIN_REVENUE: Final = "min_revenue"
 KIND_COURSE: Final = "course"
@@ -42,9 +54,7 @@ DEFAULT_RISK_HORIZON_DAYS: Final = 730
 # Hypothetical what-if certifications never expire within any sensible horizon.
 WHAT_IF_EXPIRES_ON: Final = date(9999, 12, 31)
 
-NNBSP: Final = "\u202f"  # narrow no-break space: French thousands separator
-NBSP: Final = "\u00a0"  # no-break space: before "€" and before French ":"
-_CENT: Final = Decimal("0.01")
+_CENT: Final = CENT
 _ZERO: Final = Decimal("0")
 
 
@@ -255,46 +265,6 @@ class WhatIf:
 # ---------------------------------------------------------------------------
 # Formatting (reused by pages and notifications)
 # ---------------------------------------------------------------------------
-
-
-def _french_digits(english: str) -> str:
-    # "10,000.00" -> "10 000,00"; the thousands commas go first, then the decimal point.
-    return english.replace(",", NNBSP).replace(".", ",")
-
-
-def format_number_en(amount: Decimal) -> str:
-    """``Decimal("10000")`` -> ``"10,000.00"`` (rounded half-up to the cent)."""
-    return f"{amount.quantize(_CENT, rounding=ROUND_HALF_UP):,.2f}"
-
-
-def format_number_fr(amount: Decimal) -> str:
-    """``Decimal("10000")`` -> ``"10 000,00"`` (narrow no-break space, decimal comma)."""
-    return _french_digits(format_number_en(amount))
-
-
-def format_eur_fr(amount: Decimal) -> str:
-    """French money: ``Decimal("3200")`` -> ``"3 200,00 €"``.
-
-    Thousands are separated by a narrow no-break space (U+202F) and the euro sign
-    follows a no-break space (U+00A0), so an amount never wraps across lines.
-    Rounded half-up to the cent.
-    """
-    return f"{format_number_fr(amount)}{NBSP}€"
-
-
-def format_eur_en(amount: Decimal) -> str:
-    """English money: ``Decimal("3200")`` -> ``"3,200.00 EUR"``."""
-    return f"{format_number_en(amount)} EUR"
-
-
-def format_date_fr(day: date) -> str:
-    """French date: ``date(2027, 1, 31)`` -> ``"31/01/2027"``."""
-    return f"{day.day:02d}/{day.month:02d}/{day.year:04d}"
-
-
-def format_date_en(day: date) -> str:
-    """English (ISO 8601) date: ``date(2027, 1, 31)`` -> ``"2027-01-31"``."""
-    return day.isoformat()
 
 
 def _cents(amount: Decimal, rounding: str) -> Decimal:

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from partners import eligibility as engine
 from partners.models import Course, Engineer, Partner
-from partners.roles import PartnerRole
+from servicone.access import PartnerRole
 from servicone.errors import DomainError
 
 # How many "course + engineers" rows the what-if form offers.

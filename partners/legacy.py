@@ -38,7 +38,7 @@ from django.utils.translation import gettext as _
 from partners import eligibility as engine
 from partners import selectors
 from partners.models import LegacyProgramme, Membership, Partner, Tier
-from partners.roles import PartnerRole
+from servicone.access import PartnerRole
 from servicone.errors import StateConflict
 from servicone.models import AuditEvent
 

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import gc
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import cache
 
+from django.conf import settings
 from django.db import connections
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
-from contracts.selectors import revenue_entries_by_partner
 from partners import eligibility as engine
 from partners.models import Accreditation, Certification, Partner, Tier, TierRequirement
 
@@ -22,8 +24,29 @@ from partners.models import Accreditation, Certification, Partner, Tier, TierReq
 REVENUE_WINDOW_DAYS = 365
 
 
+RevenueSource = Callable[..., dict[int, list[tuple[Decimal, date]]]]
+
+
 def today() -> date:
     return timezone.localdate()
+
+
+@cache
+def _revenue_source() -> RevenueSource:
+    source: RevenueSource = import_string(settings.SERVICONE_REVENUE_SOURCE)
+    return source
+
+
+def revenue_entries_by_partner(
+    partner_ids: Iterable[int] | None, *, since: date, until: date
+) -> dict[int, list[tuple[Decimal, date]]]:
+    """Services revenue booked in ``[since, until]`` per partner: ``(amount, booked_on)``.
+
+    The sales are contracts, a layer above the programme: the setting
+    ``SERVICONE_REVENUE_SOURCE`` names the function that reads them (one query), so
+    the programme depends on what it needs, not on the contracts app.
+    """
+    return _revenue_source()(partner_ids, since=since, until=until)
 
 
 def tier_specs() -> tuple[engine.Tier, ...]:

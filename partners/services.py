@@ -31,9 +31,10 @@ from partners.models import (
     Tier,
     TierPeriod,
 )
-from partners.roles import is_partner_admin, is_programme_manager
+from servicone.access import is_partner_admin, is_programme_manager
+from servicone.audit import audit
 from servicone.errors import DomainError, NotAllowed, StateConflict
-from servicone.models import AuditEvent
+from servicone.jobs import enqueue_on_commit
 from servicone.notify import notify, partner_admins, programme_managers
 
 log = logging.getLogger(__name__)
@@ -44,23 +45,8 @@ ACCREDITATION_VALIDITY = relativedelta(months=12)
 CERTIFICATION_RENEWAL_WINDOW_DAYS = 90
 
 
-def audit(
-    *, action: str, actor: Any, partner: Partner | None, obj: Any = None, **data: Any
-) -> AuditEvent:
-    return AuditEvent.objects.create(
-        action=action,
-        actor=actor if getattr(actor, "is_authenticated", False) else None,
-        partner=partner,
-        object_type=obj._meta.label_lower if obj is not None else "",
-        object_id=obj.pk if obj is not None else None,
-        data=data,
-    )
-
-
 def _schedule_tier_evaluation(partner_id: int) -> None:
-    from partners.tasks import evaluate_partner_tier
-
-    transaction.on_commit(lambda: evaluate_partner_tier.delay(partner_id))
+    enqueue_on_commit("partners.tasks.evaluate_partner_tier", partner_id)
 
 
 # --- Engineers and certifications ------------------------------------------------------

@@ -10,7 +10,7 @@ from typing import Any
 
 from django.contrib.auth.models import Group, Permission
 
-from partners.roles import StaffRole
+from servicone.access import StaffRole
 
 # App labels whose models a programme manager edits in the admin (tiers,
 # thresholds, courses, catalogue); CDS roles work in the portal, not the admin.

@@ -23,8 +23,8 @@ from django.db.models import Count, Prefetch, Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from partners import eligibility as engine
@@ -47,7 +47,7 @@ from partners.models import (
     Partner,
     Tier,
 )
-from partners.roles import (
+from servicone.access import (
     PartnerRole,
     is_hp_staff,
     is_partner_admin,
@@ -55,6 +55,7 @@ from partners.roles import (
     membership_of,
 )
 from servicone.errors import DomainError, StateConflict
+from servicone.presenters import active_language, format_eur
 
 OVERVIEW_PAGE_SIZE = 25
 # Certifications expiring within this many days are highlighted (the engine's warning).
@@ -68,14 +69,10 @@ OPEN_STATUSES = (Accreditation.Status.DRAFT, Accreditation.Status.SUBMITTED)
 # --- Formatting ------------------------------------------------------------------------
 
 
-def _lang() -> str:
-    return (get_language() or "fr").split("-", 1)[0].lower()
+_lang = active_language
 
 
-def eur(amount: Decimal | str) -> str:
-    """Money in the reader's language: ``10 000,00 €`` (U+202F groups) or ``10,000.00 EUR``."""
-    value = Decimal(amount)
-    return engine.format_eur_en(value) if _lang() == "en" else engine.format_eur_fr(value)
+eur = format_eur
 
 
 def _percent(progress: float) -> int:

@@ -30,8 +30,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from partners.models import Partner
-from partners.roles import is_hp_staff, is_programme_manager, membership_of
-from partners.views import hp_staff_required
 from reports import charts
 from reports.periods import PARIS, BadMonth, Month, share
 from reports.selectors import Dashboard, Scorecard, partner_scorecard, programme_dashboard
@@ -43,6 +41,7 @@ from reports.tables import (
     scorecard_tables,
     table_csv,
 )
+from servicone.access import hp_staff_required, is_hp_staff, is_programme_manager, membership_of
 
 # Excel (French locale) reads a BOM-less CSV as Windows-1252 and garbles « é ».
 UTF8_BOM = "\ufeff"

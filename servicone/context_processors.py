@@ -5,7 +5,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
-from partners.roles import (
+from servicone.access import (
     is_cds,
     is_hp_staff,
     is_partner_admin,
@@ -18,8 +18,9 @@ from partners.roles import (
 def portal(request: HttpRequest) -> dict[str, Any]:
     """Who is looking, for the navigation: partner, role and HP roles.
 
-    The unread count and the home panels' summaries are lazy: computed only when a
-    template reads them, so pages that do not show them pay no query.
+    The unread count is lazy: computed only when a template reads it, so pages
+    that do not show it pay no query. The programme's home summaries come from
+    ``partners.context_processors``.
     """
     user = request.user
     if not user.is_authenticated:
@@ -30,16 +31,6 @@ def portal(request: HttpRequest) -> dict[str, Any]:
 
         return unread_count(user)
 
-    def programme_summary() -> Any:
-        from partners.views import programme_summary as summary
-
-        return summary(user) or {}
-
-    def hp_summary() -> Any:
-        from partners.views import hp_summary as summary
-
-        return summary() if is_hp_staff(user) else {}
-
     return {
         "current_partner": partner_of(user),
         "current_partner_role": partner_role(user),
@@ -48,6 +39,4 @@ def portal(request: HttpRequest) -> dict[str, Any]:
         "is_programme_manager": is_programme_manager(user),
         "is_cds": is_cds(user),
         "unread_notifications": SimpleLazyObject(unread),
-        "programme_summary": SimpleLazyObject(programme_summary),
-        "hp_summary": SimpleLazyObject(hp_summary),
     }

@@ -109,7 +109,7 @@ def _kick_outbox_on_commit() -> None:
 
 
 def partner_admins(partner: Any) -> list[Any]:
-    from partners.roles import PartnerRole
+    from servicone.access import PartnerRole
 
     return list(
         get_user_model().objects.filter(
@@ -120,7 +120,7 @@ def partner_admins(partner: Any) -> list[Any]:
 
 def partner_admin_ids(partner_ids: Iterable[int]) -> dict[int, list[int]]:
     """The active admins' user ids of each of these partners, in one query."""
-    from partners.roles import PartnerRole
+    from servicone.access import PartnerRole
 
     admins: dict[int, list[int]] = defaultdict(list)
     rows = (
@@ -139,7 +139,7 @@ def partner_admin_ids(partner_ids: Iterable[int]) -> dict[int, list[int]]:
 
 
 def programme_managers() -> list[Any]:
-    from partners.roles import StaffRole
+    from servicone.access import StaffRole
 
     return list(
         get_user_model().objects.filter(groups__name=StaffRole.PROGRAMME_MANAGER, is_active=True)

@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "contracts",
     "tickets",
     "reports",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -119,6 +120,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "servicone.context_processors.portal",
+                "partners.context_processors.programme",
             ],
         },
     },
@@ -156,6 +158,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# The model tying a user to its partner (the tenant): the core reads it by name, the way
+# Django reads AUTH_USER_MODEL, so that it imports no app (servicone.access).
+SERVICONE_MEMBERSHIP_MODEL = "partners.Membership"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -230,6 +235,9 @@ CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 180, minimum=1)
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A batch job re-queues itself while work remains, at most this many runs in a row
+# (servicone.jobs.requeue); its next scheduled run picks up whatever is left.
+TASK_REQUEUE_LIMIT = env_int("TASK_REQUEUE_LIMIT", 50, minimum=1)
 
 # --- REST API ------------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -257,6 +265,13 @@ REST_FRAMEWORK = {
     "COERCE_DECIMAL_TO_STRING": True,
     "DATETIME_FORMAT": "iso-8601",
 }
+# The apps' API modules, each registering its viewsets on the v1 router (servicone.api.urls).
+SERVICONE_API_URLCONFS = [
+    "partners.api.urls",
+    "contracts.api.urls",
+    "tickets.api.urls",
+    "reports.api.urls",
+]
 SPECTACULAR_SETTINGS = {
     # Swagger UI assets come from the drf-spectacular-sidecar package, not a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
@@ -299,6 +314,9 @@ if os.environ.get("CACHE_URL"):
     }
 
 # --- Programme settings -----------------------------------------------------------------------
+# Where the eligibility engine's services revenue comes from: contract sales per partner
+# (the programme sits below the contracts app and reads them through this name).
+SERVICONE_REVENUE_SOURCE = "contracts.selectors.revenue_entries_by_partner"
 # Days a partner keeps an automatic tier it no longer meets before the downgrade.
 TIER_GRACE_DAYS = env_int("TIER_GRACE_DAYS", 90, minimum=0)
 

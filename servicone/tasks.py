@@ -5,6 +5,8 @@ from __future__ import annotations
 from celery import shared_task
 from django.db import connection
 
+from servicone.jobs import requeue
+
 
 @shared_task(name="servicone.tasks.ping")
 def ping() -> dict[str, str]:
@@ -23,7 +25,7 @@ OUTBOX_BATCH = 100
 
 
 @shared_task(name="servicone.tasks.send_notification_emails")
-def send_notification_emails() -> int:
+def send_notification_emails(invocation: int = 1) -> int:
     """Send the e-mails of unsent notifications, one row per transaction.
 
     Each row is claimed with ``SKIP LOCKED`` (several workers never take the same
@@ -72,7 +74,7 @@ def send_notification_emails() -> int:
             notification.email_sent_at = timezone.now()
             notification.save(update_fields=["email_sent_at", "email_attempts"])
             sent += 1
-    send_notification_emails.delay()  # more may be waiting: continue in a new task
+    requeue(send_notification_emails, invocation=invocation)  # more may be waiting
     return sent
 
 

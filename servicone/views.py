@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from partners.roles import (
+from servicone.access import (
     PartnerRole,
     is_cds,
     is_programme_manager,

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from contracts.models import Asset
 from partners.models import Engineer
-from partners.roles import StaffRole
+from servicone.access import StaffRole
 from servicone.errors import DomainError
 from tickets.models import Status, Ticket
 from tickets.services import ticket_act, ticket_fallback_to_cds, ticket_open

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from contracts.models import Asset
 from partners.models import Engineer
-from partners.roles import CDS_GROUPS
+from servicone.access import CDS_GROUPS
 from servicone.errors import DomainError
 from tickets.models import Kind, Organisation, PauseReason, Status, Ticket
 

@@ -24,7 +24,7 @@ from contracts.models import Asset, Contract, OfferingKind
 from contracts.selectors import coverage_for_asset
 from contracts.services import credits_consume
 from partners.models import Certification, Engineer, Tier
-from partners.roles import (
+from servicone.access import (
     PartnerRole,
     StaffRole,
     is_cds,
@@ -33,6 +33,7 @@ from partners.roles import (
     partner_role,
 )
 from servicone.errors import DomainError, NotAllowed, StateConflict
+from servicone.jobs import enqueue, enqueue_on_commit
 from servicone.notify import Message, notify, notify_many, partner_admin_ids
 from tickets import routing, sla, sla_clock
 from tickets.models import (
@@ -313,10 +314,7 @@ def _ownership_due(ticket: Ticket, response: SlaTarget) -> datetime | None:
 
 def _after_commit(ticket: Ticket) -> None:
     """Arm the precise timers of this ticket once the transaction commits."""
-    from tickets.tasks import arm_ticket_timers
-
-    ticket_id = ticket.pk
-    transaction.on_commit(lambda: arm_ticket_timers.delay(ticket_id))
+    enqueue_on_commit("tickets.tasks.arm_ticket_timers", ticket.pk)
 
 
 # --- Actions ------------------------------------------------------------------------------
@@ -775,10 +773,8 @@ def _sla_messages(
 
 
 def _queue_fallbacks(ticket_ids: list[int]) -> None:
-    from tickets.tasks import fallback_ticket
-
     for ticket_id in ticket_ids:
-        fallback_ticket.delay(ticket_id)
+        enqueue("tickets.tasks.fallback_ticket", ticket_id)
 
 
 def visible_tickets(user: Any):  # type: ignore[no-untyped-def]

@@ -13,6 +13,8 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
+from servicone.jobs import requeue
+
 
 @shared_task(name="tickets.tasks.fire_sla_target")
 def fire_sla_target(target_id: int, version: int) -> str | None:
@@ -54,7 +56,7 @@ def arm_ticket_timers(ticket_id: int) -> int:
 
 
 @shared_task(name="tickets.tasks.sla_sweep")
-def sla_sweep() -> int:
+def sla_sweep(invocation: int = 1) -> int:
     """Fire every due SLA event and ownership fallback; re-queue while work remains."""
     from tickets.models import Ticket
     from tickets.services import ownership_overdue, ticket_fallback_to_cds
@@ -66,5 +68,5 @@ def sla_sweep() -> int:
     for ticket in Ticket.objects.filter(pk__in=overdue):
         fired += int(ticket_fallback_to_cds(ticket=ticket, at=now))
     if more or len(overdue) == settings.SLA_SWEEP_BATCH:
-        sla_sweep.delay()
+        requeue(sla_sweep, invocation=invocation)
     return fired

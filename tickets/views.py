@@ -32,7 +32,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from contracts.models import Asset, ContractAsset, OfferingKind
 from contracts.selectors import coverage_for_asset, entitlements_for_serial
 from partners.models import Partner
-from partners.roles import is_cds, is_hp_staff, partner_of
+from servicone.access import is_cds, is_hp_staff, partner_of
 from servicone.errors import DomainError
 from tickets import sla, sla_clock
 from tickets.forms import (

@@ -11,8 +11,8 @@ from rest_framework import exceptions
 
 from contracts.models import Asset, Contract, Customer, Offering, OfferingKind, Vendor
 from contracts.selectors import coverages_in_force
-from partners.roles import is_hp_staff, partner_of
 from partners.selectors import today
+from servicone.access import is_hp_staff, partner_of
 
 
 def caller_tier_rank(user: Any) -> int | None:

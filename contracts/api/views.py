@@ -33,8 +33,8 @@ from contracts.api import filters
 from contracts.api import serializers as s
 from contracts.models import Asset, Contract, Customer, Offering
 from partners.models import Partner
-from partners.roles import PartnerRole, is_hp_staff, partner_of, partner_role, tenant_scope
 from partners.selectors import today
+from servicone.access import PartnerRole, is_hp_staff, partner_of, partner_role, tenant_scope
 from servicone.api.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
 from servicone.api.permissions import WritesAfterTenantLookup
 from servicone.api.viewsets import TenantScopedCreateViewSet

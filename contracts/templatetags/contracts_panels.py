@@ -6,8 +6,8 @@ from typing import Any
 
 from django import template
 
-from partners.roles import membership_of
 from partners.selectors import today
+from servicone.access import membership_of
 
 register = template.Library()
 

@@ -1,36 +1,20 @@
 """Money, targets and coverage as the reader expects them: ``10 000,00 €`` in French.
 
-The formatting itself lives in the pure eligibility engine (one definition for the
-pages, the API and the notifications); these filters only pick the language.
+The formatting itself lives in ``servicone.money`` (one definition for the pages, the
+API and the notifications); ``servicone.presenters`` picks the language.
 """
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django import template
-from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
-from partners.eligibility import format_eur_en, format_eur_fr
+from servicone.presenters import format_eur
 
 register = template.Library()
-
-
-def _english() -> bool:
-    return (get_language() or "fr").lower().startswith("en")
-
-
-def format_eur(amount: Any) -> str:
-    """``Decimal("10000")`` -> ``10 000,00 €`` (French) or ``10,000.00 EUR`` (English)."""
-    if amount is None or amount == "":
-        return "—"
-    try:
-        value = Decimal(str(amount))
-    except (InvalidOperation, ValueError):
-        return str(amount)
-    return format_eur_en(value) if _english() else format_eur_fr(value)
 
 
 @register.filter(name="eur")

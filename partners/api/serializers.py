@@ -38,8 +38,9 @@ from partners.models import (
     Tier,
     TierRequirement,
 )
-from partners.roles import PartnerRole
+from servicone.access import PartnerRole
 from servicone.api.tenancy import ScopedPrimaryKeyRelatedField
+from servicone.audit import audit
 
 User = get_user_model()
 
@@ -227,7 +228,7 @@ class PartnerSerializer(serializers.ModelSerializer):
         try:
             with transaction.atomic():
                 partner = Partner.objects.create(**validated_data)
-                services.audit(
+                audit(
                     action="partner.create",
                     actor=actor,
                     partner=partner,
@@ -261,7 +262,7 @@ class PartnerSerializer(serializers.ModelSerializer):
                     for name, value in changes.items():
                         setattr(instance, name, value)
                     instance.save(update_fields=list(changes))
-                    services.audit(
+                    audit(
                         action="partner.update",
                         actor=actor,
                         partner=instance,

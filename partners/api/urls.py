@@ -1,4 +1,4 @@
-"""Registers the programme endpoints on the shared v1 router (imported by ``servicone.api.urls``)."""
+"""Registers the programme endpoints on the shared v1 router (imported by ``servicone.api.urls``, named in SERVICONE_API_URLCONFS)."""
 
 from partners.api import views
 from servicone.api.router import router

@@ -37,7 +37,7 @@ from partners.models import (
     Tier,
     TierRequirement,
 )
-from partners.roles import is_hp_staff, is_partner_admin, is_programme_manager, partner_of
+from servicone.access import is_hp_staff, is_partner_admin, is_programme_manager, partner_of
 from servicone.api.idempotency import IdempotentCreateMixin
 from servicone.api.permissions import WritesAfterTenantLookup
 from servicone.api.tenancy import TenantScopedMixin, scope_queryset

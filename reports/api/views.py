@@ -20,10 +20,10 @@ from rest_framework.response import Response
 
 from partners import selectors as partner_selectors
 from partners.models import Partner
-from partners.roles import is_hp_staff, partner_of
 from reports import selectors
 from reports.api import serializers as s
 from reports.periods import Month
+from servicone.access import is_hp_staff, partner_of
 from servicone.api.permissions import IsHPStaff
 
 

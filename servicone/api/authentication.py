@@ -9,7 +9,7 @@ from django.db import router
 from django.db.models import Model
 from rest_framework import authentication
 
-from partners.roles import STAFF_GROUPS, remember_tenant_scope, scope_columns
+from servicone.access import STAFF_GROUPS, remember_tenant_scope, scope_columns
 
 
 @cache

@@ -1,4 +1,4 @@
-"""Role permissions for the API (see ``partners.roles``)."""
+"""Role permissions for the API (see ``servicone.access``)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import Any
 
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
-from partners.roles import is_hp_staff, is_partner_admin, is_programme_manager
+from servicone.access import is_hp_staff, is_partner_admin, is_programme_manager
 
 
 class IsHPStaff(BasePermission):

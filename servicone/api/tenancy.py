@@ -12,7 +12,7 @@ from typing import Any
 from django.db.models import Model, QuerySet
 from rest_framework import exceptions, serializers
 
-from partners.roles import is_hp_staff, partner_of
+from servicone.access import is_hp_staff, partner_of
 
 
 def scope_queryset(queryset: QuerySet[Any], user: Any, tenant_field: str) -> QuerySet[Any]:

@@ -1,14 +1,19 @@
 """``/api/`` — v1 endpoints, the OpenAPI schema and its interactive docs."""
 
+from importlib import import_module
+
+from django.conf import settings
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-import contracts.api.urls  # noqa: F401  (registration side effect, before router.urls)
-import partners.api.urls  # noqa: F401  (registration side effect, before router.urls)
-import reports.api.urls  # noqa: F401  (registration side effect, before router.urls)
-import tickets.api.urls  # noqa: F401  (registration side effect, before router.urls)
 from servicone.api import views
 from servicone.api.router import router
+
+# Each app registers its viewsets on the shared router when its ``api.urls`` is imported;
+# the settings name those modules (as INSTALLED_APPS names the apps), so the core names
+# no app. They must all be registered before ``router.urls`` is read below.
+for module in settings.SERVICONE_API_URLCONFS:
+    import_module(module)
 
 v1 = [
     path("auth/token/", views.ObtainTokenView.as_view(), name="api-token"),

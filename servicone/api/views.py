@@ -14,7 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from partners.roles import is_hp_staff, partner_of, roles_of
+from servicone.access import is_hp_staff, partner_of, roles_of
 from servicone.api.throttling import ScopedRateThrottle
 
 

@@ -13,7 +13,7 @@ from django.contrib.messages import get_messages
 
 from contracts.models import Asset, Contract, Customer, Site
 from contracts.services import contract_sell, credits_consume
-from partners.roles import PartnerRole
+from servicone.access import PartnerRole
 from tests.contracts.factories import (
     AssetFactory,
     CustomerFactory,

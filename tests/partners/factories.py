@@ -5,7 +5,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
 from partners.models import Membership, Partner
-from partners.roles import PartnerRole
+from servicone.access import PartnerRole
 
 PASSWORD = "correct-horse-42"
 

@@ -21,7 +21,7 @@ from partners.models import (
     Tier,
     TierRequirement,
 )
-from partners.roles import PartnerRole
+from servicone.access import PartnerRole
 from servicone.models import AuditEvent
 from tests.conftest import token_client
 from tests.partners.factories import (

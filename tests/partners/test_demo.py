@@ -22,13 +22,13 @@ from django.apps import apps
 from django.core.management import call_command
 from django.db import transaction
 
+from demo.seed import DEMO_PARTNER
 from partners import eligibility as engine
 from partners import selectors
 from partners.demo import EMAIL_DOMAIN, MONTHS, demo_plan
 from partners.legacy import luhn_valid
 from partners.models import Accreditation, Certification, Engineer, Partner
 from partners.services import certification_expiry
-from servicone.demo import DEMO_PARTNER
 from servicone.models import AuditEvent, Notification
 
 PARIS = ZoneInfo("Europe/Paris")

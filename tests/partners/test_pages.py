@@ -20,12 +20,12 @@ from partners.models import (
     Membership,
     Tier,
 )
-from partners.roles import PartnerRole, StaffRole
 from partners.services import (
     accreditation_create,
     accreditation_submit,
     certification_expiry,
 )
+from servicone.access import PartnerRole, StaffRole
 from tests.partners.factories import PartnerFactory, partner_user, staff_user
 
 PARIS = ZoneInfo("Europe/Paris")

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
-from partners.roles import PartnerRole
+from servicone.access import PartnerRole
 from tests.partners.factories import (
     PartnerFactory,
     certify,

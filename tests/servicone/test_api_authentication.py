@@ -73,7 +73,7 @@ def test_the_token_query_brings_the_tenant_scope_so_scoping_needs_no_query(
 ):
     from rest_framework.authtoken.models import Token
 
-    from partners.roles import tenant_scope
+    from servicone.access import tenant_scope
     from servicone.api.authentication import TokenAuthentication
 
     for user, scope in (

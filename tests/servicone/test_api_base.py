@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from partners.roles import StaffRole
+from servicone.access import StaffRole
 from servicone.api.throttling import ScopedRateThrottle
 from tests.partners.factories import PASSWORD, partner_user, staff_user
 

@@ -11,7 +11,7 @@ import time_machine
 from django.db import connection
 
 from partners.models import Engineer
-from partners.roles import PartnerRole
+from servicone.access import PartnerRole
 from servicone.api import idempotency
 from servicone.models import IdempotencyKey
 from tests.conftest import token_client

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from partners.roles import PartnerRole, StaffRole
+from servicone.access import PartnerRole, StaffRole
 from tests.partners.factories import PASSWORD, partner_user, staff_user
 
 

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
-from partners.roles import PartnerRole, StaffRole
+from servicone.access import PartnerRole, StaffRole
 from tests.conftest import token_client
 from tests.contracts.factories import asset_of
 from tests.partners.factories import EngineerFactory, partner_user, staff_user
@@ -40,12 +40,6 @@ ALLOWED_FROM: dict[str, set[str]] = {
     "handover": OPEN,
 }
 ACTIONS = tuple(ALLOWED_FROM)
-
-
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings: Any) -> None:
-    # Users are made by the dozen here and authenticate with tokens: skip the slow hasher.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(autouse=True)

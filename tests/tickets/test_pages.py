@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from contracts.services import contract_sell
 from partners.models import Engineer
-from partners.roles import PartnerRole, StaffRole
+from servicone.access import PartnerRole, StaffRole
 from tests.contracts.factories import asset_of, offering
 from tests.partners.factories import PartnerFactory, partner_user, staff_user
 from tests.tickets.factories import covered_asset

@@ -1,4 +1,4 @@
-"""Registers the ticket and SLA endpoints on the shared v1 router (imported by ``servicone.api.urls``)."""
+"""Registers the ticket and SLA endpoints on the shared v1 router (imported by ``servicone.api.urls``, named in SERVICONE_API_URLCONFS)."""
 
 from servicone.api.router import router
 from tickets.api import views

@@ -6,7 +6,7 @@ from typing import Any
 
 from django import template
 
-from partners.roles import is_cds, partner_of
+from servicone.access import is_cds, partner_of
 
 register = template.Library()
 

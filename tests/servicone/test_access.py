@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser, Group
 
-from partners.roles import is_hp_staff, partner_of, tenant_scope
+from servicone.access import is_hp_staff, partner_of, tenant_scope
 
 
 def fresh(user):

@@ -16,8 +16,8 @@ from django.db import transaction
 from contracts.demo import seed_contracts_demo
 from partners.demo import seed_programme_demo
 from partners.models import Membership, Partner
-from partners.roles import PartnerRole, StaffRole
 from partners.staff import ensure_staff_groups
+from servicone.access import PartnerRole, StaffRole
 from tickets.demo import seed_tickets_demo
 
 DEMO_PASSWORD = "ServiceOne-2026"  # noqa: S105 - demo logins, printed by make run

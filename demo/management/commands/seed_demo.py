@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from servicone.demo import DEMO_LOGINS, DEMO_PASSWORD, seed_all
+from demo.seed import DEMO_LOGINS, DEMO_PASSWORD, seed_all
 
 
 class Command(BaseCommand):

@@ -4,7 +4,7 @@ from django.apps import apps
 from django.contrib.auth import authenticate
 from django.core.management import call_command
 
-from servicone.demo import DEMO_LOGINS, DEMO_PASSWORD
+from demo.seed import DEMO_LOGINS, DEMO_PASSWORD
 
 
 def _counts() -> dict[str, int]:
@@ -52,7 +52,7 @@ def test_the_demo_sells_contracts_to_customers_across_regions(db):
 
 
 def test_the_demo_partner_siren_has_a_valid_luhn_key():
+    from demo.seed import DEMO_PARTNER
     from partners.legacy import luhn_valid
-    from servicone.demo import DEMO_PARTNER
 
     assert luhn_valid(DEMO_PARTNER["siren"])

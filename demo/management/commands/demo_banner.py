@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from servicone.demo import DEMO_LOGINS, DEMO_PASSWORD
+from demo.seed import DEMO_LOGINS, DEMO_PASSWORD
 
 
 class Command(BaseCommand):
