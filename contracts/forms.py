@@ -12,8 +12,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from contracts.models import Contract, DeliveryMode, OfferingKind, Site, Vendor
-from partners.forms import add_domain_error
 from partners.models import ProductLine
+from servicone.forms import add_domain_error
 
 __all__ = [
     "AssetForm",

@@ -18,7 +18,6 @@ from django.utils.translation import gettext_lazy as _
 from partners import eligibility as engine
 from partners.models import Course, Engineer, Partner
 from servicone.access import PartnerRole
-from servicone.errors import DomainError
 
 # How many "course + engineers" rows the what-if form offers.
 WHAT_IF_ROWS = 3
@@ -88,12 +87,6 @@ class AmountField(forms.CharField):
         if amount > WHAT_IF_MAX_REVENUE:
             raise forms.ValidationError(self.error_messages["too_large"], code="too_large")
         return amount.quantize(Decimal("0.01"))
-
-
-def add_domain_error(form: forms.Form, error: DomainError) -> None:
-    """Show a service's refusal on the form: on its field when the form has it."""
-    field = error.field if error.field in form.fields else None
-    form.add_error(field, str(error.message))
 
 
 class WhatIfForm(forms.Form):

@@ -36,7 +36,6 @@ from partners.forms import (
     EngineerForm,
     PartnerUserForm,
     WhatIfForm,
-    add_domain_error,
 )
 from partners.models import (
     Accreditation,
@@ -55,6 +54,7 @@ from servicone.access import (
     membership_of,
 )
 from servicone.errors import DomainError, StateConflict
+from servicone.forms import add_domain_error
 from servicone.presenters import active_language, format_eur
 
 OVERVIEW_PAGE_SIZE = 25
