@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import AbstractUser, Group
 from django.db import transaction
 
 from contracts.demo import seed_contracts_demo
@@ -52,7 +52,9 @@ DEMO_LOGINS = (
 )
 
 
-def _user(username: str, *, first: str, last: str, staff: bool = False, superuser: bool = False):  # type: ignore[no-untyped-def]
+def _user(
+    username: str, *, first: str, last: str, staff: bool = False, superuser: bool = False
+) -> AbstractUser:
     user, created = get_user_model().objects.get_or_create(
         username=username,
         defaults={
@@ -89,13 +91,13 @@ def seed_logins() -> Partner:
     ):
         user = _user(username, first=first, last=last)
         Membership.objects.get_or_create(user=user, defaults={"partner": partner, "role": role})
-    for username, first, last, role in (
+    for username, first, last, staff_role in (
         ("hp.programme", "Jean-Paul", "Alibert", StaffRole.PROGRAMME_MANAGER),
         ("cds.dispatch", "Nadia", "Roux", StaffRole.CDS_DISPATCHER),
         ("cds.engineer", "Marc", "Lefebvre", StaffRole.CDS_ENGINEER),
     ):
         user = _user(username, first=first, last=last, staff=True)
-        user.groups.add(Group.objects.get(name=role.value))
+        user.groups.add(Group.objects.get(name=staff_role.value))
     _user("admin", first="Admin", last="ServiceOne", superuser=True)
     return partner
 

@@ -16,14 +16,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-import pygal
+import pygal  # type: ignore[import-untyped]  # pygal ships no type hints
 from django.utils import formats
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
-from pygal.etree import etree
-from pygal.style import Style
+from pygal.etree import etree  # type: ignore[import-untyped]  # pygal ships no type hints
+from pygal.style import Style  # type: ignore[import-untyped]  # pygal ships no type hints
 
-from contracts.templatetags.money import format_eur
+from reports.periods import Month
 from reports.selectors import (
     Delivery,
     MonthPoint,
@@ -32,6 +32,7 @@ from reports.selectors import (
     TargetCompliance,
     TierMonth,
 )
+from servicone.presenters import format_eur
 
 # pygal puts a legacy import hook for its map plugins (``find_module`` only, no
 # ``find_spec``) on sys.meta_path. We draw no maps, and finders without find_spec
@@ -107,7 +108,7 @@ def percent(value: float | None) -> str:
     return f"{number(value, 1)}{sign}"
 
 
-def month_label(month: Any) -> str:
+def month_label(month: Month) -> str:
     """``Month(2026, 11)`` -> ``nov. 2026`` / ``Nov. 2026`` ("M" would give « Jui » twice)."""
     return formats.date_format(month.first_day, "N Y")
 

@@ -16,7 +16,6 @@ from functools import cache
 from zoneinfo import ZoneInfo
 
 import holidays
-from dateutil.relativedelta import relativedelta
 
 PARIS = ZoneInfo("Europe/Paris")
 _MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
@@ -63,7 +62,8 @@ class Month:
         return self.shifted(-1)
 
     def shifted(self, months: int) -> Month:
-        return Month.of(self.first_day + relativedelta(months=months))
+        year, index = divmod(self.year * 12 + self.month - 1 + months, 12)
+        return Month(year, index + 1)
 
     def start(self) -> datetime:
         """Midnight on the first, Paris time (an aware instant)."""
@@ -80,7 +80,12 @@ class Month:
 
 @cache
 def _french_holidays(year: int) -> holidays.HolidayBase:
-    return holidays.France(years=year)
+    return holidays.country_holidays("FR", years=year)
+
+
+def paris_today() -> date:
+    """Today's date in Paris, whatever the server's time zone."""
+    return datetime.now(PARIS).date()
 
 
 def first_working_day(month: Month) -> date:

@@ -37,10 +37,6 @@ class Table:
     columns: tuple[Column, ...]
     rows: tuple[tuple[Any, ...], ...]
 
-    def as_dicts(self) -> list[dict[str, Any]]:
-        keys = [c.key for c in self.columns]
-        return [dict(zip(keys, row, strict=True)) for row in self.rows]
-
 
 def _period_labels() -> tuple[str, str]:
     return _("Mois"), _("12 mois glissants")

@@ -13,6 +13,7 @@ from servicone.access import (
     partner_of,
     partner_role,
 )
+from servicone.selectors import unread_count
 
 
 def portal(request: HttpRequest) -> dict[str, Any]:
@@ -27,8 +28,6 @@ def portal(request: HttpRequest) -> dict[str, Any]:
         return {}
 
     def unread() -> int:
-        from servicone.notifications_views import unread_count
-
         return unread_count(user)
 
     return {

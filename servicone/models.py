@@ -108,8 +108,11 @@ class Notification(models.Model):
 class IdempotencyKey(models.Model):
     """The first response to a POST carrying ``Idempotency-Key`` (kept 24 h)."""
 
+    #: The longest ``Idempotency-Key`` header accepted (longer ones are refused with 400).
+    MAX_KEY_LENGTH = 200
+
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    key = models.CharField(max_length=200)
+    key = models.CharField(max_length=MAX_KEY_LENGTH)
     path = models.CharField(max_length=300)
     body_hash = models.CharField(max_length=64)
     status_code = models.PositiveSmallIntegerField()

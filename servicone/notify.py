@@ -10,12 +10,16 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.db.models import Model
 
 from servicone.models import Notification
+
+if TYPE_CHECKING:
+    from django.contrib.auth.base_user import AbstractBaseUser
 
 
 @dataclass(frozen=True)
@@ -47,12 +51,12 @@ class Message:
 
 def notify(
     *,
-    recipients: Iterable[Any],
+    recipients: Iterable[AbstractBaseUser],
     kind: str,
     dedup_key: str,
     subject: str,
     body: str,
-    partner: Any = None,
+    partner: Model | None = None,
     link: str = "",
 ) -> int:
     """Create the notification for each recipient that does not have it yet; returns how many."""
@@ -62,7 +66,7 @@ def notify(
         dedup_key=dedup_key,
         subject=subject,
         body=body,
-        partner_id=getattr(partner, "pk", None),
+        partner_id=partner.pk if partner is not None else None,
         link=link,
     )
     rows = message.rows()
@@ -108,12 +112,13 @@ def _kick_outbox_on_commit() -> None:
         transaction.on_commit(_send_outbox)
 
 
-def partner_admins(partner: Any) -> list[Any]:
+def partner_admins(partner: Model) -> list[AbstractBaseUser]:
+    """The partner's active administrators (the partner is a ``partners.Partner``)."""
     from servicone.access import PartnerRole
 
     return list(
         get_user_model().objects.filter(
-            membership__partner=partner, membership__role=PartnerRole.ADMIN, is_active=True
+            membership__partner=partner.pk, membership__role=PartnerRole.ADMIN, is_active=True
         )
     )
 
@@ -138,7 +143,7 @@ def partner_admin_ids(partner_ids: Iterable[int]) -> dict[int, list[int]]:
     return admins
 
 
-def programme_managers() -> list[Any]:
+def programme_managers() -> list[AbstractBaseUser]:
     from servicone.access import StaffRole
 
     return list(

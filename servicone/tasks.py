@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from celery import shared_task
 from django.db import connection
 
 from servicone.jobs import requeue
+
+if TYPE_CHECKING:
+    from servicone.models import Notification
 
 
 @shared_task(name="servicone.tasks.ping")
@@ -78,22 +83,22 @@ def send_notification_emails(invocation: int = 1) -> int:
     return sent
 
 
-def email_body(notification: object) -> str:
+def email_body(notification: Notification) -> str:
     """The notification's text, then the portal page it is about (an absolute link)."""
     from django.conf import settings
 
-    body = notification.body.rstrip()  # type: ignore[attr-defined]
-    link = notification.link  # type: ignore[attr-defined]
+    body = notification.body.rstrip()
+    link = notification.link
     if not link:
         return body + "\n"
     return f"{body}\n\n{settings.PORTAL_URL}{link}\n"
 
 
-def message_id(notification: object) -> str:
+def message_id(notification: Notification) -> str:
     from django.conf import settings
 
     domain = settings.DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1].rstrip(">") or "servicone.local"
-    return f"<notification-{notification.pk}@{domain}>"  # type: ignore[attr-defined]
+    return f"<notification-{notification.pk}@{domain}>"
 
 
 @shared_task(name="servicone.tasks.purge_idempotency_keys")

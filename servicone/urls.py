@@ -2,10 +2,11 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from servicone import health, notifications_views, views
+from servicone import health
+from servicone.views import home, notifications
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", home.home, name="home"),
     path("healthz", health.healthz, name="healthz"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
@@ -22,7 +23,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/", include("servicone.api.urls")),
-    path("notifications/", include(notifications_views.urlpatterns)),
+    path("notifications/", include(notifications.urlpatterns)),
     path("", include("partners.urls")),
     path("", include("contracts.urls")),
     path("", include("tickets.urls")),

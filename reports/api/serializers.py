@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
@@ -20,11 +21,12 @@ class MonthField(serializers.CharField):
         "future_month": _("Ce mois n'a pas encore commencé."),
     }
 
-    def __init__(self, *, latest: Any = None, **kwargs: Any) -> None:
+    def __init__(self, *, latest: Month | Callable[[], Month] | None = None, **kwargs: Any) -> None:
         self.latest = latest
         super().__init__(**kwargs)
 
-    def to_internal_value(self, data: Any) -> Month:
+    # A string on the wire that validates to a Month: the stubs type CharField's value as str.
+    def to_internal_value(self, data: Any) -> Month:  # type: ignore[override]
         try:
             month = Month.parse(str(data))
         except BadMonth:
@@ -53,7 +55,8 @@ class ProgrammeQuerySerializer(serializers.Serializer):
 
 class TargetComplianceSerializer(serializers.Serializer):
     target = serializers.ChoiceField(choices=SlaTargetKind.choices)
-    label = serializers.CharField()
+    # A declared field (DRF's metaclass pops it from the class), not Field.label as the stubs think.
+    label = serializers.CharField()  # type: ignore[assignment]
     met = serializers.IntegerField()
     breached = serializers.IntegerField()
     running = serializers.IntegerField(
@@ -74,7 +77,8 @@ class DurationsSerializer(serializers.Serializer):
 class ReasonSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=["routing", "handover", "fallback"])
     code = serializers.CharField()
-    label = serializers.CharField()
+    # A declared field (DRF's metaclass pops it from the class), not Field.label as the stubs think.
+    label = serializers.CharField()  # type: ignore[assignment]
     count = serializers.IntegerField()
 
 

@@ -7,7 +7,7 @@ a 404, as everywhere), HP staff name the partner they want.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -84,7 +84,7 @@ class ReportViewSet(viewsets.ViewSet):
     @action(detail=False, methods=["get"])
     def scorecard(self, request: Request) -> Response:
         query = s.ScorecardQuerySerializer(data=request.query_params)
-        query.fields["month"].latest = current_month
+        cast(s.MonthField, query.fields["month"]).latest = current_month
         query.is_valid(raise_exception=True)
         partner = scorecard_partner(request.user, query.validated_data.get("partner"))
         card = selectors.partner_scorecard(
@@ -115,7 +115,7 @@ class ReportViewSet(viewsets.ViewSet):
     @action(detail=False, methods=["get"], permission_classes=[IsHPStaff])
     def programme(self, request: Request) -> Response:
         query = s.ProgrammeQuerySerializer(data=request.query_params)
-        query.fields["month"].latest = current_month
+        cast(s.MonthField, query.fields["month"]).latest = current_month
         query.is_valid(raise_exception=True)
         board = selectors.programme_dashboard(
             query.validated_data.get("month") or current_month(),

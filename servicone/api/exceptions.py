@@ -12,17 +12,11 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
-from rest_framework import exceptions, status
+from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from servicone.errors import DomainError
-
-
-class Conflict(exceptions.APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_detail = "The action does not fit the current state."
-    default_code = "conflict"
 
 
 def _flatten(detail: Any, field: str | None, out: list[dict[str, Any]]) -> None:
@@ -56,10 +50,10 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if isinstance(exc, DomainError):
         return Response({"errors": [exc.as_dict()]}, status=exc.status_code)
     if isinstance(exc, DjangoValidationError):
-        detail = (
+        messages = (
             exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
         )
-        exc = exceptions.ValidationError(detail=detail)
+        exc = exceptions.ValidationError(detail=messages)
 
     response = drf_exception_handler(exc, context)
     if response is None:

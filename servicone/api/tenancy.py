@@ -11,6 +11,7 @@ from typing import Any
 
 from django.db.models import Model, QuerySet
 from rest_framework import exceptions, serializers
+from rest_framework.settings import api_settings
 
 from servicone.access import is_hp_staff, partner_of
 
@@ -38,6 +39,7 @@ class TenantScopedMixin:
     request: Any
 
     def get_queryset(self) -> QuerySet[Any]:
+        # A mixin: the generic view after it in the MRO defines get_queryset.
         queryset = super().get_queryset()  # type: ignore[misc]
         return scope_queryset(queryset, self.request.user, self.tenant_field)
 
@@ -71,7 +73,12 @@ class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
             codes = error.get_codes()
             if "does_not_exist" in (codes if isinstance(codes, list) else [codes]):
                 # With many=True this field is the child of a ManyRelatedField: name the list.
-                name = self.field_name or getattr(self.parent, "field_name", "") or None
+                # (Unnamed, it is a non-field error: the error format's field is then null.)
+                name = (
+                    self.field_name
+                    or getattr(self.parent, "field_name", "")
+                    or api_settings.NON_FIELD_ERRORS_KEY
+                )
                 raise exceptions.NotFound(
                     {name: [exceptions.ErrorDetail(f"No such object: {data}", code="not_found")]}
                 ) from None

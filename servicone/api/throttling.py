@@ -13,16 +13,18 @@ current fixed window and the previous one, and estimate the sliding window as
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
+from django.core.cache.backends.base import BaseCache
 from rest_framework import throttling
 
 
 class SlidingWindowCounterMixin:
     """Replaces ``allow_request``/``wait`` of a ``SimpleRateThrottle`` subclass."""
 
-    cache: Any
-    timer: Any
+    cache: BaseCache
+    timer: Callable[..., float]
     rate: str | None
     num_requests: int
     duration: int
@@ -81,5 +83,8 @@ class ScopedRateThrottle(SlidingWindowCounterMixin, throttling.ScopedRateThrottl
         if not self.scope:
             return True
         self.rate = self.get_rate()
-        self.num_requests, self.duration = self.parse_rate(self.rate)
+        num_requests, duration = self.parse_rate(self.rate)
+        if num_requests is None or duration is None:  # the scope's rate is None: no limit
+            return True
+        self.num_requests, self.duration = num_requests, duration
         return super().allow_request(request, view)

@@ -3,7 +3,7 @@
 from importlib import import_module
 
 from django.conf import settings
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from servicone.api import views
@@ -15,7 +15,7 @@ from servicone.api.router import router
 for module in settings.SERVICONE_API_URLCONFS:
     import_module(module)
 
-v1 = [
+v1: list[URLPattern | URLResolver] = [
     path("auth/token/", views.ObtainTokenView.as_view(), name="api-token"),
     path("me/", views.MeView.as_view(), name="api-me"),
     path("", include(router.urls)),

@@ -1,5 +1,7 @@
+from typing import Any
+
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 
 from demo.seed import DEMO_LOGINS, DEMO_PASSWORD
 
@@ -7,10 +9,10 @@ from demo.seed import DEMO_LOGINS, DEMO_PASSWORD
 class Command(BaseCommand):
     help = "Print the portal's URL and the demo logins (used by make run)."
 
-    def add_arguments(self, parser):  # type: ignore[no-untyped-def]
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--port", default="8000")
 
-    def handle(self, *args, **options):  # type: ignore[no-untyped-def]
+    def handle(self, *args: Any, **options: Any) -> None:
         db = settings.DATABASES["default"]
         line = "=" * 72
         self.stdout.write(line)

@@ -1,4 +1,6 @@
-from django.core.management.base import BaseCommand
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
 
 from demo.seed import DEMO_LOGINS, DEMO_PASSWORD, seed_all
 
@@ -6,12 +8,12 @@ from demo.seed import DEMO_LOGINS, DEMO_PASSWORD, seed_all
 class Command(BaseCommand):
     help = "Load the demo data (idempotent: a second run changes nothing)."
 
-    def add_arguments(self, parser):  # type: ignore[no-untyped-def]
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "--quiet-logins", action="store_true", help="Do not print the demo logins."
         )
 
-    def handle(self, *args, **options):  # type: ignore[no-untyped-def]
+    def handle(self, *args: Any, **options: Any) -> None:
         seed_all()
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))
         if not options["quiet_logins"]:

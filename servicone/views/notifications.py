@@ -9,30 +9,18 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
-from servicone.models import Notification
+from servicone import selectors, services
 
 PAGE_SIZE = 20
-
-
-def unread_count(user) -> int:  # type: ignore[no-untyped-def]
-    """Unread notifications of ``user`` (one query on the partial unread index)."""
-    if not user.is_authenticated:
-        return 0
-    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
 
 
 @require_GET
 def notification_list(request: HttpRequest) -> HttpResponse:
     only_unread = request.GET.get("unread") == "1"
-    notifications = Notification.objects.filter(recipient=request.user).order_by(
-        "-created_at", "-id"
-    )
-    if only_unread:
-        notifications = notifications.filter(read_at__isnull=True)
+    notifications = selectors.user_notifications(request.user, only_unread=only_unread)
     page = Paginator(notifications, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -52,21 +40,17 @@ def _safe_link(request: HttpRequest, link: str) -> str | None:
 @require_POST
 def notification_read(request: HttpRequest, pk: int) -> HttpResponse:
     """Mark one notification read; with ``open``, go on to the page it links to."""
-    notification = get_object_or_404(Notification, pk=pk, recipient=request.user)
-    if notification.read_at is None:
-        # Conditional update: a double click never rewrites the first read time.
-        Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(
-            read_at=timezone.now()
-        )
+    notification = get_object_or_404(selectors.user_notifications(request.user), pk=pk)
+    services.notification_mark_read(notification=notification)
     target = _safe_link(request, notification.link) if request.POST.get("open") else None
     return redirect(target or "notifications")
 
 
 @require_POST
 def notification_read_all(request: HttpRequest) -> HttpResponse:
-    Notification.objects.filter(recipient=request.user, read_at__isnull=True).update(
-        read_at=timezone.now()
-    )
+    user = request.user
+    if user.is_authenticated:  # always: every page needs a login (PortalLoginRequiredMiddleware)
+        services.notifications_mark_all_read(recipient=user)
     return redirect("notifications")
 
 

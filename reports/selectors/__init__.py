@@ -1,0 +1,73 @@
+"""The scorecard and the programme dashboard, read from the portal's own data.
+
+Every figure is an aggregate query (counts, sums, one sorted read per
+percentile): the number of queries does not depend on how many tickets there
+are, and no Python loop walks over tickets. Definitions, once:
+
+- a ticket belongs to the month it was opened in (Europe/Paris);
+- SLA compliance counts the enforced targets of those tickets: met (on time),
+  breached (late, or still open past the deadline), running (neither yet:
+  running, warned or paused); compliance = met / (met + breached);
+- ownership time = opened → acknowledged (taken in charge), arrival time =
+  opened → engineer on site, in elapsed minutes;
+- delivering organisation = who delivers the ticket now: the partner, or CDS,
+  either from the start (routing, with its reason), after a handover by the
+  partner (with the partner's reason) or after the ownership window elapsed
+  (fallback).
+
+The reads live by concern: ``figures`` (tickets and SLA outcomes, month series),
+``window`` (a partner's figures over some months), ``scorecard`` and ``dashboard``.
+Import them from here.
+"""
+
+from reports.selectors.dashboard import (
+    Dashboard,
+    OrganisationCompliance,
+    PendingAccreditation,
+    TierAtRisk,
+    TierCount,
+    TierMonth,
+    programme_dashboard,
+)
+from reports.selectors.figures import LOOKAHEAD_DAYS, MonthPoint, TargetCompliance
+from reports.selectors.scorecard import (
+    ExpiringCertification,
+    RevenueStanding,
+    Scorecard,
+    partner_scorecard,
+    revenue_floor,
+    scorecard_partner_choices,
+    scorecard_partners,
+)
+from reports.selectors.window import (
+    ROUTING_REASON_LABELS,
+    Delivery,
+    Durations,
+    Reason,
+    Window,
+)
+
+__all__ = [
+    "LOOKAHEAD_DAYS",
+    "ROUTING_REASON_LABELS",
+    "Dashboard",
+    "Delivery",
+    "Durations",
+    "ExpiringCertification",
+    "MonthPoint",
+    "OrganisationCompliance",
+    "PendingAccreditation",
+    "Reason",
+    "RevenueStanding",
+    "Scorecard",
+    "TargetCompliance",
+    "TierAtRisk",
+    "TierCount",
+    "TierMonth",
+    "Window",
+    "partner_scorecard",
+    "programme_dashboard",
+    "revenue_floor",
+    "scorecard_partner_choices",
+    "scorecard_partners",
+]
