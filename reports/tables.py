@@ -18,7 +18,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from reports.selectors import Dashboard, Scorecard, Window
+from reports.selectors import Dashboard, MonthPoint, Scorecard, Window
 
 TEXT, INT, PCT, MINUTES, EUR, DATE = "text", "int", "pct", "minutes", "eur", "date"
 
@@ -186,7 +186,7 @@ def _monthly_columns(with_sla: bool) -> tuple[Column, ...]:
     )
 
 
-def _monthly_table(series: Iterable[Any], *, with_sla: bool = True) -> Table:
+def _monthly_table(series: Iterable[MonthPoint], *, with_sla: bool = True) -> Table:
     return Table(
         "monthly",
         _("Évolution sur 12 mois"),

@@ -9,6 +9,12 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from reports.periods import BadMonth, Month
+from reports.selectors import (
+    PendingAccreditation,
+    RevenueStanding,
+    Scorecard,
+    TierAtRisk,
+)
 from tickets.api.serializers import TicketErrorsSerializer as ErrorsSerializer  # noqa: F401
 from tickets.models import SlaTargetKind
 
@@ -142,11 +148,14 @@ class RevenueSerializer(serializers.Serializer):
         max_digits=14, decimal_places=2, allow_null=True
     )
 
-    def get_tier(self, obj: Any) -> dict[str, str] | None:
-        return {"code": obj.tier_code, "name": obj.tier_name} if obj.tier_code else None
+    def get_tier(self, obj: RevenueStanding) -> dict[str, str] | None:
+        # Code and name come from the same tier: both or neither.
+        if not obj.tier_code or obj.tier_name is None:
+            return None
+        return {"code": obj.tier_code, "name": obj.tier_name}
 
-    def get_next_tier(self, obj: Any) -> dict[str, str] | None:
-        if not obj.next_tier_code:
+    def get_next_tier(self, obj: RevenueStanding) -> dict[str, str] | None:
+        if not obj.next_tier_code or obj.next_tier_name is None:
             return None
         return {"code": obj.next_tier_code, "name": obj.next_tier_name}
 
@@ -175,7 +184,7 @@ class ScorecardSerializer(serializers.Serializer):
     trailing_12_months = WindowSerializer(source="trailing")
     monthly = MonthPointSerializer(many=True, source="series")
 
-    def get_partner(self, obj: Any) -> dict[str, Any]:
+    def get_partner(self, obj: Scorecard) -> dict[str, Any]:
         return {"id": obj.partner_id, "name": obj.partner_name}
 
 
@@ -196,7 +205,7 @@ class TierMonthSerializer(serializers.Serializer):
 class PartnerRefMixin:
     """``partner`` as ``{id, name}`` from the row's ``partner_id`` and ``partner`` (its name)."""
 
-    def get_partner(self, obj: Any) -> dict[str, Any]:
+    def get_partner(self, obj: PendingAccreditation | TierAtRisk) -> dict[str, Any]:
         return {"id": obj.partner_id, "name": obj.partner}
 
 
@@ -226,7 +235,7 @@ class TierAtRiskSerializer(PartnerRefMixin, serializers.Serializer):
     days_left = serializers.IntegerField()
     reason = serializers.CharField()
 
-    def get_tier(self, obj: Any) -> dict[str, str]:
+    def get_tier(self, obj: TierAtRisk) -> dict[str, str]:
         return {"code": obj.tier_code, "name": obj.tier}
 
 

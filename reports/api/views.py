@@ -7,7 +7,7 @@ a 404, as everywhere), HP staff name the partner they want.
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import TYPE_CHECKING, cast
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -26,12 +26,15 @@ from reports.periods import Month
 from servicone.access import is_hp_staff, partner_of
 from servicone.api.permissions import IsHPStaff
 
+if TYPE_CHECKING:
+    from servicone.access import AnyUser
+
 
 def current_month() -> Month:
     return Month.of(partner_selectors.today())
 
 
-def scorecard_partner(user: Any, partner_id: int | None) -> Partner:
+def scorecard_partner(user: AnyUser, partner_id: int | None) -> Partner:
     """The partner whose scorecard ``user`` asks for: its own, or any for HP staff."""
     if is_hp_staff(user):
         if partner_id is None:

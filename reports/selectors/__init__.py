@@ -29,7 +29,7 @@ from reports.selectors.dashboard import (
     TierMonth,
     programme_dashboard,
 )
-from reports.selectors.figures import LOOKAHEAD_DAYS, MonthPoint, TargetCompliance
+from reports.selectors.figures import LOOKAHEAD_DAYS, RUNNING_STATES, MonthPoint, TargetCompliance
 from reports.selectors.scorecard import (
     ExpiringCertification,
     RevenueStanding,
@@ -41,6 +41,7 @@ from reports.selectors.scorecard import (
 )
 from reports.selectors.window import (
     ROUTING_REASON_LABELS,
+    TOP_HANDOVER_REASONS,
     Delivery,
     Durations,
     Reason,
@@ -50,6 +51,8 @@ from reports.selectors.window import (
 __all__ = [
     "LOOKAHEAD_DAYS",
     "ROUTING_REASON_LABELS",
+    "RUNNING_STATES",
+    "TOP_HANDOVER_REASONS",
     "Dashboard",
     "Delivery",
     "Durations",

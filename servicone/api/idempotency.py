@@ -20,11 +20,12 @@ import json
 from collections.abc import Callable
 from datetime import timedelta
 from functools import wraps
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -54,8 +55,13 @@ IDEMPOTENCY_KEY_PARAMETER = OpenApiParameter(
     ),
 )
 
+if TYPE_CHECKING:
+    from rest_framework.views import APIView
 
-def _error(code: str, message: Any, http_status: int, field: str | None = None) -> Response:
+
+def _error(
+    code: str, message: str | Promise, http_status: int, field: str | None = None
+) -> Response:
     return Response(
         {"errors": [{"field": field, "code": code, "message": str(message)}]}, status=http_status
     )
@@ -106,7 +112,7 @@ def idempotent(handler: Callable[..., Response]) -> Callable[..., Response]:
     """
 
     @wraps(handler)
-    def wrapper(view: Any, request: Request, *args: Any, **kwargs: Any) -> Response:
+    def wrapper(view: APIView, request: Request, *args: Any, **kwargs: Any) -> Response:
         key = request.headers.get(HEADER)
         if key is None:
             return handler(view, request, *args, **kwargs)

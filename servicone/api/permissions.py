@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
 from servicone.access import is_hp_staff
 
+if TYPE_CHECKING:
+    from rest_framework.request import Request
+    from rest_framework.views import APIView
+
+    from servicone.access import AnyUser
+
 
 class IsHPStaff(BasePermission):
     message = "Only HP staff may do this."
 
-    def has_permission(self, request: Any, view: Any) -> bool:
+    def has_permission(self, request: Request, view: APIView) -> bool:
         return is_hp_staff(request.user)
 
 
@@ -27,15 +33,15 @@ class WritesAfterTenantLookup(BasePermission):
 
     check_objects = True
 
-    def allowed(self, user: Any) -> bool:
+    def allowed(self, user: AnyUser) -> bool:
         raise NotImplementedError
 
-    def has_permission(self, request: Any, view: Any) -> bool:
+    def has_permission(self, request: Request, view: APIView) -> bool:
         if request.method in SAFE_METHODS or getattr(view, "detail", False):
             return True
         return self.allowed(request.user)
 
-    def has_object_permission(self, request: Any, view: Any, obj: Any) -> bool:
+    def has_object_permission(self, request: Request, view: APIView, obj: Any) -> bool:
         if not self.check_objects:
             return True
         return request.method in SAFE_METHODS or self.allowed(request.user)

@@ -7,7 +7,7 @@ HP staff (programme managers, CDS) see every partner's rows.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Model, QuerySet
 from rest_framework import exceptions, serializers
@@ -15,8 +15,11 @@ from rest_framework.settings import api_settings
 
 from servicone.access import is_hp_staff, partner_of
 
+if TYPE_CHECKING:
+    from servicone.access import AnyUser
 
-def scope_queryset(queryset: QuerySet[Any], user: Any, tenant_field: str) -> QuerySet[Any]:
+
+def scope_queryset(queryset: QuerySet[Any], user: AnyUser, tenant_field: str) -> QuerySet[Any]:
     """Rows of ``queryset`` that ``user`` may see; ``tenant_field`` leads to the partner."""
     if is_hp_staff(user):
         return queryset
@@ -36,6 +39,7 @@ class TenantScopedMixin:
     """
 
     tenant_field: str = "partner"
+    # DRF's Request; Any because Django's View, also in the MRO, declares an HttpRequest.
     request: Any
 
     def get_queryset(self) -> QuerySet[Any]:

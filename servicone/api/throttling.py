@@ -14,10 +14,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.core.cache.backends.base import BaseCache
 from rest_framework import throttling
+
+if TYPE_CHECKING:
+    from rest_framework.request import Request
+    from rest_framework.views import APIView
 
 
 class SlidingWindowCounterMixin:
@@ -29,9 +33,9 @@ class SlidingWindowCounterMixin:
     num_requests: int
     duration: int
     key: str | None
-    get_cache_key: Any
+    get_cache_key: Callable[[Request, APIView], str | None]
 
-    def allow_request(self, request: Any, view: Any) -> bool:
+    def allow_request(self, request: Request, view: APIView) -> bool:
         if self.rate is None:
             return True
         self.key = self.get_cache_key(request, view)
@@ -77,7 +81,7 @@ class UserRateThrottle(SlidingWindowCounterMixin, throttling.UserRateThrottle):
 
 
 class ScopedRateThrottle(SlidingWindowCounterMixin, throttling.ScopedRateThrottle):
-    def allow_request(self, request: Any, view: Any) -> bool:
+    def allow_request(self, request: Request, view: APIView) -> bool:
         # DRF's scoped throttle reads the view's scope and rate here, then counts.
         self.scope = getattr(view, self.scope_attr, None)
         if not self.scope:

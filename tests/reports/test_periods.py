@@ -4,10 +4,18 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from hypothesis import given
 from hypothesis import strategies as st
 
-from reports.periods import BadMonth, Month, first_working_day, percentile, share
+from reports.periods import (
+    BadMonth,
+    Month,
+    first_working_day,
+    paris_today,
+    percentile,
+    share,
+)
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -29,6 +37,24 @@ def test_month_bounds_are_paris_midnights_and_trailing_twelve_are_oldest_first()
     assert (month.first_day, month.last_day) == (date(2026, 3, 1), date(2026, 3, 31))
     assert Month(2027, 1).previous() == Month(2026, 12)
     assert [str(m) for m in Month(2026, 2).trailing(3)] == ["2025-12", "2026-01", "2026-02"]
+
+
+@given(
+    st.integers(min_value=2000, max_value=2998),
+    st.integers(min_value=1, max_value=12),
+    st.integers(min_value=-240, max_value=240),
+)
+def test_shifting_a_month_moves_by_whole_months_across_years(year, month, offset):
+    shifted = Month(year, month).shifted(offset)
+    assert shifted.year * 12 + shifted.month == year * 12 + month + offset
+    assert 1 <= shifted.month <= 12
+    assert shifted.shifted(-offset) == Month(year, month)
+
+
+def test_today_is_the_date_in_paris_whatever_the_utc_date():
+    # 23:30 UTC on 31 December is already New Year's Day in Paris.
+    with time_machine.travel(datetime(2026, 12, 31, 23, 30, tzinfo=ZoneInfo("UTC")), tick=False):
+        assert paris_today() == date(2027, 1, 1)
 
 
 @pytest.mark.parametrize(
