@@ -36,6 +36,9 @@ from rest_framework.response import Response
 
 from servicone.models import IdempotencyKey
 
+if TYPE_CHECKING:
+    from rest_framework.views import APIView
+
 HEADER = "Idempotency-Key"
 RETENTION = timedelta(hours=24)
 MAX_KEY_LENGTH = IdempotencyKey.MAX_KEY_LENGTH
@@ -54,9 +57,6 @@ IDEMPOTENCY_KEY_PARAMETER = OpenApiParameter(
         "409 `idempotency_key_reused`."
     ),
 )
-
-if TYPE_CHECKING:
-    from rest_framework.views import APIView
 
 
 def _error(
