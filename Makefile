@@ -5,10 +5,11 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: run test test-pg lint format messages check bench clean help
+.PHONY: run prod test test-pg lint format messages check bench clean help
 
 help:
 	@echo "make run      start the portal (web + Celery worker + beat) on http://127.0.0.1:$(PORT)"
+	@echo "make prod     production profile: gunicorn + worker + beat (DATABASE_URL, CELERY_BROKER_URL, CACHE_URL, SECRET_KEY)"
 	@echo "make test     run the whole suite on SQLite"
 	@echo "make test-pg  run the suite on PostgreSQL + Redis (DATABASE_URL, CELERY_BROKER_URL set)"
 	@echo "make lint     ruff check + format check, import-linter layers"
@@ -28,11 +29,15 @@ run: $(VENV)/.runtime
 	$(PY) manage.py seed_demo --quiet-logins
 	PORT=$(PORT) scripts/run.sh
 
-# The SQLite run: everything except the PostgreSQL-only concurrency tests.
+# The production profile: gunicorn + worker + beat on PostgreSQL and Redis (README, Production).
+prod: $(VENV)/.runtime
+	PORT=$(PORT) scripts/prod.sh
+
+# The SQLite run: everything except the tests that need real PostgreSQL or Redis servers.
 test: $(VENV)/.dev
 	@mkdir -p var
 	$(PY) manage.py makemigrations --check --dry-run
-	$(VENV)/bin/pytest -m "not postgres" $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -m "not postgres and not redis" $(PYTEST_ARGS)
 
 # The real-servers run: needs DATABASE_URL (postgres://) and CELERY_BROKER_URL (redis://).
 test-pg: $(VENV)/.dev

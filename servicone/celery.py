@@ -8,7 +8,25 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "servicone.settings")
 
 app = Celery("servicone")
 app.config_from_object("django.conf:settings", namespace="CELERY")
+
+
+def _redbeat_settings() -> None:
+    # celery-redbeat looks for "redbeat_*" keys without the CELERY_ namespace: copy them.
+    from django.conf import settings
+
+    for key in ("redbeat_redis_url", "redbeat_redis_options", "redbeat_key_prefix"):
+        value = getattr(settings, f"CELERY_{key.upper()}", None)
+        if value is not None:
+            app.conf[key] = value
+
+
+_redbeat_settings()
 app.autodiscover_tasks()
+
+# The request id travels into tasks, and task counts and durations become metrics.
+from servicone.observability import connect_celery_signals  # noqa: E402  (needs the app)
+
+connect_celery_signals()
 
 
 @app.on_after_finalize.connect

@@ -9,6 +9,7 @@ run. Production is the same code with ``DATABASE_URL``, ``CELERY_BROKER_URL``,
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from decimal import Decimal
@@ -52,6 +53,16 @@ def env_int(name: str, default: int, *, minimum: int = 0) -> int:
     return value
 
 
+def env_float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a number, got {raw!r}") from None
+
+
 def env_list(name: str, default: list[str]) -> list[str]:
     raw = os.environ.get(name)
     if raw is None:
@@ -84,6 +95,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "django_prometheus",
     "servicone",
     "partners",
     "contracts",
@@ -93,6 +105,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: time every request (by view) and tag every log line with its id.
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "servicone.observability.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -103,6 +118,7 @@ MIDDLEWARE = [
     "servicone.middleware.PortalLoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "servicone.urls"
@@ -180,9 +196,19 @@ FORMAT_MODULE_PATH = ["servicone.formats"]
 
 # --- Static files -------------------------------------------------------------------
 STATIC_URL = "static/"
-STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", VAR_DIR / "static"))
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "servicone" / "static"]
+# Production serves what collectstatic wrote, compressed (gzip, brotli when installed) and
+# with content hashes in the names, so browsers may cache them forever (whitenoise).
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
 
 # --- E-mail ---------------------------------------------------------------------------
 EMAIL_BACKEND = os.environ.get(
@@ -234,7 +260,26 @@ CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 120, minimu
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 180, minimum=1)
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# On Redis, beat may run on every machine: celery-redbeat keeps the schedule in Redis and
+# lets only the holder of its lock send anything. The holder renews the lock on every tick
+# (at most BEAT_MAX_LOOP_INTERVAL apart); if it dies, another beat takes over once the lock
+# expires, BEAT_LOCK_TIMEOUT seconds after the last renewal. The embedded default runs one
+# beat with Celery's file-backed scheduler.
+CELERY_BEAT_MAX_LOOP_INTERVAL = env_int("BEAT_MAX_LOOP_INTERVAL", 5, minimum=1)
+if _broker_scheme in ("redis", "rediss"):
+    CELERY_BEAT_SCHEDULER = "redbeat.RedBeatScheduler"
+    CELERY_REDBEAT_REDIS_URL = os.environ.get("REDBEAT_REDIS_URL", CELERY_BROKER_URL)
+    CELERY_REDBEAT_REDIS_OPTIONS: dict[str, object] = {}
+    CELERY_REDBEAT_KEY_PREFIX = os.environ.get("REDBEAT_KEY_PREFIX", "servicone:redbeat")
+    CELERY_REDBEAT_LOCK_TIMEOUT = env_int("BEAT_LOCK_TIMEOUT", 30, minimum=2)
+    if CELERY_REDBEAT_LOCK_TIMEOUT <= CELERY_BEAT_MAX_LOOP_INTERVAL:
+        raise ImproperlyConfigured(
+            "BEAT_LOCK_TIMEOUT must be longer than BEAT_MAX_LOOP_INTERVAL "
+            "(the lock would expire between two renewals)"
+        )
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Workers log through Django's LOGGING (JSON lines with the request id in production).
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # A batch job re-queues itself while work remains, at most this many runs in a row
 # (servicone.jobs.requeue); its next scheduled run picks up whatever is left.
 TASK_REQUEUE_LIMIT = env_int("TASK_REQUEUE_LIMIT", 50, minimum=1)
@@ -301,16 +346,26 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
-CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "LOCATION": "servicone",
+# The cache holds the API throttles' counters and short-lived locks: in production it
+# must be shared by every web process (Redis), or each process would count on its own.
+CACHE_URL = os.environ.get("CACHE_URL", "")
+if CACHE_URL:
+    if urlparse(CACHE_URL).scheme not in ("redis", "rediss"):
+        raise ImproperlyConfigured(
+            f"CACHE_URL must be a redis:// or rediss:// URL, got {CACHE_URL!r}"
+        )
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+        }
     }
-}
-if os.environ.get("CACHE_URL"):
-    CACHES["default"] = {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
-        "LOCATION": os.environ["CACHE_URL"],
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "servicone",
+        }
     }
 
 # --- Programme settings -----------------------------------------------------------------------
@@ -335,16 +390,102 @@ except ArithmeticError:
 if not Decimal("0") < OWNERSHIP_WINDOW_RATIO <= Decimal("1"):
     raise ImproperlyConfigured("OWNERSHIP_WINDOW_RATIO must be in (0, 1]")
 
-SESSION_COOKIE_SECURE = not DEBUG
-CSRF_COOKIE_SECURE = not DEBUG
+# --- Behind the TLS proxy ------------------------------------------------------------------
+# How many reverse proxies (load balancer, nginx…) stand between clients and the web
+# processes. The client's address is the one the outermost trusted proxy saw: the
+# TRUSTED_PROXY_COUNT-th address from the right of X-Forwarded-For (servicone.net). With 0
+# (the default) X-Forwarded-For is ignored and REMOTE_ADDR is the client: a header a
+# client can set freely never decides who it is.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+REST_FRAMEWORK["NUM_PROXIES"] = TRUSTED_PROXY_COUNT
+if TRUSTED_PROXY_COUNT:
+    # The proxy terminates TLS and says so; a request without the header is plain HTTP.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
+# Load balancers and Prometheus probe these over plain HTTP inside the network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31_536_000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)
 SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
 
+# --- Production refuses the embedded default ---------------------------------------------------
+# The demo's SQLite file, filesystem broker and per-process cache cannot be shared by
+# several web and worker processes on several machines: with DEBUG off, say which
+# variable to set instead of starting something that silently misbehaves.
+if not DEBUG:
+    if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured(
+            "DATABASE_URL must be a postgres:// URL when DEBUG=0 (SQLite is the demo's database)"
+        )
+    if _broker_scheme not in ("redis", "rediss"):
+        raise ImproperlyConfigured(
+            "CELERY_BROKER_URL must be a redis:// URL when DEBUG=0 "
+            "(the filesystem broker is the demo's)"
+        )
+    if not CACHE_URL:
+        raise ImproperlyConfigured(
+            "CACHE_URL must be a redis:// URL when DEBUG=0 (the local-memory cache is per "
+            "process: throttles and locks would count per process)"
+        )
+
+# --- Logs, metrics, errors ---------------------------------------------------------------------
+# Production logs one JSON object per line (LOG_FORMAT=json, the default when DEBUG=0), each
+# with the request id that also travels into the Celery tasks the request queues.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "plain" if DEBUG else "json")
+if LOG_FORMAT not in ("plain", "json"):
+    raise ImproperlyConfigured(f"LOG_FORMAT must be plain or json, got {LOG_FORMAT!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "servicone.observability.RequestIdLogFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(request_id)s %(message)s",
+            "datefmt": "%Y-%m-%dT%H:%M:%S%z",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# /metrics (Prometheus) is closed to the public: a scraper presents METRICS_TOKEN as a bearer
+# token, or comes from one of METRICS_ALLOWED_NETWORKS (comma-separated CIDRs). Neither set:
+# only loopback. Worker processes on this machine share PROMETHEUS_MULTIPROC_DIR with the web
+# processes, so their task counters show up in the same /metrics.
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+METRICS_ALLOWED_NETWORKS = env_list("METRICS_ALLOWED_NETWORKS", ["127.0.0.0/8", "::1/128"])
+try:
+    METRICS_NETWORKS = [ipaddress.ip_network(n, strict=False) for n in METRICS_ALLOWED_NETWORKS]
+except ValueError as exc:
+    raise ImproperlyConfigured(
+        f"METRICS_ALLOWED_NETWORKS is not a list of networks: {exc}"
+    ) from None
+PROMETHEUS_EXPORT_MIGRATIONS = False
+
+# Errors to Sentry when SENTRY_DSN is set (nothing is sent otherwise).
+SENTRY_DSN = os.environ.get("SENTRY_DSN", "")
+if SENTRY_DSN:
+    import sentry_sdk
+
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        environment=os.environ.get("SENTRY_ENVIRONMENT", "production" if not DEBUG else "dev"),
+        traces_sample_rate=env_float("SENTRY_TRACES_SAMPLE_RATE", 0.0),
+        send_default_pii=False,
+    )

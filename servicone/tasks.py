@@ -8,6 +8,7 @@ from celery import shared_task
 from django.db import connection
 
 from servicone.jobs import requeue
+from servicone.observability import current_request_id
 
 if TYPE_CHECKING:
     from servicone.models import Notification
@@ -22,6 +23,8 @@ def ping() -> dict[str, str]:
         "pong": "ok",
         "database": connection.vendor,
         "name": str(connection.settings_dict["NAME"]),
+        # The id of the request that queued it (servicone.observability), for the logs.
+        "request_id": current_request_id() or "",
     }
 
 
