@@ -12,6 +12,7 @@ from __future__ import annotations
 import ipaddress
 import os
 import re
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 from urllib.parse import urlparse
@@ -96,6 +97,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_prometheus",
+    "axes",
     "servicone",
     "partners",
     "contracts",
@@ -118,6 +120,11 @@ MIDDLEWARE = [
     "servicone.middleware.PortalLoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "servicone.security.SessionLifetimeMiddleware",
+    "servicone.security.SecurityHeadersMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last: turns a locked-out login into the lock-out page (429).
+    "axes.middleware.AxesMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
@@ -177,6 +184,25 @@ AUTH_PASSWORD_VALIDATORS = [
 # The model tying a user to its partner (the tenant): the core reads it by name, the way
 # Django reads AUTH_USER_MODEL, so that it imports no app (servicone.access).
 SERVICONE_MEMBERSHIP_MODEL = "partners.Membership"
+# The login protection backend first: a locked-out username/IP pair is refused before its
+# password is even checked (servicone.auth, django-axes).
+AUTHENTICATION_BACKENDS = [
+    "servicone.auth.LoginProtectionBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# After LOGIN_FAILURE_LIMIT wrong passwords for one username from one client IP, that pair is
+# locked out for LOGIN_COOLOFF_MINUTES (the login page, the admin and the API token endpoint
+# alike). Attempts are rows in the database, shared by every web process; HP staff see and
+# reset them in the admin ("Access attempts"). The client IP comes from servicone.net.
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_COOLOFF_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "servicone.net.client_ip"
+AXES_RESET_ON_SUCCESS = True
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_LOCKOUT_CALLABLE = "servicone.auth.locked_out"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_VERBOSE = False
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -413,6 +439,13 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
+# A session ends after this much inactivity (HP staff see every partner and approve
+# accreditations: shorter) and, whatever the activity, this long after the login
+# (servicone.security.SessionLifetimeMiddleware).
+SESSION_IDLE_SECONDS_HP = env_int("SESSION_IDLE_MINUTES_HP", 30, minimum=1) * 60
+SESSION_IDLE_SECONDS_PARTNER = env_int("SESSION_IDLE_MINUTES_PARTNER", 8 * 60, minimum=1) * 60
+SESSION_MAX_AGE_SECONDS = env_int("SESSION_MAX_HOURS", 12, minimum=1) * 3600
+SESSION_COOKIE_AGE = SESSION_MAX_AGE_SECONDS
 
 # --- Production refuses the embedded default ---------------------------------------------------
 # The demo's SQLite file, filesystem broker and per-process cache cannot be shared by

@@ -51,7 +51,8 @@ def test_the_token_endpoint_throttle_is_not_reset_by_a_new_forwarded_header(db, 
     statuses = [
         client.post(
             "/api/v1/auth/token/",
-            {"username": "nobody", "password": "wrong"},
+            # A new username each time: the login lock-out (per username and IP) stays out of it.
+            {"username": f"nobody{n}", "password": "wrong"},
             content_type="application/json",
             HTTP_X_FORWARDED_FOR=f"198.51.100.{n}",
         ).status_code
