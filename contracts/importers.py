@@ -37,14 +37,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from contracts.models import (
-    Asset,
-    Customer,
-    Site,
-    Vendor,
-    validate_region,
-    validate_timezone,
-)
+from contracts.models import Asset, Customer, Site, Vendor, validate_region, validate_timezone
 from contracts.services import Actor, asset_create, site_create
 from partners.models import ProductLine
 from servicone.errors import DomainError

@@ -133,7 +133,7 @@ def sell_assets(request: HttpRequest, viewer: Viewer) -> HttpResponse:
             "truncated": choices.truncated,
             "search": search,
             "asset_form": asset_form,
-            "has_sites": bool(sites.exists()),
+            "has_sites": bool(sites),  # loaded by the form already
             "back_url": reverse("contracts:sell") + f"?customer={customer.pk}",
         },
         status=status,
