@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import random
 from datetime import timedelta
-from typing import Any
 
 from django.db import transaction
 
 from contracts.models import Customer, Offering
 from contracts.services import asset_create, contract_sell, customer_create, site_create
-from partners.models import Partner, ProductLine
+from partners.models import Partner, ProductLine, Tier
 from partners.selectors import today as local_today
 
 CUSTOMERS = [
@@ -55,8 +54,13 @@ def demo_sellers(limit: int) -> list[Partner]:
         .select_related("tier")
         .order_by("-tier__rank", "name")
     )
-    partners.sort(key=lambda p: (p.name != "Ovesys", -p.tier.rank, p.name))
+    partners.sort(key=lambda p: (p.name != "Ovesys", -_tier(p).rank, p.name))
     return partners[:limit]
+
+
+def _tier(partner: Partner) -> Tier:
+    assert partner.tier is not None  # demo sellers are chosen by their tier
+    return partner.tier
 
 
 @transaction.atomic
@@ -73,7 +77,7 @@ def seed_contracts_demo(*, partners: int = 12, seed: int = 26112026) -> dict[str
     serial = 0
     for index, partner in enumerate(sellers):
         actor = partner.memberships.filter(role="admin").select_related("user").first()
-        user: Any = actor.user if actor else None
+        user = actor.user if actor else None
         chosen = CUSTOMERS if partner.name == "Ovesys" else rng.sample(CUSTOMERS, 2)
         for name, site_name, city, postal, region, tz in chosen:
             customer = customer_create(partner=partner, name=name, actor=user)
@@ -119,15 +123,15 @@ def seed_contracts_demo(*, partners: int = 12, seed: int = 26112026) -> dict[str
                     today=sold_on,
                 )
                 counts["contracts"] += 1
-        if partner.name == "Ovesys" or (partner.tier.code == "expert" and index % 2 == 0):
-            customer = Customer.objects.filter(partner=partner).order_by("id").first()
+        if partner.name == "Ovesys" or (_tier(partner).code == "expert" and index % 2 == 0):
+            first = Customer.objects.filter(partner=partner).order_by("id").first()
             if (
-                customer is not None
-                and partner.tier.rank >= offerings["PS-CREDITS-10"].tier_to_sell.rank
+                first is not None
+                and _tier(partner).rank >= offerings["PS-CREDITS-10"].tier_to_sell.rank
             ):
                 contract_sell(
                     partner=partner,
-                    customer=customer,
+                    customer=first,
                     offering=offerings["PS-CREDITS-10"],
                     assets=[],
                     starts_on=sold_on,

@@ -1,19 +1,20 @@
 """Forms of the catalogue, customer and contract pages. They validate input; services write.
 
-A service's refusal (``DomainError``) goes back on the form with ``add_domain_error``
-(from the programme pages), on the field the service names when the form has it.
+A service's refusal (``DomainError``) goes back on the form with
+``servicone.forms.add_domain_error``, on the field the service names when the form has it.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from contracts.models import Contract, DeliveryMode, OfferingKind, Site, Vendor
+from contracts.presenters import REGION_LABELS
 from partners.models import ProductLine
-from servicone.forms import add_domain_error
 
 __all__ = [
     "AssetForm",
@@ -23,29 +24,9 @@ __all__ = [
     "CustomerForm",
     "ImportForm",
     "SiteForm",
-    "add_domain_error",
     "region_choices",
     "timezone_choices",
 ]
-
-# Public-holiday subdivisions (codes of the ``holidays`` package's France calendar).
-REGION_LABELS = {
-    "": _("Métropole (jours fériés nationaux)"),
-    "57": _("57 — Moselle"),
-    "6AE": _("6AE — Alsace (Bas-Rhin, Haut-Rhin)"),
-    "971": _("971 — Guadeloupe"),
-    "972": _("972 — Martinique"),
-    "973": _("973 — Guyane"),
-    "974": _("974 — La Réunion"),
-    "976": _("976 — Mayotte"),
-    "BL": _("BL — Saint-Barthélemy"),
-    "MF": _("MF — Saint-Martin"),
-    "NC": _("NC — Nouvelle-Calédonie"),
-    "PF": _("PF — Polynésie française"),
-    "PM": _("PM — Saint-Pierre-et-Miquelon"),
-    "TF": _("TF — Terres australes et antarctiques françaises"),
-    "WF": _("WF — Wallis-et-Futuna"),
-}
 
 # The time zones of France's sites, metropolitan first; the model accepts any IANA zone.
 TIMEZONES = (
@@ -70,14 +51,22 @@ TIMEZONES = (
 
 
 def region_choices() -> list[tuple[str, Any]]:
-    import holidays
+    from holidays.countries.france import France
 
-    codes = ["", *holidays.France.subdivisions]
+    codes = ["", *France.subdivisions]
     return [(code, REGION_LABELS.get(code, code)) for code in codes]
 
 
 def timezone_choices() -> list[tuple[str, Any]]:
     return list(TIMEZONES)
+
+
+def _choice_field(form: forms.Form, name: str) -> forms.ChoiceField:
+    return cast(forms.ChoiceField, form.fields[name])
+
+
+def _model_choice_field(form: forms.Form, name: str) -> forms.ModelChoiceField[Any]:
+    return cast("forms.ModelChoiceField[Any]", form.fields[name])
 
 
 class CustomerForm(forms.Form):
@@ -106,8 +95,8 @@ class SiteForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["region"].choices = region_choices()
-        self.fields["timezone"].choices = timezone_choices()
+        _choice_field(self, "region").choices = region_choices()
+        _choice_field(self, "timezone").choices = timezone_choices()
 
     def service_kwargs(self) -> dict[str, str]:
         data = self.cleaned_data
@@ -130,14 +119,16 @@ class AssetForm(forms.Form):
     model = forms.CharField(label=_("Modèle"), max_length=120, required=False)
     site = forms.ModelChoiceField(label=_("Site"), queryset=Site.objects.none(), empty_label=None)
 
-    def __init__(self, *args: Any, sites: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, sites: QuerySet[Site], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["site"].queryset = sites
+        site = _model_choice_field(self, "site")
+        site.queryset = sites
         # Choices read once: a model select would query again for its "required" check.
-        self.fields["site"].choices = [(s.pk, str(s)) for s in sites]
-        self.fields["product_line"].choices = [
-            (p.pk, p.display_name) for p in self.fields["product_line"].queryset
-        ]
+        site.choices = [(s.pk, str(s)) for s in sites]
+        product_line = _model_choice_field(self, "product_line")
+        lines = product_line.queryset
+        assert lines is not None  # declared with one
+        product_line.choices = [(p.pk, p.display_name) for p in lines]
 
 
 class ContractFilterForm(forms.Form):
@@ -162,7 +153,7 @@ class ContractFilterForm(forms.Form):
                 required=False, min_value=1, widget=forms.HiddenInput
             )
         else:
-            self.fields["customer"].choices = [("", _("Tous les clients")), *customers]
+            _choice_field(self, "customer").choices = [("", _("Tous les clients")), *customers]
 
 
 class CancelForm(forms.Form):

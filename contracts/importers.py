@@ -5,6 +5,16 @@ problem with its line number, so the user fixes the file once. Only a clean file
 is imported, all or nothing, in one transaction through ``site_create`` and
 ``asset_create`` (the same rules as the pages and the API).
 
+Three steps, as ``partners.legacy`` does it:
+
+* ``assets_csv_parse`` — pure: bytes in, one ``CsvRow`` per data line and the errors of
+  the file itself (size, encoding, header, column count, number of rows). No database.
+* ``assets_csv_validate`` — reads only: each row checked against the catalogue's product
+  lines, the customer's sites and the serial numbers already registered, every error
+  collected with its line; the valid rows come out typed (``ImportRow``).
+* ``assets_import_csv`` — the service: runs both and, unless it is a dry run or an
+  error was found, writes every row in one transaction.
+
 Format: UTF-8 (with or without BOM), ``;`` or ``,`` as the separator (read from
 the header line), header::
 
@@ -18,24 +28,21 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from functools import partial
+from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from contracts.models import (
-    Asset,
-    Customer,
-    Site,
-    Vendor,
-    validate_region,
-    validate_timezone,
-)
-from contracts.services import asset_create, site_create
+from contracts.models import Asset, Customer, Site, Vendor, validate_region, validate_timezone
+from contracts.services import Actor, asset_create, site_create
 from partners.models import ProductLine
 from servicone.errors import DomainError
+
+T = TypeVar("T")
 
 COLUMNS = (
     "serial_number",
@@ -61,6 +68,8 @@ MAX_LENGTHS = {
     "city": 120,
     "postal_code": 10,
 }
+# Columns that describe a new site: an error on one of them means the site is not defined.
+SITE_COLUMNS = ("city", "region", "timezone")
 
 
 @dataclass(frozen=True)
@@ -92,20 +101,33 @@ class ImportReport:
         return sorted({row["site"] for row in self.preview if row["new_site"]})
 
 
-@dataclass
-class _NewSite:
-    name: str
+# --- Parsing (pure) ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CsvRow:
+    """One data line of the file: its cells stripped, "" for a column the file leaves out."""
+
+    line: int
+    serial_number: str
+    vendor: str
+    product_line: str
+    model: str
+    site: str
     city: str
     postal_code: str
     region: str
     timezone: str
-    line: int
+
+    def cell(self, column: str) -> str:
+        value: str = getattr(self, column)
+        return value
 
 
-class _Abort(Exception):
-    def __init__(self, error: RowError) -> None:
-        super().__init__(error.message)
-        self.error = error
+@dataclass(frozen=True, slots=True)
+class ParsedFile:
+    rows: tuple[CsvRow, ...]
+    errors: tuple[RowError, ...]
 
 
 def _decode(data: bytes | str) -> tuple[str, RowError | None]:
@@ -129,113 +151,72 @@ def _delimiter(header_line: str) -> str:
     return ";" if header_line.count(";") >= header_line.count(",") else ","
 
 
-def _check_length(row: dict[str, str], line: int, errors: list[RowError]) -> None:
-    for column, limit in MAX_LENGTHS.items():
-        if len(row.get(column, "")) > limit:
-            errors.append(
-                RowError(
-                    line,
-                    column,
-                    "too_long",
-                    _("%(column)s : %(limit)s caractères au plus.")
-                    % {"column": column, "limit": limit},
-                )
-            )
-
-
-def _validator_message(validator: Any, value: str) -> str | None:
-    try:
-        validator(value)
-    except ValidationError as error:
-        return str(error.messages[0])
-    return None
-
-
-def _normalise_region(value: str) -> str:
-    import holidays
-
-    value = value.strip()
-    if not value:
-        return ""
-    upper = value.upper()
-    if upper in holidays.France.subdivisions:
-        return upper
-    # Names and alternative codes the holidays package knows ("Moselle", "RE", "Guadeloupe").
-    aliases = {k.casefold(): v for k, v in holidays.France.subdivisions_aliases.items()}
-    return aliases.get(value.casefold(), value)
-
-
-def assets_import_csv(
-    *, customer: Customer, data: bytes | str, actor: Any, dry_run: bool = False
-) -> ImportReport:
-    """Validate every row of ``data``; unless ``dry_run``, import them all or none.
-
-    Errors never say which partner owns a serial number already registered.
-    """
-    report = ImportReport(dry_run=dry_run)
-    errors = report.errors
-    if isinstance(data, bytes) and len(data) > MAX_BYTES:
-        errors.append(
-            RowError(
-                0,
-                "",
-                "file_too_large",
-                _("Le fichier dépasse %(mb)s Mo.") % {"mb": MAX_BYTES // (1024 * 1024)},
-            )
+def _header_errors(header: list[str]) -> list[RowError]:
+    errors = [
+        RowError(
+            1,
+            column,
+            "unknown_column",
+            _("Colonne inconnue : « %(column)s » (colonnes possibles : %(columns)s).")
+            % {"column": column, "columns": ";".join(COLUMNS)},
         )
-        return report
+        for column in header
+        if column not in COLUMNS
+    ]
+    errors.extend(
+        RowError(
+            1,
+            column,
+            "missing_column",
+            _("Colonne obligatoire absente de l'en-tête : « %(column)s ».") % {"column": column},
+        )
+        for column in REQUIRED_COLUMNS
+        if column not in header
+    )
+    errors.extend(
+        RowError(1, column, "duplicate_column", _("Colonne en double : « %(c)s ».") % {"c": column})
+        for column in sorted({c for c in header if header.count(c) > 1})
+    )
+    return errors
+
+
+def _file_error(line: int, code: str, message: str) -> ParsedFile:
+    return ParsedFile(rows=(), errors=(RowError(line, "", code, message),))
+
+
+def assets_csv_parse(data: bytes | str) -> ParsedFile:
+    """Split the file into rows; report what is wrong with the file itself. No database.
+
+    A problem with the file as a whole (too large, not UTF-8, empty, a bad header, too
+    many rows) leaves no rows; a line with the wrong number of cells is reported and
+    left out, the others kept.
+    """
+    if isinstance(data, bytes) and len(data) > MAX_BYTES:
+        return _file_error(
+            0,
+            "file_too_large",
+            _("Le fichier dépasse %(mb)s Mo.") % {"mb": MAX_BYTES // (1024 * 1024)},
+        )
     text, problem = _decode(data)
     if problem is not None:
-        errors.append(problem)
-        return report
+        return ParsedFile(rows=(), errors=(problem,))
     lines = text.splitlines()
     if not lines or not lines[0].strip():
-        errors.append(
-            RowError(
-                1,
-                "",
-                "empty_file",
-                _("Le fichier est vide : la première ligne doit être l'en-tête (%(columns)s).")
-                % {"columns": ";".join(COLUMNS)},
-            )
+        return _file_error(
+            1,
+            "empty_file",
+            _("Le fichier est vide : la première ligne doit être l'en-tête (%(columns)s).")
+            % {"columns": ";".join(COLUMNS)},
         )
-        return report
 
     reader = csv.reader(io.StringIO(text), delimiter=_delimiter(lines[0]))
     header = [h.strip().lower() for h in next(reader)]
-    for column in header:
-        if column not in COLUMNS:
-            errors.append(
-                RowError(
-                    1,
-                    column,
-                    "unknown_column",
-                    _("Colonne inconnue : « %(column)s » (colonnes possibles : %(columns)s).")
-                    % {"column": column, "columns": ";".join(COLUMNS)},
-                )
-            )
-    for column in REQUIRED_COLUMNS:
-        if column not in header:
-            errors.append(
-                RowError(
-                    1,
-                    column,
-                    "missing_column",
-                    _("Colonne obligatoire absente de l'en-tête : « %(column)s ».")
-                    % {"column": column},
-                )
-            )
-    duplicates = {c for c in header if header.count(c) > 1}
-    for column in sorted(duplicates):
-        errors.append(
-            RowError(
-                1, column, "duplicate_column", _("Colonne en double : « %(c)s ».") % {"c": column}
-            )
-        )
-    if errors:
-        return report
+    header_errors = _header_errors(header)
+    if header_errors:
+        return ParsedFile(rows=(), errors=tuple(header_errors))
 
-    rows: list[tuple[int, dict[str, str]]] = []
+    rows: list[CsvRow] = []
+    errors: list[RowError] = []
     for cells in reader:
         line = reader.line_num
         if not any(c.strip() for c in cells):
@@ -251,28 +232,100 @@ def assets_import_csv(
                 )
             )
             continue
-        rows.append((line, {h: c.strip() for h, c in zip(header, cells, strict=True)}))
+        values = {h: c.strip() for h, c in zip(header, cells, strict=True)}
+        rows.append(CsvRow(line, *(values.get(column, "") for column in COLUMNS)))
         if len(rows) > MAX_ROWS:
-            errors.append(
-                RowError(
-                    line,
-                    "",
-                    "too_many_rows",
-                    _("Le fichier dépasse %(n)s équipements : découpez-le.") % {"n": MAX_ROWS},
-                )
+            too_many = _("Le fichier dépasse %(n)s équipements : découpez-le.") % {"n": MAX_ROWS}
+            return ParsedFile(
+                rows=(), errors=(*errors, RowError(line, "", "too_many_rows", too_many))
             )
-            return report
     if not rows and not errors:
-        errors.append(RowError(2, "", "no_rows", _("Le fichier ne contient aucun équipement.")))
-        return report
+        return _file_error(2, "no_rows", _("Le fichier ne contient aucun équipement."))
+    return ParsedFile(rows=tuple(rows), errors=tuple(errors))
 
-    # Everything the rows refer to, in a fixed number of queries.
-    lines_by_code = {p.code: p for p in ProductLine.objects.all()}
-    sites = {s.name.casefold(): s for s in Site.objects.filter(customer=customer)}
+
+# --- Validation (reads) ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NewSite:
+    """A site the file creates, as its first row defines it."""
+
+    name: str
+    city: str
+    postal_code: str
+    region: str
+    timezone: str
+    line: int
+
+
+@dataclass(frozen=True)
+class ImportRow:
+    """One valid row: the asset to create and the site it stands at."""
+
+    line: int
+    serial_number: str  # upper-case, as stored
+    vendor: str
+    product_line: ProductLine
+    model: str
+    site_key: str  # the site's name, case-folded
+    site_name: str
+    site_city: str
+    new_site: bool
+
+    def preview(self) -> dict[str, Any]:
+        return {
+            "line": self.line,
+            "serial_number": self.serial_number,
+            "vendor": self.vendor,
+            "vendor_label": str(Vendor(self.vendor).label),
+            "product_line_name": self.product_line.display_name,
+            "model": self.model,
+            "site": self.site_name,
+            "new_site": self.new_site,
+            "city": self.site_city,
+        }
+
+
+@dataclass
+class ValidatedFile:
+    rows: list[ImportRow] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+    sites: dict[str, Site] = field(default_factory=dict)  # the customer's, by key
+    new_sites: dict[str, NewSite] = field(default_factory=dict)  # by key
+
+
+def _vendor(row: CsvRow) -> str:
+    return (row.vendor or Vendor.HP).lower()
+
+
+def _validator_message(validator: Callable[[str], None], value: str) -> str | None:
+    try:
+        validator(value)
+    except ValidationError as error:
+        return str(error.messages[0])
+    return None
+
+
+def _normalise_region(value: str) -> str:
+    from holidays.countries.france import France
+
+    value = value.strip()
+    if not value:
+        return ""
+    upper = value.upper()
+    if upper in France.subdivisions:
+        return upper
+    # Names and alternative codes the holidays package knows ("Moselle", "RE", "Guadeloupe").
+    aliases = {k.casefold(): v for k, v in France.subdivisions_aliases.items()}
+    return aliases.get(value.casefold(), value)
+
+
+def _serials_taken(rows: Sequence[CsvRow]) -> set[tuple[str, str]]:
+    """(vendor, serial) pairs of the file already registered, by anyone: a query per vendor."""
     serials_by_vendor: dict[str, set[str]] = {}
-    for _line, row in rows:
-        vendor = (row.get("vendor") or Vendor.HP).lower()
-        serials_by_vendor.setdefault(vendor, set()).add(row["serial_number"].upper())
+    for row in rows:
+        serials_by_vendor.setdefault(_vendor(row), set()).add(row.serial_number.upper())
     taken: set[tuple[str, str]] = set()
     for vendor, serials in serials_by_vendor.items():
         if vendor in Vendor.values:
@@ -282,50 +335,107 @@ def assets_import_csv(
                     "serial_number", flat=True
                 )
             )
+    return taken
 
-    seen: dict[tuple[str, str], int] = {}
-    new_sites: dict[str, _NewSite] = {}
-    valid: list[tuple[int, dict[str, Any]]] = []
-    for line, row in rows:
-        row_errors: list[RowError] = []
-        _check_length(row, line, row_errors)
-        serial = row["serial_number"].upper()
-        vendor = (row.get("vendor") or Vendor.HP).lower()
-        if not serial:
-            row_errors.append(
+
+class _RowCheck:
+    """The checks of one file's rows, which remember what earlier rows defined."""
+
+    def __init__(self, customer: Customer, rows: Sequence[CsvRow]) -> None:
+        # Everything the rows refer to, in a fixed number of queries.
+        self.lines_by_code = {p.code: p for p in ProductLine.objects.all()}
+        self.sites = {s.name.casefold(): s for s in Site.objects.filter(customer=customer)}
+        self.taken = _serials_taken(rows)
+        self.first_line: dict[tuple[str, str], int] = {}
+        self.new_sites: dict[str, NewSite] = {}
+
+    def check(self, row: CsvRow) -> tuple[ImportRow | None, list[RowError]]:
+        line = row.line
+        errors = [
+            RowError(
+                line,
+                column,
+                "too_long",
+                _("%(column)s : %(limit)s caractères au plus.")
+                % {"column": column, "limit": limit},
+            )
+            for column, limit in MAX_LENGTHS.items()
+            if len(row.cell(column)) > limit
+        ]
+        serial = row.serial_number.upper()
+        vendor = _vendor(row)
+        errors.extend(self._serial_errors(row, serial, vendor))
+        code = row.product_line.lower()
+        product_line = self.lines_by_code.get(code)
+        if product_line is None:
+            errors.append(
                 RowError(
                     line,
-                    "serial_number",
-                    "required",
-                    _("Le numéro de série est obligatoire."),
+                    "product_line",
+                    "unknown_product_line" if code else "required",
+                    _("Gamme inconnue : « %(v)s » (codes possibles : %(codes)s).")
+                    % {"v": row.product_line, "codes": ", ".join(sorted(self.lines_by_code))},
+                )
+            )
+        site_key = row.site.casefold()
+        if not row.site:
+            errors.append(RowError(line, "site", "required", _("Le nom du site est obligatoire.")))
+        elif site_key not in self.sites:
+            self._check_new_site(row, site_key, errors)
+        if errors or product_line is None:
+            return None, errors
+        existing = self.sites.get(site_key)
+        site = existing or self.new_sites[site_key]
+        return (
+            ImportRow(
+                line=line,
+                serial_number=serial,
+                vendor=vendor,
+                product_line=product_line,
+                model=row.model,
+                site_key=site_key,
+                site_name=site.name,
+                site_city=site.city,
+                new_site=existing is None,
+            ),
+            [],
+        )
+
+    def _serial_errors(self, row: CsvRow, serial: str, vendor: str) -> list[RowError]:
+        line = row.line
+        errors = []
+        if not serial:
+            errors.append(
+                RowError(
+                    line, "serial_number", "required", _("Le numéro de série est obligatoire.")
                 )
             )
         if vendor not in Vendor.values:
-            row_errors.append(
+            errors.append(
                 RowError(
                     line,
                     "vendor",
                     "unknown_vendor",
-                    _("Constructeur inconnu : « %(v)s » (hp ou other).") % {"v": row["vendor"]},
+                    _("Constructeur inconnu : « %(v)s » (hp ou other).") % {"v": row.vendor},
                 )
             )
         elif serial:
             key = (vendor, serial)
-            if key in seen:
-                row_errors.append(
+            if key in self.first_line:
+                errors.append(
                     RowError(
                         line,
                         "serial_number",
                         "duplicate_in_file",
                         _("Le numéro de série %(s)s figure déjà ligne %(first)s.")
-                        % {"s": serial, "first": seen[key]},
+                        % {"s": serial, "first": self.first_line[key]},
                     )
                 )
             else:
-                seen[key] = line
-                if key in taken:
+                self.first_line[key] = line
+                if key in self.taken:
                     # Never say whose it is: another partner's installed base stays invisible.
-                    row_errors.append(
+                    errors.append(
                         RowError(
                             line,
                             "serial_number",
@@ -334,155 +444,156 @@ def assets_import_csv(
                             % {"s": serial},
                         )
                     )
-        code = row["product_line"].lower()
-        product_line = lines_by_code.get(code)
-        if product_line is None:
-            row_errors.append(
-                RowError(
-                    line,
-                    "product_line",
-                    "unknown_product_line" if code else "required",
-                    _("Gamme inconnue : « %(v)s » (codes possibles : %(codes)s).")
-                    % {"v": row["product_line"], "codes": ", ".join(sorted(lines_by_code))},
-                )
-            )
+        return errors
 
-        site_name = row["site"]
-        site_key = site_name.casefold()
-        new_site = False
-        if not site_name:
-            row_errors.append(
-                RowError(line, "site", "required", _("Le nom du site est obligatoire."))
-            )
-        elif site_key not in sites:
-            new_site = True
-            region = _normalise_region(row.get("region", ""))
-            tz = row.get("timezone", "") or DEFAULT_TIMEZONE
-            defined = new_sites.get(site_key)
-            if defined is None:
-                if not row.get("city"):
-                    row_errors.append(
-                        RowError(
-                            line,
-                            "city",
-                            "required",
-                            _("Le site « %(site)s » n'existe pas encore : indiquez sa ville.")
-                            % {"site": site_name},
-                        )
-                    )
-                message = _validator_message(validate_region, region)
-                if message:
-                    row_errors.append(RowError(line, "region", "invalid_region", message))
-                message = _validator_message(validate_timezone, tz)
-                if message:
-                    row_errors.append(RowError(line, "timezone", "invalid_timezone", message))
-                if not any(e.column in ("city", "region", "timezone") for e in row_errors):
-                    new_sites[site_key] = _NewSite(
-                        name=site_name,
-                        city=row.get("city", ""),
-                        postal_code=row.get("postal_code", ""),
-                        region=region,
-                        timezone=tz,
-                        line=line,
-                    )
-            else:
-                # A later row of a new site may repeat its details, not contradict them.
-                for column, value, first in (
-                    ("city", row.get("city", ""), defined.city),
-                    ("postal_code", row.get("postal_code", ""), defined.postal_code),
-                    ("region", region if row.get("region") else "", defined.region),
-                    ("timezone", row.get("timezone", ""), defined.timezone),
-                ):
-                    if value and value != first:
-                        row_errors.append(
-                            RowError(
-                                line,
-                                column,
-                                "site_conflict",
-                                _(
-                                    "Le site « %(site)s » est défini ligne %(first_line)s avec %(column)s « %(first)s »."
-                                )
-                                % {
-                                    "site": site_name,
-                                    "first_line": defined.line,
-                                    "column": column,
-                                    "first": first,
-                                },
-                            )
-                        )
-
-        if row_errors:
-            errors.extend(row_errors)
-            continue
-        valid.append(
-            (
-                line,
-                {
-                    "line": line,
-                    "serial_number": serial,
-                    "vendor": vendor,
-                    "vendor_label": str(Vendor(vendor).label),
-                    "product_line": product_line,
-                    "product_line_name": product_line.display_name if product_line else "",
-                    "model": row.get("model", ""),
-                    "site": sites[site_key].name if not new_site else new_sites[site_key].name,
-                    "site_key": site_key,
-                    "new_site": new_site,
-                    "city": sites[site_key].city if not new_site else new_sites[site_key].city,
-                },
-            )
-        )
-
-    report.preview = [
-        {k: v for k, v in row.items() if k not in ("product_line", "site_key")} for _l, row in valid
-    ]
-    if errors or dry_run:
-        return report
-
-    try:
-        with transaction.atomic():
-            created_sites: dict[str, Site] = {}
-            for line, row in valid:
-                key = row["site_key"]
-                site = sites.get(key) or created_sites.get(key)
-                if site is None:
-                    spec = new_sites[key]
-                    site = _or_abort(
+    def _check_new_site(self, row: CsvRow, site_key: str, errors: list[RowError]) -> None:
+        """A site the customer does not have: defined by its first row, repeated by others."""
+        line = row.line
+        region = _normalise_region(row.region)
+        tz = row.timezone or DEFAULT_TIMEZONE
+        defined = self.new_sites.get(site_key)
+        if defined is None:
+            if not row.city:
+                errors.append(
+                    RowError(
                         line,
-                        lambda spec=spec: site_create(
-                            customer=customer,
-                            name=spec.name,
-                            city=spec.city,
-                            postal_code=spec.postal_code,
-                            region=spec.region,
-                            timezone_name=spec.timezone,
-                            actor=actor,
-                        ),
+                        "city",
+                        "required",
+                        _("Le site « %(site)s » n'existe pas encore : indiquez sa ville.")
+                        % {"site": row.site},
                     )
-                    created_sites[key] = site
-                _or_abort(
-                    line,
-                    lambda row=row, site=site: asset_create(
-                        customer=customer,
-                        site=site,
-                        serial_number=row["serial_number"],
-                        product_line=row["product_line"],
-                        vendor=row["vendor"],
-                        model=row["model"],
-                        actor=actor,
-                    ),
                 )
-    except _Abort as abort:
-        # Something changed since validation (a serial registered meanwhile): nothing stays.
-        report.errors.append(abort.error)
-        return report
-    report.created = len(valid)
-    report.sites_created = len(created_sites)
-    return report
+            message = _validator_message(validate_region, region)
+            if message:
+                errors.append(RowError(line, "region", "invalid_region", message))
+            message = _validator_message(validate_timezone, tz)
+            if message:
+                errors.append(RowError(line, "timezone", "invalid_timezone", message))
+            if not any(e.column in SITE_COLUMNS for e in errors):
+                self.new_sites[site_key] = NewSite(
+                    name=row.site,
+                    city=row.city,
+                    postal_code=row.postal_code,
+                    region=region,
+                    timezone=tz,
+                    line=line,
+                )
+            return
+        # A later row of a new site may repeat its details, not contradict them.
+        for column, value, first in (
+            ("city", row.city, defined.city),
+            ("postal_code", row.postal_code, defined.postal_code),
+            ("region", region if row.region else "", defined.region),
+            ("timezone", row.timezone, defined.timezone),
+        ):
+            if value and value != first:
+                errors.append(
+                    RowError(
+                        line,
+                        column,
+                        "site_conflict",
+                        _(
+                            "Le site « %(site)s » est défini ligne %(first_line)s avec %(column)s « %(first)s »."
+                        )
+                        % {
+                            "site": row.site,
+                            "first_line": defined.line,
+                            "column": column,
+                            "first": first,
+                        },
+                    )
+                )
 
 
-def _or_abort(line: int, call: Any) -> Any:
+def assets_csv_validate(customer: Customer, rows: Sequence[CsvRow]) -> ValidatedFile:
+    """Check every row against the database; collect each line's errors (reads only)."""
+    check = _RowCheck(customer, rows)
+    result = ValidatedFile(sites=check.sites, new_sites=check.new_sites)
+    for row in rows:
+        valid, errors = check.check(row)
+        if valid is not None:
+            result.rows.append(valid)
+        result.errors.extend(errors)
+    return result
+
+
+# --- Writing --------------------------------------------------------------------------------
+
+
+class _Abort(Exception):
+    def __init__(self, error: RowError) -> None:
+        super().__init__(error.message)
+        self.error = error
+
+
+def _or_abort(line: int, call: Callable[[], T]) -> T:
     try:
         return call()
     except DomainError as error:
         raise _Abort(RowError(line, error.field or "", error.code, str(error.message))) from None
+
+
+def _write(customer: Customer, validated: ValidatedFile, *, actor: Actor) -> int:
+    """Create the new sites and every asset; returns how many sites were created."""
+    created_sites: dict[str, Site] = {}
+    for row in validated.rows:
+        key = row.site_key
+        site = validated.sites.get(key) or created_sites.get(key)
+        if site is None:
+            spec = validated.new_sites[key]
+            site = _or_abort(
+                row.line,
+                partial(
+                    site_create,
+                    customer=customer,
+                    name=spec.name,
+                    city=spec.city,
+                    postal_code=spec.postal_code,
+                    region=spec.region,
+                    timezone_name=spec.timezone,
+                    actor=actor,
+                ),
+            )
+            created_sites[key] = site
+        _or_abort(
+            row.line,
+            partial(
+                asset_create,
+                customer=customer,
+                site=site,
+                serial_number=row.serial_number,
+                product_line=row.product_line,
+                vendor=row.vendor,
+                model=row.model,
+                actor=actor,
+            ),
+        )
+    return len(created_sites)
+
+
+def assets_import_csv(
+    *, customer: Customer, data: bytes | str, actor: Actor, dry_run: bool = False
+) -> ImportReport:
+    """Validate every row of ``data``; unless ``dry_run``, import them all or none.
+
+    Errors never say which partner owns a serial number already registered.
+    """
+    report = ImportReport(dry_run=dry_run)
+    parsed = assets_csv_parse(data)
+    report.errors.extend(parsed.errors)
+    if not parsed.rows:
+        return report
+    validated = assets_csv_validate(customer, parsed.rows)
+    report.errors.extend(validated.errors)
+    report.preview = [row.preview() for row in validated.rows]
+    if report.errors or dry_run:
+        return report
+    try:
+        with transaction.atomic():
+            report.sites_created = _write(customer, validated, actor=actor)
+    except _Abort as abort:
+        # Something changed since validation (a serial registered meanwhile): nothing stays.
+        report.errors.append(abort.error)
+        return report
+    report.created = len(validated.rows)
+    return report

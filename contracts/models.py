@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from zoneinfo import available_timezones
 
@@ -29,7 +30,7 @@ class OfferingKind(models.TextChoices):
 
 
 class OfferingQuerySet(models.QuerySet["Offering"]):
-    def active(self):  # type: ignore[no-untyped-def]
+    def active(self) -> OfferingQuerySet:
         return self.filter(is_active=True)
 
 
@@ -135,12 +136,12 @@ class Offering(models.Model):
 
 
 def validate_region(value: str) -> None:
-    import holidays
+    from holidays.countries.france import France
 
-    if value and value not in holidays.France.subdivisions:
+    if value and value not in France.subdivisions:
         raise ValidationError(
             _("Région inconnue : %(value)s (codes possibles : %(codes)s)."),
-            params={"value": value, "codes": ", ".join(holidays.France.subdivisions)},
+            params={"value": value, "codes": ", ".join(France.subdivisions)},
             code="invalid_region",
         )
 
@@ -262,10 +263,10 @@ class Asset(models.Model):
 
 
 class ContractQuerySet(models.QuerySet["Contract"]):
-    def counting_as_revenue(self):  # type: ignore[no-untyped-def]
+    def counting_as_revenue(self) -> ContractQuerySet:
         return self.filter(status__in=[Contract.Status.ACTIVE, Contract.Status.EXPIRED])
 
-    def in_force_on(self, day):  # type: ignore[no-untyped-def]
+    def in_force_on(self, day: date) -> ContractQuerySet:
         return self.filter(status=Contract.Status.ACTIVE, starts_on__lte=day, ends_on__gte=day)
 
 
@@ -294,7 +295,7 @@ class Contract(models.Model):
     offering = models.ForeignKey(
         Offering, on_delete=models.PROTECT, related_name="contracts", verbose_name=_("offre")
     )
-    assets = models.ManyToManyField(
+    assets: models.ManyToManyField[Asset, ContractAsset] = models.ManyToManyField(
         Asset,
         through="ContractAsset",
         related_name="contracts",

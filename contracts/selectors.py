@@ -1,19 +1,77 @@
-"""Reads about contracts: revenue for eligibility, entitlement, what a partner may sell."""
+"""Reads about contracts: what a viewer may see, the pages' lists, entitlement, revenue.
+
+Tenancy first: every read of a page starts from the rows its viewer may see, its own
+partner's for a partner's member, every partner's for HP staff (``viewer.partner_id is
+None``). Lists are querysets the views paginate; their query count does not grow with
+the page.
+"""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
-from django.db import connection
-from django.db.models import QuerySet
-from django.utils.translation import get_language
+from django.core.exceptions import ObjectDoesNotExist
+from django.db import connection, models
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 
-from contracts.models import Contract, ContractAsset, Offering
+from contracts.models import (
+    Asset,
+    Contract,
+    ContractAsset,
+    CreditEntry,
+    Customer,
+    Offering,
+    OfferingKind,
+    Site,
+)
+from partners.models import Partner, ProductLine
+from servicone.access import Viewer
+from servicone.presenters import is_english
+
+M = TypeVar("M", bound=models.Model)
+
+# Renewal reminders go out this many days before a contract ends (each once); the first
+# of them is the horizon of "ending soon" on the pages.
+RENEWAL_REMINDER_DAYS = (90, 60, 30)
+ENDING_SOON_DAYS = max(RENEWAL_REMINDER_DAYS)
+
+
+def _one(rows: QuerySet[M], pk: int) -> M | None:
+    try:
+        return rows.get(pk=pk)
+    except ObjectDoesNotExist:
+        return None
+
+
+# --- What a viewer may see ---------------------------------------------------------------
+
+
+def customers_for(viewer: Viewer) -> QuerySet[Customer]:
+    rows = Customer.objects.all()
+    return rows if viewer.partner_id is None else rows.filter(partner_id=viewer.partner_id)
+
+
+def assets_for(viewer: Viewer) -> QuerySet[Asset]:
+    rows = Asset.objects.all()
+    if viewer.partner_id is None:
+        return rows
+    return rows.filter(customer__partner_id=viewer.partner_id)
+
+
+def contracts_for(viewer: Viewer) -> QuerySet[Contract]:
+    rows = Contract.objects.all()
+    return rows if viewer.partner_id is None else rows.filter(partner_id=viewer.partner_id)
+
+
+def partner_with_tier(partner_id: int) -> Partner:
+    """The partner and its tier read fresh: the tier decides what may be sold."""
+    return Partner.objects.select_related("tier").get(pk=partner_id)
 
 
 def revenue_entries_by_partner(
@@ -31,6 +89,7 @@ def revenue_entries_by_partner(
     for partner_id, price, booked_on in rows.values_list(
         "partner_id", "price_eur", "booked_on"
     ).order_by():
+        assert booked_on is not None  # booked_on__gte leaves out the rows without one
         result[partner_id].append((price, booked_on))
     return result
 
@@ -98,7 +157,7 @@ class Entitlement:
     @property
     def offering_name(self) -> str:
         # The rule of Offering.display_name.
-        if (get_language() or "fr").startswith("en") and self.offering_name_en:
+        if is_english() and self.offering_name_en:
             return self.offering_name_en
         return self.offering_name_fr
 
@@ -147,7 +206,7 @@ def entitlement_rows(serial: str, *, partner_id: int | None, on: date) -> list[E
 
     The same rows in the same order; no model instances, no ORM query to compile.
     """
-    params = [
+    params: list[str | int | date | None] = [
         serial.strip().upper(),
         on,
         on,
@@ -190,9 +249,9 @@ class CatalogueLine:
     tier_to_deliver_name: str
 
 
-def catalogue_for(partner: Any) -> list[CatalogueLine]:
+def catalogue_for(partner: Partner | None) -> list[CatalogueLine]:
     """Every active offering with what ``partner``'s tier allows (two queries)."""
-    rank = partner.tier.rank if partner is not None and partner.tier_id else -1
+    rank = partner.tier.rank if partner is not None and partner.tier is not None else -1
     offerings = (
         Offering.objects.active()
         .select_related("tier_to_sell", "tier_to_deliver")
@@ -208,3 +267,301 @@ def catalogue_for(partner: Any) -> list[CatalogueLine]:
         )
         for o in offerings
     ]
+
+
+def catalogue_lines(
+    partner: Partner | None, *, kind: str = "", line_code: str = ""
+) -> list[CatalogueLine]:
+    """``catalogue_for`` narrowed to one kind of offering and one product line (codes)."""
+    lines = catalogue_for(partner)
+    if kind:
+        lines = [c for c in lines if c.offering.kind == kind]
+    if line_code:
+        lines = [
+            c for c in lines if any(p.code == line_code for p in c.offering.product_lines.all())
+        ]
+    return lines
+
+
+def product_lines() -> list[ProductLine]:
+    return list(ProductLine.objects.order_by("name"))
+
+
+def offering_on_catalogue(code: str) -> Offering | None:
+    try:
+        return (
+            Offering.objects.active()
+            .select_related("tier_to_sell", "tier_to_deliver")
+            .get(code=code)
+        )
+    except Offering.DoesNotExist:
+        return None
+
+
+# --- Customers, their sites and assets ----------------------------------------------------
+
+
+def customer_of(viewer: Viewer, customer_id: int) -> Customer | None:
+    """One customer the viewer may see (with its partner), or ``None``."""
+    return _one(customers_for(viewer).select_related("partner"), customer_id)
+
+
+def _count_per_customer(rows: QuerySet[Any]) -> Coalesce:
+    return Coalesce(
+        Subquery(
+            rows.filter(customer=OuterRef("pk"))
+            .order_by()
+            .values("customer")
+            .annotate(n=Count("pk"))
+            .values("n"),
+            output_field=IntegerField(),
+        ),
+        Value(0),
+    )
+
+
+def customers_with_counts(
+    viewer: Viewer, *, search: str, on: date, with_partner: bool = False
+) -> QuerySet[Customer]:
+    """The viewer's customers matching ``search`` (name or SIREN), by name, with their
+    sites, assets and contracts in force on ``on`` counted as subqueries (no row explosion).
+    """
+    rows = customers_for(viewer)
+    if with_partner:
+        rows = rows.select_related("partner")
+    if search:
+        rows = rows.filter(Q(name__icontains=search) | Q(siren=search))
+    return rows.annotate(
+        site_count=_count_per_customer(Site.objects.all()),
+        asset_count=_count_per_customer(Asset.objects.all()),
+        contract_count=_count_per_customer(Contract.objects.in_force_on(on)),
+    ).order_by("name", "pk")
+
+
+def customer_sites(customer: Customer) -> QuerySet[Site]:
+    return Site.objects.filter(customer=customer).order_by("name", "pk")
+
+
+def sites_with_asset_counts(customer: Customer) -> list[Site]:
+    return list(customer_sites(customer).annotate(asset_count=Count("assets")))
+
+
+def in_force_prefetch(
+    on: date, *, to_attr: str = "in_force"
+) -> Prefetch[str, QuerySet[ContractAsset], str]:
+    """Each asset's coverage in force on ``on`` as ``asset.<to_attr>``, soonest end first."""
+    return Prefetch(
+        "coverages",
+        queryset=coverages_in_force(on)
+        .select_related("contract__offering")
+        .order_by("ends_on", "pk"),
+        to_attr=to_attr,
+    )
+
+
+def customer_assets(customer: Customer, *, search: str, on: date) -> QuerySet[Asset]:
+    """The customer's assets matching ``search`` (serial or model), with their coverage."""
+    rows = Asset.objects.filter(customer=customer)
+    if search:
+        rows = rows.filter(Q(serial_number__icontains=search) | Q(model__icontains=search))
+    return (
+        rows.select_related("site", "product_line")
+        .prefetch_related(in_force_prefetch(on))
+        .order_by("serial_number", "pk")
+    )
+
+
+def customer_assets_by_id(customer: Customer, asset_ids: Collection[int]) -> list[Asset]:
+    """Those of ``asset_ids`` that are this customer's assets (fewer when some are not)."""
+    return list(
+        Asset.objects.filter(customer=customer, pk__in=asset_ids)
+        .select_related("product_line", "site")
+        .order_by("serial_number", "pk")
+    )
+
+
+@dataclass(frozen=True)
+class AssetChoices:
+    """The assets step 2 of the sell flow lists: the chosen ones first, then the others."""
+
+    chosen: list[Asset]
+    others: list[Asset]
+    total: int  # every asset matching the search, chosen or not
+    truncated: bool
+
+
+def sell_asset_choices(
+    customer: Customer, *, search: str, chosen_ids: Collection[int], on: date, limit: int
+) -> AssetChoices:
+    rows = Asset.objects.filter(customer=customer)
+    if search:
+        rows = rows.filter(
+            Q(serial_number__icontains=search)
+            | Q(model__icontains=search)
+            | Q(site__name__icontains=search)
+        )
+    others = list(
+        rows.select_related("site", "product_line")
+        .prefetch_related(in_force_prefetch(on))
+        .exclude(pk__in=chosen_ids)
+        .order_by("serial_number", "pk")[:limit]
+    )
+    # The chosen assets stay on the page whatever the search shows.
+    chosen = list(
+        Asset.objects.filter(pk__in=chosen_ids)
+        .select_related("site", "product_line")
+        .prefetch_related(in_force_prefetch(on))
+        .order_by("serial_number", "pk")
+    )
+    return AssetChoices(
+        chosen=chosen, others=others, total=rows.count(), truncated=len(others) >= limit
+    )
+
+
+def asset_of(viewer: Viewer, asset_id: int) -> Asset | None:
+    return _one(
+        assets_for(viewer).select_related("customer__partner", "site", "product_line"), asset_id
+    )
+
+
+def asset_coverage_history(asset: Asset) -> list[ContractAsset]:
+    """Every coverage the asset ever had, quotes and cancelled ones included, latest first."""
+    return list(
+        ContractAsset.objects.filter(asset=asset)
+        .select_related("contract__offering")
+        .order_by("-starts_on", "-pk")
+    )
+
+
+def assets_with_serial(viewer: Viewer, serial: str) -> list[Asset]:
+    return list(
+        assets_for(viewer)
+        .filter(serial_number=serial)
+        .select_related("customer", "site", "product_line")
+    )
+
+
+# --- Contracts -----------------------------------------------------------------------------
+
+
+def customer_choices(viewer: Viewer) -> list[tuple[int, str]] | None:
+    """A partner's customers as (id, name) for a filter; ``None`` for HP staff (too many)."""
+    if viewer.partner_id is None:
+        return None
+    return list(customers_for(viewer).order_by("name", "pk").values_list("pk", "name"))
+
+
+def contracts_listed(
+    viewer: Viewer,
+    *,
+    on: date,
+    status: str = "",
+    customer_id: int | None = None,
+    kind: str = "",
+    search: str = "",
+    ending: bool = False,
+) -> QuerySet[Contract]:
+    """The contract list: newest first, or, for ``ending``, active ones ending within
+    ``ENDING_SOON_DAYS`` soonest first; each with its ``asset_count``.
+    """
+    rows = contracts_for(viewer).select_related("customer", "offering", "partner")
+    if status:
+        rows = rows.filter(status=status)
+    if customer_id:
+        rows = rows.filter(customer_id=customer_id)
+    if kind:
+        rows = rows.filter(offering__kind=kind)
+    if search:
+        rows = rows.filter(Q(number__icontains=search) | Q(customer__name__icontains=search))
+    if ending:
+        rows = rows.filter(
+            status=Contract.Status.ACTIVE,
+            ends_on__gte=on,
+            ends_on__lte=on + timedelta(days=ENDING_SOON_DAYS),
+        ).order_by("ends_on", "pk")
+    else:
+        rows = rows.order_by("-created_at", "-pk")
+    return rows.annotate(asset_count=Count("coverages"))
+
+
+def contract_of(viewer: Viewer, contract_id: int) -> Contract | None:
+    """One contract the viewer may see, with what its page shows, or ``None``."""
+    return _one(
+        contracts_for(viewer).select_related(
+            "customer",
+            "partner__tier",
+            "offering__tier_to_sell",
+            "offering__tier_to_deliver",
+            "sold_by",
+        ),
+        contract_id,
+    )
+
+
+_CHAIN_FIELDS = ("pk", "number", "status", "starts_on", "ends_on", "renewed_from_id")
+_CHAIN_MAX = 50  # a bounded walk, whatever the data says
+
+
+def renewal_chain(contract: Contract) -> list[Contract]:
+    """The contracts this one renews and those renewing it, oldest first; ``[]`` alone."""
+    before: list[Contract] = []
+    current = contract
+    for _step in range(_CHAIN_MAX):
+        if current.renewed_from_id is None:
+            break
+        current = Contract.objects.only(*_CHAIN_FIELDS).get(pk=current.renewed_from_id)
+        before.append(current)
+    after: list[Contract] = []
+    current = contract
+    for _step in range(_CHAIN_MAX):
+        following = Contract.objects.filter(renewed_from=current).only(*_CHAIN_FIELDS).first()
+        if following is None:
+            break
+        after.append(following)
+        current = following
+    return [*reversed(before), contract, *after] if (before or after) else []
+
+
+def contract_coverages(contract: Contract) -> list[ContractAsset]:
+    return list(
+        ContractAsset.objects.filter(contract=contract)
+        .select_related("asset__site", "asset__product_line")
+        .order_by("asset__serial_number", "pk")
+    )
+
+
+def credit_ledger(contract: Contract) -> list[CreditEntry]:
+    """The Proactive Select ledger, oldest first; other offerings have none (no query)."""
+    if contract.offering.kind != OfferingKind.PROACTIVE_CREDITS:
+        return []
+    return list(
+        CreditEntry.objects.filter(contract=contract).select_related("actor").order_by("at", "pk")
+    )
+
+
+def recent_contracts(customer: Customer, *, limit: int = 10) -> list[Contract]:
+    return list(
+        Contract.objects.filter(customer=customer)
+        .select_related("offering")
+        .order_by("-created_at", "-pk")[:limit]
+    )
+
+
+def renewal_due(on: date) -> QuerySet[Contract]:
+    """Active contracts ending within the first reminder's horizon and not yet renewed."""
+    return Contract.objects.filter(
+        status=Contract.Status.ACTIVE,
+        ends_on__gte=on,
+        ends_on__lte=on + timedelta(days=ENDING_SOON_DAYS),
+        renewal__isnull=True,
+    )
+
+
+def contracts_ending_soon(
+    partner_id: int, *, on: date, limit: int = 5
+) -> tuple[list[Contract], int]:
+    """The partner's first ``limit`` contracts due for renewal, soonest first, and how many."""
+    rows = renewal_due(on).filter(partner_id=partner_id)
+    contracts = list(rows.select_related("customer", "offering").order_by("ends_on", "pk")[:limit])
+    total = len(contracts) if len(contracts) < limit else rows.count()
+    return contracts, total

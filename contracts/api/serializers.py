@@ -33,10 +33,13 @@ from contracts.models import (
 )
 from contracts.selectors import Entitlement
 from partners.api.serializers import IdOrCodeRelatedField
-from partners.models import Partner, ProductLine
+from partners.models import Partner, ProductLine, Tier
 from servicone.api.tenancy import ScopedPrimaryKeyRelatedField, scope_queryset
 
-MONEY = {"max_digits": 12, "decimal_places": 2}
+
+def _money() -> serializers.DecimalField:
+    """An amount in euros, read only (the width of the models' price columns)."""
+    return serializers.DecimalField(max_digits=12, decimal_places=2, read_only=True)
 
 
 class ScopedIdListField(serializers.ListField):
@@ -65,7 +68,7 @@ class ScopedIdListField(serializers.ListField):
         if missing:
             raise exceptions.NotFound(
                 {
-                    self.field_name: [
+                    self.field_name or "": [
                         ErrorDetail(
                             f"No such object: {', '.join(map(str, missing))}", code="not_found"
                         )
@@ -83,16 +86,22 @@ class ScopedIdListField(serializers.ListField):
 
 class OfferingSerializer(serializers.ModelSerializer):
     name = serializers.CharField(source="display_name", read_only=True)
-    product_lines = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
+    product_lines: serializers.SlugRelatedField[ProductLine] = serializers.SlugRelatedField(
+        slug_field="code", many=True, read_only=True
+    )
     onsite_hours = serializers.IntegerField(
         read_only=True,
         allow_null=True,
         help_text="On-site target in hours; null when on-site is next business day.",
     )
-    list_price_eur = serializers.DecimalField(**MONEY, read_only=True)
-    tier_to_sell = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    list_price_eur = _money()
+    tier_to_sell: serializers.SlugRelatedField[Tier] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
     tier_to_sell_name = serializers.CharField(source="tier_to_sell.display_name", read_only=True)
-    tier_to_deliver = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    tier_to_deliver: serializers.SlugRelatedField[Tier] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
     tier_to_deliver_name = serializers.CharField(
         source="tier_to_deliver.display_name", read_only=True
     )
@@ -242,7 +251,7 @@ class AssetSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(CoverageSerializer(many=True))
     def get_coverage(self, asset: Asset) -> list[dict[str, Any]]:
-        return CoverageSerializer(self._coverage(asset), many=True).data
+        return list(CoverageSerializer(self._coverage(asset), many=True).data)
 
 
 # --- Entitlements ------------------------------------------------------------------------------------
@@ -331,8 +340,10 @@ class ContractSerializer(serializers.ModelSerializer):
     offering_name = serializers.CharField(source="offering.display_name", read_only=True)
     kind = serializers.CharField(source="offering.kind", read_only=True)
     customer_name = serializers.CharField(source="customer.name", read_only=True)
-    assets = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
-    price_eur = serializers.DecimalField(**MONEY, read_only=True)
+    assets: serializers.PrimaryKeyRelatedField[Asset] = serializers.PrimaryKeyRelatedField(
+        many=True, read_only=True
+    )
+    price_eur = _money()
 
     class Meta:
         model = Contract

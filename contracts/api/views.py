@@ -17,8 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import IntegrityError, transaction
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, QuerySet
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
@@ -34,18 +33,22 @@ from contracts.api import serializers as s
 from contracts.models import Asset, Contract, Customer, Offering
 from partners.models import Partner
 from partners.selectors import today
-from servicone.access import PartnerRole, is_hp_staff, partner_of, partner_role, tenant_scope
+from servicone.access import (
+    SELLING_ROLES,
+    PartnerRole,
+    is_hp_staff,
+    partner_of,
+    partner_role,
+    tenant_scope,
+)
 from servicone.api.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
 from servicone.api.permissions import WritesAfterTenantLookup
 from servicone.api.viewsets import TenantScopedCreateViewSet
-from servicone.errors import DomainError
-
-SELLER_ROLES = frozenset({PartnerRole.ADMIN.value, PartnerRole.SALES.value})
 
 
 def sells(user: Any) -> bool:
     """Sales are the partner's: its admin and sales people (never HP staff)."""
-    return partner_role(user) in SELLER_ROLES
+    return partner_role(user) in SELLING_ROLES
 
 
 def manages_customers(user: Any) -> bool:
@@ -126,16 +129,14 @@ def _owner_partner(request: Request, given: Partner | None) -> Partner:
     return own
 
 
-def _create_site(customer: Customer, data: dict[str, Any], actor: Any) -> Any:
-    return services.site_create(
-        customer=customer,
+def _site_spec(data: dict[str, Any]) -> services.SiteSpec:
+    return services.SiteSpec(
         name=data["name"],
         city=data["city"],
         address=data.get("address", ""),
         postal_code=data.get("postal_code", ""),
         region=data.get("region", ""),
-        timezone_name=data.get("timezone", "Europe/Paris"),
-        actor=actor,
+        timezone_name=data.get("timezone", services.DEFAULT_TIMEZONE),
     )
 
 
@@ -161,28 +162,14 @@ class CustomerViewSet(TenantScopedCreateViewSet):
 
     def perform_create(self, serializer: serializers.BaseSerializer) -> None:
         data = serializer.validated_data
-        partner = _owner_partner(self.request, data.get("partner"))
-        actor = self.request.user
-        try:
-            # All or nothing: a bad site leaves no customer behind.
-            with transaction.atomic():
-                customer = services.customer_create(
-                    partner=partner, name=data["name"], siren=data.get("siren", ""), actor=actor
-                )
-                for index, site in enumerate(data.get("sites", [])):
-                    try:
-                        _create_site(customer, site, actor)
-                    except DomainError as error:
-                        where = f"sites[{index}]"
-                        raise DomainError(
-                            error.code,
-                            error.message,
-                            field=f"{where}.{error.field}" if error.field else where,
-                        ) from None
-        except IntegrityError:  # a concurrent request took the name
-            raise DomainError(
-                "duplicate_customer", _("Vous avez déjà un client de ce nom."), field="name"
-            ) from None
+        # All or nothing: a bad site leaves no customer behind.
+        customer = services.customer_create_with_sites(
+            partner=_owner_partner(self.request, data.get("partner")),
+            name=data["name"],
+            siren=data.get("siren", ""),
+            sites=[_site_spec(site) for site in data.get("sites", [])],
+            actor=self.request.user,
+        )
         serializer.instance = self.get_queryset().get(pk=customer.pk)
 
     @extend_schema(
@@ -197,7 +184,17 @@ class CustomerViewSet(TenantScopedCreateViewSet):
         customer = self.get_object()  # another partner's: 404; an engineer: 403
         form = s.SiteSerializer(data=request.data)
         form.is_valid(raise_exception=True)
-        site = _create_site(customer, form.validated_data, request.user)
+        spec = _site_spec(form.validated_data)
+        site = services.site_create(
+            customer=customer,
+            name=spec.name,
+            city=spec.city,
+            address=spec.address,
+            postal_code=spec.postal_code,
+            region=spec.region,
+            timezone_name=spec.timezone_name,
+            actor=request.user,
+        )
         return Response(s.SiteSerializer(site).data, status=status.HTTP_201_CREATED)
 
 
@@ -217,16 +214,12 @@ class AssetViewSet(TenantScopedCreateViewSet):
     permission_classes = [IsAuthenticated, CustomerDataWrites]
 
     def get_queryset(self) -> QuerySet[Asset]:
-        in_force = (
-            selectors.coverages_in_force(today())
-            .select_related("contract__offering")
-            .order_by("ends_on", "id")
-        )
+        in_force = selectors.in_force_prefetch(today(), to_attr="coverage_in_force")
         return (
             super()
             .get_queryset()
             .select_related("product_line")
-            .prefetch_related(Prefetch("coverages", queryset=in_force, to_attr="coverage_in_force"))
+            .prefetch_related(in_force)
             .order_by("serial_number", "id")
         )
 
@@ -328,12 +321,13 @@ class ContractViewSet(TenantScopedCreateViewSet):
         return queryset.prefetch_related("assets")
 
     def get_serializer_class(self) -> type[serializers.BaseSerializer]:
-        return {
+        classes: dict[str, type[serializers.BaseSerializer]] = {
             "create": s.ContractSellSerializer,
             "cancel": s.CancelSerializer,
             "credits": s.CreditEntrySerializer,
             "consume_credits": s.ConsumeSerializer,
-        }.get(self.action, s.ContractSerializer)
+        }
+        return classes.get(self.action, s.ContractSerializer)
 
     def perform_create(self, serializer: serializers.BaseSerializer) -> None:
         data = serializer.validated_data

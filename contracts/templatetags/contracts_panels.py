@@ -6,8 +6,9 @@ from typing import Any
 
 from django import template
 
+from contracts import presenters, selectors
 from partners.selectors import today
-from servicone.access import membership_of
+from servicone.access import Viewer, membership_of
 
 register = template.Library()
 
@@ -15,17 +16,16 @@ register = template.Library()
 @register.inclusion_tag("contracts/_home_sales.html", takes_context=True)
 def sales_panel(context: Any) -> dict[str, Any]:
     """Contracts ending soon (renewal reminders' horizon) and a link to sell."""
-    from contracts.views import ENDING_SOON_DAYS, ending_soon
-
     request = context.get("request")
     membership = membership_of(request.user) if request is not None else None
     if membership is None:
         return {"show": False}
-    contracts, total = ending_soon(membership.partner, on=today())
+    on = today()
+    contracts, total = selectors.contracts_ending_soon(membership.partner_id, on=on)
     return {
         "show": True,
-        "contracts": contracts,
+        "contracts": presenters.with_days_left(contracts, on),
         "total": total,
-        "days": ENDING_SOON_DAYS,
-        "may_sell": membership.role in ("admin", "sales"),
+        "days": selectors.ENDING_SOON_DAYS,
+        "may_sell": Viewer(partner=membership.partner, role=membership.role).may_sell,
     }

@@ -243,3 +243,29 @@ def test_too_many_rows_are_refused(customer, monkeypatch):
     monkeypatch.setattr(importers, "MAX_ROWS", 2)
     report = run(customer, VALID.encode())
     assert [e.code for e in report.errors] == ["too_many_rows"]
+
+
+def test_parsing_needs_no_database_and_keeps_the_rows_beside_a_broken_line():
+    parsed = importers.assets_csv_parse(
+        csv_of("CZJ1;HP;proliant;DL380;Siège;;;;", "CZJ2;hp;proliant", " czj3 ;;;;Agence;Lyon;;;")
+    )
+    assert [(e.line, e.code) for e in parsed.errors] == [(3, "column_count")]
+    assert [(r.line, r.serial_number, r.vendor, r.site, r.city) for r in parsed.rows] == [
+        (2, "CZJ1", "HP", "Siège", ""),
+        (4, "czj3", "", "Agence", "Lyon"),
+    ]
+
+
+def test_validation_writes_nothing_and_types_the_valid_rows(customer):
+    parsed = importers.assets_csv_parse(VALID)
+    validated = importers.assets_csv_validate(customer, parsed.rows)
+    assert validated.errors == []
+    first = validated.rows[0]
+    assert (first.serial_number, first.vendor, first.product_line.code) == (
+        "CZJ1000001",
+        "hp",
+        "proliant",
+    )
+    assert [row.new_site for row in validated.rows] == [False, False, True, True]
+    assert list(validated.new_sites) == ["entrepôt saint-denis"]
+    assert not Asset.objects.exists()

@@ -1,4 +1,4 @@
-"""Reads of the contracts app: the flat entitlement look-up agrees with the ORM one."""
+"""Reads of the contracts app: tenancy first; the flat entitlement look-up agrees with the ORM one."""
 
 from __future__ import annotations
 
@@ -8,9 +8,19 @@ import pytest
 import time_machine
 from django.utils import translation
 
-from contracts.models import ContractAsset
-from contracts.selectors import Entitlement, entitlement_rows, entitlements_for_serial
+from contracts.models import Contract, ContractAsset
+from contracts.selectors import (
+    Entitlement,
+    assets_for,
+    contracts_ending_soon,
+    contracts_for,
+    customer_of,
+    customers_for,
+    entitlement_rows,
+    entitlements_for_serial,
+)
 from contracts.services import contract_cancel, contract_sell
+from servicone.access import Viewer
 from tests.contracts.factories import asset_of, offering
 from tests.partners.factories import set_tier
 
@@ -127,3 +137,33 @@ def test_flat_entitlements_are_one_query(seller, django_assert_num_queries):
     sell(seller, asset)
     with django_assert_num_queries(1):
         assert len(entitlement_rows(asset.serial_number, partner_id=seller.pk, on=TODAY)) == 1
+
+
+def test_a_partners_member_sees_its_own_customers_assets_and_contracts_hp_sees_all(
+    seller, other_partner
+):
+    own = asset_of(seller)
+    other = asset_of(set_tier(other_partner, "sell"))
+    sell(seller, own)
+    sell(other_partner, other)
+    member = Viewer(partner=seller, role="sales")
+    hp = Viewer(partner=None, role=None)
+    assert list(customers_for(member)) == [own.customer]
+    assert list(assets_for(member)) == [own]
+    assert [c.partner_id for c in contracts_for(member)] == [seller.pk]
+    assert customers_for(hp).count() == 2
+    assert assets_for(hp).count() == 2
+    assert contracts_for(hp).count() == 2
+    assert customer_of(member, other.customer_id) is None
+    assert customer_of(hp, other.customer_id) == other.customer
+
+
+def test_contracts_ending_soon_are_the_partners_active_unrenewed_ones_soonest_first(seller):
+    soon = sell(seller, asset_of(seller))
+    later = sell(seller, asset_of(seller))
+    far = sell(seller, asset_of(seller))
+    Contract.objects.filter(pk=soon.pk).update(ends_on=date(2026, 12, 10))
+    Contract.objects.filter(pk=later.pk).update(ends_on=date(2027, 2, 1))
+    contracts, total = contracts_ending_soon(seller.pk, on=TODAY, limit=1)
+    assert ([c.pk for c in contracts], total) == ([soon.pk], 2)
+    assert far.ends_on > date(2027, 2, 24)  # beyond the 90-day horizon

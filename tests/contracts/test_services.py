@@ -8,9 +8,10 @@ from decimal import Decimal
 import pytest
 import time_machine
 
-from contracts.models import Contract, ContractAsset, CreditEntry
+from contracts.models import Contract, ContractAsset, CreditEntry, Customer, Site
 from contracts.selectors import catalogue_for, coverage_for_asset, entitlements_for_serial
 from contracts.services import (
+    SiteSpec,
     asset_create,
     contract_activate,
     contract_cancel,
@@ -20,6 +21,7 @@ from contracts.services import (
     contracts_send_renewal_reminders,
     credits_consume,
     customer_create,
+    customer_create_with_sites,
     site_create,
 )
 from partners import selectors as programme
@@ -393,3 +395,105 @@ def test_deliver_ready_partner_is_upgraded_by_its_sale(partner):
     sell(partner, asset_of(partner), code="CP-PL-4H-24X7")
     partner.refresh_from_db()
     assert partner.tier.code == "deliver"
+
+
+def test_a_customer_is_created_with_its_sites_and_each_is_audited(partner, partner_admin):
+    customer = customer_create_with_sites(
+        partner=partner,
+        name=" Clinique du Parc ",
+        siren="552100554",
+        sites=[
+            SiteSpec(name="Siège", city="Metz", region="57"),
+            SiteSpec(name="Entrepôt", city="Saint-Denis", timezone_name="Indian/Reunion"),
+        ],
+        actor=partner_admin,
+    )
+    assert customer.name == "Clinique du Parc"
+    assert list(customer.sites.order_by("name").values_list("name", "timezone")) == [
+        ("Entrepôt", "Indian/Reunion"),
+        ("Siège", "Europe/Paris"),
+    ]
+    assert list(
+        AuditEvent.objects.filter(partner=partner).order_by("pk").values_list("action", flat=True)
+    ) == ["customer.create", "site.create", "site.create"]
+
+
+def test_a_refused_site_names_its_place_and_leaves_no_customer_behind(partner, partner_admin):
+    with pytest.raises(DomainError) as error:
+        customer_create_with_sites(
+            partner=partner,
+            name="Clinique du Parc",
+            sites=[SiteSpec(name="Siège", city="Metz"), SiteSpec(name="Annexe", city=" ")],
+            actor=partner_admin,
+        )
+    assert (error.value.code, error.value.field) == ("required", "sites[1].city")
+    assert not Customer.objects.exists()
+    assert not Site.objects.exists()
+
+
+def test_a_duplicate_customer_name_is_refused_on_the_name(partner, partner_admin):
+    customer_create(partner=partner, name="Clinique du Parc", actor=partner_admin)
+    with pytest.raises(DomainError) as error:
+        customer_create_with_sites(
+            partner=partner, name="clinique du parc", sites=[], actor=partner_admin
+        )
+    assert (error.value.code, error.value.field) == ("duplicate_customer", "name")
+
+
+def test_activating_a_quote_after_the_tier_dropped_is_refused_and_books_nothing(partner):
+    set_tier(partner, "sell")
+    quote = sell(partner, asset_of(partner), quote=True)
+    set_tier(partner, "registered")
+    with pytest.raises(DomainError) as error:
+        contract_activate(contract=quote, actor=None)
+    assert error.value.code == "tier_not_allowed"
+    assert str(error.value.message) == "Le niveau Sell est requis pour vendre cette offre."
+    quote.refresh_from_db()
+    assert (quote.status, quote.booked_on) == ("quote", None)
+
+
+def test_cancelling_a_credits_contract_expires_its_unused_credits(partner):
+    set_tier(partner, "deliver")
+    asset = asset_of(partner)
+    contract = contract_sell(
+        partner=partner,
+        customer=asset.customer,
+        offering=offering("PS-CREDITS-10"),
+        assets=[],
+        starts_on=TODAY,
+        actor=None,
+    )
+    contract_cancel(contract=contract, actor=None, reason="Erreur de saisie")
+    assert list(contract.credit_entries.values_list("kind", "credits", "reference")) == [
+        ("purchased", 10, contract.number),
+        ("expired", -10, "annulation"),
+    ]
+
+
+def test_the_renewal_reminder_names_the_contract_customer_offering_and_end(seller, partner_admin):
+    contract = sell(seller, asset_of(seller), code="SC-FOUNDATION-13X5")  # ends 2027-11-25
+    contracts_send_renewal_reminders(today=date(2027, 8, 27))
+    note = Notification.objects.get(recipient=partner_admin, kind="contract_renewal")
+    customer = contract.customer.name
+    assert note.subject == (
+        f"ServiceOne : le contrat {contract.number} ({customer}) se termine dans 90 jours"
+    )
+    assert note.body == (
+        f"Le contrat {contract.number} — Foundation Care 13x5 (serveurs et réseaux), 1 an — "
+        f"pour {customer} se termine le 25/11/2027. Renouvelez-le depuis le portail pour "
+        "garder les équipements couverts et le chiffre d'affaires qui compte pour votre niveau."
+    )
+    assert note.link == f"/contracts/{contract.pk}/"
+
+
+def test_the_renewal_reminder_is_written_in_the_portals_language(seller, partner_admin, settings):
+    settings.LANGUAGE_CODE = "en"
+    contract = sell(seller, asset_of(seller), code="SC-FOUNDATION-13X5")
+    contracts_send_renewal_reminders(today=date(2027, 8, 27))
+    note = Notification.objects.get(recipient=partner_admin, kind="contract_renewal")
+    customer = contract.customer.name
+    assert note.subject == (f"ServiceOne: contract {contract.number} ({customer}) ends in 90 days")
+    assert note.body.startswith(
+        f"Contract {contract.number} — Foundation Care 13x5 (servers and networking), 1 year — "
+        f"for {customer} ends on 2027-11-25."
+    )

@@ -1,0 +1,50 @@
+"""Writes of the catalogue side: customers, sites, assets, contracts, credits.
+
+One module per family (``customers``, ``sales``, ``credits``, ``scheduled``); every
+service is importable from here, the way callers have always imported them.
+"""
+
+from contracts.selectors import RENEWAL_REMINDER_DAYS
+from contracts.services.common import Actor
+from contracts.services.credits import credits_consume
+from contracts.services.customers import (
+    DEFAULT_TIMEZONE,
+    SiteSpec,
+    asset_create,
+    customer_create,
+    customer_create_with_sites,
+    site_create,
+)
+from contracts.services.sales import (
+    contract_activate,
+    contract_cancel,
+    contract_end,
+    contract_price,
+    contract_renew,
+    contract_sell,
+    delivery_for,
+    may_deliver,
+)
+from contracts.services.scheduled import contracts_expire_due, contracts_send_renewal_reminders
+
+__all__ = [
+    "DEFAULT_TIMEZONE",
+    "RENEWAL_REMINDER_DAYS",
+    "Actor",
+    "SiteSpec",
+    "asset_create",
+    "contract_activate",
+    "contract_cancel",
+    "contract_end",
+    "contract_price",
+    "contract_renew",
+    "contract_sell",
+    "contracts_expire_due",
+    "contracts_send_renewal_reminders",
+    "credits_consume",
+    "customer_create",
+    "customer_create_with_sites",
+    "delivery_for",
+    "may_deliver",
+    "site_create",
+]
