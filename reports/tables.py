@@ -19,6 +19,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from reports.selectors import Dashboard, MonthPoint, Scorecard, Window
+from servicone.spreadsheet import safe_cell
 
 TEXT, INT, PCT, MINUTES, EUR, DATE = "text", "int", "pct", "minutes", "eur", "date"
 
@@ -419,9 +420,13 @@ def table_csv(table: Table, *, numbers: str = "fr") -> str:
         raise ValueError(numbers)
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";" if numbers == "fr" else ",", lineterminator="\r\n")
-    writer.writerow([c.label for c in table.columns])
+    writer.writerow([safe_cell(c.label) for c in table.columns])
     for row in table.rows:
+        # Partner, course and engineer names are people's text: never a formula in Excel.
         writer.writerow(
-            [_csv_cell(value, c.kind, numbers) for value, c in zip(row, table.columns, strict=True)]
+            [
+                safe_cell(_csv_cell(value, c.kind, numbers))
+                for value, c in zip(row, table.columns, strict=True)
+            ]
         )
     return out.getvalue()

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.db.models import Model
 
 from servicone.models import Notification
+from servicone.text import single_line
 
 if TYPE_CHECKING:
     from django.contrib.auth.base_user import AbstractBaseUser
@@ -33,6 +34,7 @@ class Message:
     body: str
     partner_id: int | None = None
     link: str = ""
+    email: bool = True
 
     def rows(self) -> list[Notification]:
         return [
@@ -41,9 +43,11 @@ class Message:
                 partner_id=self.partner_id,
                 kind=self.kind,
                 dedup_key=self.dedup_key,
-                subject=str(self.subject)[:200],
+                # A subject becomes an e-mail header: one line, whatever user text it holds.
+                subject=single_line(self.subject, limit=200),
                 body=str(self.body),
                 link=self.link,
+                email_wanted=self.email,
             )
             for recipient_id in dict.fromkeys(self.recipient_ids)  # each recipient once
         ]
@@ -58,8 +62,11 @@ def notify(
     body: str,
     partner: Model | None = None,
     link: str = "",
+    email: bool = True,
 ) -> int:
-    """Create the notification for each recipient that does not have it yet; returns how many."""
+    """Create the notification for each recipient that does not have it yet; returns how many.
+
+    ``email=False``: shown in the portal only, never e-mailed."""
     message = Message(
         recipient_ids=[user.pk for user in recipients],
         kind=kind,
@@ -68,6 +75,7 @@ def notify(
         body=body,
         partner_id=partner.pk if partner is not None else None,
         link=link,
+        email=email,
     )
     rows = message.rows()
     if not rows:
@@ -80,7 +88,7 @@ def notify(
     fresh = [r for r in rows if r.recipient_id not in existing]
     # ignore_conflicts: a concurrent run that created the same row wins quietly.
     Notification.objects.bulk_create(fresh, ignore_conflicts=True)
-    if fresh:
+    if fresh and email:
         _kick_outbox_on_commit()
     return len(fresh)
 
@@ -148,4 +156,19 @@ def programme_managers() -> list[AbstractBaseUser]:
 
     return list(
         get_user_model().objects.filter(groups__name=StaffRole.PROGRAMME_MANAGER, is_active=True)
+    )
+
+
+def operations_staff() -> list[AbstractBaseUser]:
+    """Who hears about the portal's own failures (e-mails given up…): programme managers
+    and technical administrators (superusers)."""
+    from django.db.models import Q
+
+    from servicone.access import StaffRole
+
+    return list(
+        get_user_model()
+        .objects.filter(is_active=True)
+        .filter(Q(groups__name=StaffRole.PROGRAMME_MANAGER) | Q(is_superuser=True))
+        .distinct()
     )

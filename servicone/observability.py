@@ -190,7 +190,9 @@ def outbox_backlog() -> Iterator[Metric]:
 
     from servicone.models import Notification
 
-    pending = Notification.objects.filter(email_sent_at__isnull=True, email_attempts__lt=5)
+    pending = Notification.objects.filter(
+        email_sent_at__isnull=True, email_failed_at__isnull=True, email_wanted=True
+    )
     summary = pending.aggregate(oldest=Min("created_at"))
     count = GaugeMetricFamily(
         "servicone_email_outbox_backlog", "Notification e-mails waiting to be sent."

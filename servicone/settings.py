@@ -180,6 +180,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # Revokes the person's API token when the password changes (servicone.auth).
+    {"NAME": "servicone.auth.RevokeApiTokenOnPasswordChange"},
 ]
 # The model tying a user to its partner (the tenant): the core reads it by name, the way
 # Django reads AUTH_USER_MODEL, so that it imports no app (servicone.access).
