@@ -76,13 +76,9 @@ class Notification(models.Model):
     read_at = models.DateTimeField(_("lue le"), null=True, blank=True)
     email_sent_at = models.DateTimeField(_("e-mail envoyé le"), null=True, blank=True)
     email_attempts = models.PositiveSmallIntegerField(default=0)
-    # False for alerts shown in the portal only (e.g. about e-mails that failed).
-    email_wanted = models.BooleanField(default=True)
-    # After a failed attempt: not before this time (backoff).
+    # After a failed attempt: not before this time (backoff). One column only: batch jobs
+    # insert notifications by the hundred, and every column is a bound parameter per row.
     email_next_attempt_at = models.DateTimeField(null=True, blank=True)
-    # Given up after the last attempt (dead letter); HP operations are alerted.
-    email_failed_at = models.DateTimeField(_("e-mail abandonné le"), null=True, blank=True)
-    email_last_error = models.CharField(max_length=300, blank=True, default="")
 
     class Meta:
         verbose_name = _("notification")
@@ -94,13 +90,11 @@ class Notification(models.Model):
             ),
         ]
         indexes = [
-            # Outbox sweep: e-mails still to send (not sent, not given up), oldest first.
+            # Outbox sweep: e-mails not sent yet, oldest first.
             models.Index(
                 fields=["created_at"],
-                name="notification_pending_email_idx",
-                condition=models.Q(
-                    email_sent_at__isnull=True, email_failed_at__isnull=True, email_wanted=True
-                ),
+                name="notification_outbox_idx",
+                condition=models.Q(email_sent_at__isnull=True),
             ),
             # The bell in the header: a user's unread notifications.
             models.Index(

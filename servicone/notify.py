@@ -16,11 +16,16 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Model
 
+from servicone.jobs import enqueue
 from servicone.models import Notification
 from servicone.text import single_line
 
 if TYPE_CHECKING:
     from django.contrib.auth.base_user import AbstractBaseUser
+
+
+# Shown in the portal only, never e-mailed: alerts about the e-mail itself failing.
+PORTAL_ONLY_KINDS = frozenset({"email_dead_letter"})
 
 
 @dataclass(frozen=True)
@@ -34,7 +39,6 @@ class Message:
     body: str
     partner_id: int | None = None
     link: str = ""
-    email: bool = True
 
     def rows(self) -> list[Notification]:
         return [
@@ -47,7 +51,6 @@ class Message:
                 subject=single_line(self.subject, limit=200),
                 body=str(self.body),
                 link=self.link,
-                email_wanted=self.email,
             )
             for recipient_id in dict.fromkeys(self.recipient_ids)  # each recipient once
         ]
@@ -62,11 +65,10 @@ def notify(
     body: str,
     partner: Model | None = None,
     link: str = "",
-    email: bool = True,
 ) -> int:
     """Create the notification for each recipient that does not have it yet; returns how many.
 
-    ``email=False``: shown in the portal only, never e-mailed."""
+    Kinds in ``PORTAL_ONLY_KINDS`` are shown in the portal and never e-mailed."""
     message = Message(
         recipient_ids=[user.pk for user in recipients],
         kind=kind,
@@ -75,7 +77,6 @@ def notify(
         body=body,
         partner_id=partner.pk if partner is not None else None,
         link=link,
-        email=email,
     )
     rows = message.rows()
     if not rows:
@@ -88,7 +89,7 @@ def notify(
     fresh = [r for r in rows if r.recipient_id not in existing]
     # ignore_conflicts: a concurrent run that created the same row wins quietly.
     Notification.objects.bulk_create(fresh, ignore_conflicts=True)
-    if fresh and email:
+    if fresh and kind not in PORTAL_ONLY_KINDS:
         _kick_outbox_on_commit()
     return len(fresh)
 
@@ -108,9 +109,7 @@ def notify_many(messages: Iterable[Message]) -> None:
 
 
 def _send_outbox() -> None:
-    from servicone.tasks import send_notification_emails
-
-    send_notification_emails.delay()
+    enqueue("servicone.tasks.send_notification_emails")
 
 
 def _kick_outbox_on_commit() -> None:

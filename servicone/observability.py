@@ -189,10 +189,12 @@ def outbox_backlog() -> Iterator[Metric]:
     from django.utils import timezone
 
     from servicone.models import Notification
+    from servicone.notify import PORTAL_ONLY_KINDS
+    from servicone.outbox import EMAIL_MAX_ATTEMPTS
 
     pending = Notification.objects.filter(
-        email_sent_at__isnull=True, email_failed_at__isnull=True, email_wanted=True
-    )
+        email_sent_at__isnull=True, email_attempts__lt=EMAIL_MAX_ATTEMPTS
+    ).exclude(kind__in=PORTAL_ONLY_KINDS)
     summary = pending.aggregate(oldest=Min("created_at"))
     count = GaugeMetricFamily(
         "servicone_email_outbox_backlog", "Notification e-mails waiting to be sent."

@@ -14,12 +14,15 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.cache import add_never_cache_headers, patch_vary_headers
 from django.utils.translation import gettext as _
 
@@ -111,4 +114,54 @@ class SessionLifetimeMiddleware:
                     return redirect_to_login(request.get_full_path())
             elif now - seen_at >= SEEN_RESOLUTION_SECONDS:
                 session[SEEN_AT] = now
+        return self.get_response(request)
+
+
+# Open to a user who still owes a second factor: the code and set-up pages, logging out,
+# switching language, static files and the probes.
+TWO_FACTOR_OPEN = (
+    "/accounts/2fa/",
+    "/accounts/logout/",
+    "/i18n/",
+    "/static/",
+    "/healthz",
+    "/readyz",
+    "/metrics",
+)
+
+
+class TwoFactorMiddleware:
+    """A logged-in user who owes a code (or, for HP staff, a second factor to set up) reaches
+    only the two-factor pages; everything else sends them there (the API: 403)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from servicone import twofactor
+
+        user = getattr(request, "user", None)
+        if (
+            user is not None
+            and user.is_authenticated
+            and getattr(request, "session", None) is not None
+            and not request.path.startswith(TWO_FACTOR_OPEN)
+        ):
+            state = twofactor.session_state(request)
+            if state in (twofactor.PENDING, twofactor.SETUP):
+                if request.path.startswith("/api/"):
+                    return JsonResponse(
+                        {
+                            "errors": [
+                                {
+                                    "field": None,
+                                    "code": "two_factor_required",
+                                    "message": _("Double authentification requise."),
+                                }
+                            ]
+                        },
+                        status=403,
+                    )
+                target = "two-factor-verify" if state == twofactor.PENDING else "two-factor"
+                return redirect(f"{reverse(target)}?{urlencode({'next': request.get_full_path()})}")
         return self.get_response(request)

@@ -98,6 +98,9 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_prometheus",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "servicone",
     "partners",
     "contracts",
@@ -121,6 +124,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "servicone.security.SessionLifetimeMiddleware",
+    "servicone.security.TwoFactorMiddleware",
     "servicone.security.SecurityHeadersMiddleware",
     "csp.middleware.CSPMiddleware",
     # Last: turns a locked-out login into the lock-out page (429).
@@ -205,6 +209,10 @@ AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 AXES_LOCKOUT_CALLABLE = "servicone.auth.locked_out"
 AXES_HTTP_RESPONSE_CODE = 429
 AXES_VERBOSE = False
+# Two-factor authentication (servicone.twofactor): anyone may turn it on; HP staff must
+# when this is on (the default in production).
+TWO_FACTOR_REQUIRED_FOR_HP = env_bool("TWO_FACTOR_REQUIRED_FOR_HP", not DEBUG)
+OTP_TOTP_ISSUER = "ServiceOne"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"

@@ -14,6 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from servicone import twofactor
 from servicone.access import is_hp_staff, partner_of, roles_of
 from servicone.api.throttling import ScopedRateThrottle
 
@@ -21,6 +22,12 @@ from servicone.api.throttling import ScopedRateThrottle
 class TokenRequestSerializer(serializers.Serializer):
     username = serializers.CharField()
     password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
+    otp = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        help_text="The code of the user's authenticator app (or a recovery code), for users "
+        "with two-factor authentication.",
+    )
 
 
 class ObtainTokenView(APIView):
@@ -44,21 +51,26 @@ class ObtainTokenView(APIView):
             password=serializer.validated_data["password"],
         )
         if user is None or not user.is_active:
-            return Response(
-                {
-                    "errors": [
-                        {
-                            "field": None,
-                            "code": "invalid_credentials",
-                            "message": str(_("Identifiant ou mot de passe incorrect.")),
-                        }
-                    ]
-                },
-                status=status.HTTP_401_UNAUTHORIZED,
-                headers={"WWW-Authenticate": "Token"},
-            )
+            return _unauthorized("invalid_credentials", _("Identifiant ou mot de passe incorrect."))
+        if twofactor.has_two_factor(user):
+            # A password alone does not open an account that has a second factor.
+            code = serializer.validated_data.get("otp", "")
+            if not code:
+                return _unauthorized(
+                    "otp_required", _("Code de double authentification requis."), "otp"
+                )
+            if twofactor.two_factor_check(user=user, token=code) is None:
+                return _unauthorized("invalid_otp", _("Code incorrect ou déjà utilisé."), "otp")
         token, _created = Token.objects.get_or_create(user=user)
         return Response({"token": token.key})
+
+
+def _unauthorized(code: str, message: object, field: str | None = None) -> Response:
+    return Response(
+        {"errors": [{"field": field, "code": code, "message": str(message)}]},
+        status=status.HTTP_401_UNAUTHORIZED,
+        headers={"WWW-Authenticate": "Token"},
+    )
 
 
 class PartnerRefSerializer(serializers.Serializer):
