@@ -9,15 +9,14 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from contracts.models import Asset
 from partners.models import Engineer
-from servicone.access import CDS_GROUPS
 from servicone.errors import DomainError
 from tickets.models import Kind, Organisation, PauseReason, Status, Ticket
+from tickets.selectors import cds_engineers
 
 SEVERITY_CHOICES = [
     (1, _("1 — Critique : arrêt de production")),
@@ -99,16 +98,6 @@ class TicketOpenForm(forms.Form):
 
 
 # --- Actions on a ticket ---------------------------------------------------------------------
-
-
-def cds_engineers() -> QuerySet[Any]:
-    """CDS staff an on-site intervention can be assigned to."""
-    return (
-        get_user_model()
-        .objects.filter(groups__name__in=CDS_GROUPS, is_active=True)
-        .distinct()
-        .order_by("last_name", "first_name", "username")
-    )
 
 
 class _UserChoiceField(forms.ModelChoiceField):

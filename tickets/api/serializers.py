@@ -22,13 +22,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from contracts.models import Asset, Offering, Site
 from servicone.api.tenancy import ScopedPrimaryKeyRelatedField
+from servicone.presenters import active_language, is_english
 from tickets import sla_clock
 from tickets.models import (
     Kind,
@@ -39,10 +39,7 @@ from tickets.models import (
     TicketEvent,
     TicketPause,
 )
-
-
-def _language() -> str:
-    return (get_language() or "fr").split("-")[0].lower()
+from tickets.transitions import allowed_actions
 
 
 class SiteTimeSerializerMixin:
@@ -103,7 +100,7 @@ def explanation(
     """``sla_clock.explain`` as JSON: instants in the site's zone, holiday names translated."""
     if due is None:
         return []
-    language = "en_US" if _language() == "en" else "fr"
+    language = "en_US" if is_english() else "fr"
     zone = ZoneInfo(calendar.timezone)
     return [
         {key: _jsonable(value, zone) for key, value in entry.items()}
@@ -175,6 +172,8 @@ class TimelineEventSerializer(serializers.ModelSerializer):
     actor = serializers.SerializerMethodField(
         help_text='The username of who acted, or "system" (timers) / the organisation.'
     )
+    # A plain string in the schema, as before the codes became choices: clients match on it.
+    event = serializers.CharField(read_only=True)
     organisation = serializers.CharField(
         read_only=True, help_text="partner, cds or system: on whose side the event happened."
     )
@@ -286,7 +285,7 @@ class TicketSerializer(SiteTimeSerializerMixin, serializers.ModelSerializer):
 
     def get_routing_message(self, ticket: Ticket) -> str:
         messages = ticket.routing_messages or {}
-        return messages.get(_language()) or messages.get("fr", "")
+        return messages.get(active_language()) or messages.get("fr", "")
 
     @extend_schema_field(AssignedEngineerSerializer(allow_null=True))
     def get_assigned_engineer(self, ticket: Ticket) -> dict[str, Any] | None:
@@ -327,8 +326,6 @@ class TicketDetailSerializer(TicketSerializer):
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_allowed_actions(self, ticket: Ticket) -> list[str]:
-        from tickets.services import allowed_actions
-
         request = self.context.get("request")
         return allowed_actions(request.user, ticket) if request is not None else []
 
