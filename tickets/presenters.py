@@ -11,11 +11,12 @@ queries the database: the views hand in what the selectors read.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+from django.db.models import TextChoices
 from django.utils import dateformat, formats
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
@@ -84,9 +85,11 @@ CLOSED_REASONS = {
 }
 
 
-def choice_label(choices: Any, code: str) -> str:
-    """The label of ``code`` among ``choices`` (a ``TextChoices``); an unknown code as is."""
-    return str(choices(code).label) if code in choices.values else code
+def choice_label(choices: type[TextChoices], code: object) -> str:
+    """The label of ``code`` among ``choices``; an unknown code as it is."""
+    if isinstance(code, str) and code in choices.values:
+        return str(choices(code).label)
+    return str(code)
 
 
 # --- Times and durations ----------------------------------------------------------------
@@ -242,14 +245,6 @@ def countdown(target: SlaTarget, now: datetime, tz_name: str) -> Countdown:
     )
 
 
-def countdowns(ticket: Ticket, now: datetime) -> dict[str, Countdown]:
-    """The ticket's countdowns by target kind, from the prefetched ``sla_targets``."""
-    return {
-        t.target: countdown(t, now, ticket.site.timezone)
-        for t in ticket.sla_targets.all()  # prefetched by the queues
-    }
-
-
 def routing_message(ticket: Ticket) -> str:
     """Why this organisation delivers, in the reader's language (French if not written)."""
     written = ticket.routing_messages or {}
@@ -264,20 +259,16 @@ class Row:
     ticket: Ticket
     targets: list[Countdown | None]
     routing: str
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def rows(tickets: Iterable[Ticket], now: datetime) -> list[Row]:
+    """Queue rows, from the tickets' prefetched ``sla_targets`` (no query per row)."""
     result = []
     for ticket in tickets:
-        by_kind = countdowns(ticket, now)
-        result.append(
-            Row(
-                ticket=ticket,
-                targets=[by_kind.get(kind) for kind in TARGET_ORDER],
-                routing=routing_message(ticket),
-            )
-        )
+        tz = ticket.site.timezone
+        by_kind = {t.target: countdown(t, now, tz) for t in ticket.sla_targets.all()}
+        targets = [by_kind.get(kind) for kind in TARGET_ORDER]
+        result.append(Row(ticket=ticket, targets=targets, routing=routing_message(ticket)))
     return result
 
 
@@ -293,8 +284,12 @@ def queue_context(tickets: Iterable[Ticket], now: datetime) -> dict[str, Any]:
 # --- The ticket page --------------------------------------------------------------------
 
 
-def _target_label(code: str) -> str:
-    return choice_label(SlaTargetKind, code)
+# Timeline lines about one SLA target (their detail names it).
+_ABOUT_A_TARGET = (
+    TicketEventKind.SLA_WARNED,
+    TicketEventKind.SLA_BREACHED,
+    TicketEventKind.CDS_BACKUP_FLAGGED,
+)
 
 
 def event_details(ticket: Ticket, event: TicketEvent) -> list[str]:
@@ -329,7 +324,7 @@ def event_details(ticket: Ticket, event: TicketEvent) -> list[str]:
         if cause.startswith("sla_breach:"):
             lines.append(
                 _("Suite au dépassement du délai « %(target)s »")
-                % {"target": _target_label(cause.split(":", 1)[1])}
+                % {"target": choice_label(SlaTargetKind, cause.split(":", 1)[1])}
             )
         if d.get("reason"):
             lines.append(d["reason"])
@@ -338,12 +333,8 @@ def event_details(ticket: Ticket, event: TicketEvent) -> list[str]:
     elif kind == TicketEventKind.FELL_BACK and d.get("ownership_due_at"):
         due = datetime.fromisoformat(d["ownership_due_at"])
         lines.append(_("Prise en charge attendue avant le %(due)s") % {"due": site_time(due, tz)})
-    elif kind in (
-        TicketEventKind.SLA_WARNED,
-        TicketEventKind.SLA_BREACHED,
-        TicketEventKind.CDS_BACKUP_FLAGGED,
-    ) and d.get("target"):
-        line = _("Délai : %(target)s") % {"target": _target_label(d["target"])}
+    elif kind in _ABOUT_A_TARGET and d.get("target"):
+        line = _("Délai : %(target)s") % {"target": choice_label(SlaTargetKind, d["target"])}
         if d.get("due_at"):
             line += " · " + _("échéance le %(due)s") % {
                 "due": site_time(datetime.fromisoformat(d["due_at"]), tz)

@@ -46,7 +46,7 @@ from tickets.models import (
 )
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractUser
+    from django.contrib.auth.models import AbstractUser, User
 
     from servicone.access import AnyUser
 
@@ -164,7 +164,7 @@ def cds_summary() -> dict[str, int]:
     return counts
 
 
-def assigned_to(user: AnyUser, partner: Partner) -> QuerySet[Ticket]:
+def assigned_to(user: User, partner: Partner) -> QuerySet[Ticket]:
     """A partner engineer's open tickets (the oldest first)."""
     mine = Ticket.objects.open().filter(partner=partner, assigned_engineer__user=user)
     return with_queue_data(mine).order_by("opened_at", "id")
@@ -310,7 +310,7 @@ def routing_facts(
 
 def credits_contract_for(asset: Asset, on: date) -> Contract | None:
     """The customer's Proactive Select contract a preventive visit draws on (ending first)."""
-    return (
+    contract: Contract | None = (
         Contract.objects.in_force_on(on)
         .filter(
             customer=asset.customer,
@@ -321,3 +321,4 @@ def credits_contract_for(asset: Asset, on: date) -> Contract | None:
         .order_by("ends_on")
         .first()
     )
+    return contract

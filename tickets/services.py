@@ -13,6 +13,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -202,7 +203,7 @@ def _ownership_due(ticket: Ticket, response: SlaTarget) -> datetime | None:
     ratio = settings.OWNERSHIP_WINDOW_RATIO
     if ratio == 1 or response.next_business_day:
         return response.due_at
-    minutes = sla.warning_minutes(response.hours or 0, ratio)
+    minutes = sla.warning_minutes(response.hours or Decimal(0), ratio)
     return sla_clock.add_business_minutes(sla.calendar_for(ticket), ticket.opened_at, minutes)
 
 

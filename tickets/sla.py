@@ -19,22 +19,15 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, QuerySet
+from django.db.models import F, Field, QuerySet
 from django.utils import timezone
 
 from tickets import sla_clock, sla_consequences
-from tickets.models import (
-    SlaEvent,
-    SlaEventKind,
-    SlaState,
-    SlaTarget,
-    SlaTargetKind,
-    Ticket,
-)
+from tickets.models import SlaEvent, SlaEventKind, SlaState, SlaTarget, SlaTargetKind, Ticket
 from tickets.selectors import pauses_of
 
 log = logging.getLogger(__name__)
@@ -64,7 +57,9 @@ def specs_for(ticket: Ticket) -> list[TargetSpec]:
         specs.append(
             TargetSpec(
                 SlaTargetKind.ONSITE,
-                None if offering.onsite_next_business_day else Decimal(offering.onsite_hours),
+                None
+                if offering.onsite_next_business_day or offering.onsite_hours is None
+                else Decimal(offering.onsite_hours),
                 offering.onsite_next_business_day,
                 True,
             )
@@ -198,7 +193,8 @@ def _record_events(occurred: list[tuple[SlaTarget, str]], at: datetime) -> set[E
     """
     meta = SlaEvent._meta
     fields = [
-        meta.get_field(name) for name in ("ticket", "target", "event", "version", "due_at", "at")
+        cast("Field[Any, Any]", meta.get_field(name))  # concrete columns, not relations
+        for name in ("ticket", "target", "event", "version", "due_at", "at")
     ]
     quote = connection.ops.quote_name
     columns = ", ".join(quote(f.column) for f in fields)
@@ -330,7 +326,8 @@ def _fire(
     left = len(ready) < len(targets)
     # A heap keeps the global deadline order: after a target's warning fires, its
     # breach goes back in line by its own deadline.
-    heap = [(t.next_event_at, t.pk) for t in ready.values()]
+    # (Claimed targets are due: their next_event_at is set.)
+    heap = [(cast(datetime, t.next_event_at), t.pk) for t in ready.values()]
     heapq.heapify(heap)
     occurred: list[tuple[SlaTarget, str]] = []
     before: dict[int, str] = {}  # the state each moved target had when claimed

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.utils import translation
 
 from contracts.models import Contract
 from contracts.services import contract_sell
@@ -16,7 +17,17 @@ from tests.contracts.factories import asset_of, offering
 from tests.partners.factories import EngineerFactory, certify, set_tier
 from tests.tickets.factories import covered_asset
 from tickets import sla
-from tickets.models import OwnershipSegment, SlaEvent, SlaTarget, Status, Ticket, TicketEvent
+from tickets.models import (
+    OwnershipSegment,
+    SegmentReason,
+    SlaEvent,
+    SlaEventKind,
+    SlaTarget,
+    Status,
+    Ticket,
+    TicketEvent,
+    TicketEventKind,
+)
 from tickets.services import (
     ticket_acknowledge,
     ticket_act,
@@ -377,6 +388,55 @@ def test_the_sweep_fires_warning_then_breach_exactly_once(
     assert ticket.cds_backup is True
     assert Notification.objects.filter(recipient=cds_dispatcher, kind="sla_breach").count() == 1
     assert Notification.objects.filter(recipient=partner_admin, kind="sla_warning").count() == 1
+
+
+def test_sla_notifications_are_written_in_the_portals_french_whoever_runs_the_sweep(
+    asset, partner_admin, cds_dispatcher, clock
+):
+    ticket = open_ticket(asset, partner_admin)
+    clock.move_to(datetime(2026, 11, 26, 11, 36, tzinfo=PARIS))
+    with translation.override("en"):
+        sla.sweep()
+    warning = Notification.objects.get(recipient=partner_admin, kind="sla_warning")
+    assert warning.subject == (
+        f"ServiceOne : {ticket.number} — délai « Prise en charge » bientôt dépassé"
+    )
+    assert warning.body == f"{ticket.number} — Serveur arrêté\nÉchéance : 26/11/2026 12:00"
+    clock.move_to(datetime(2026, 11, 26, 12, 0, tzinfo=PARIS))
+    sla.sweep()
+    breach = Notification.objects.get(recipient=cds_dispatcher, kind="sla_breach")
+    assert breach.subject == f"ServiceOne : {ticket.number} — délai « Prise en charge » dépassé"
+    assert breach.body == (
+        f"{ticket.number} — Serveur arrêté\nÉchéance dépassée : 26/11/2026 12:00"
+    )
+
+
+def test_every_event_and_reason_the_lifecycle_writes_is_one_of_the_model_choices(
+    asset, partner_admin, clock
+):
+    engineer = EngineerFactory(partner=asset.customer.partner)
+    ticket_in(Status.CLOSED, asset, partner_admin)
+    ticket = ticket_in(Status.PAUSED, asset, partner_admin)
+    for action, params in [
+        ("resume", {}),
+        ("escalate", {"reason": "Client VIP"}),
+        ("dispatch", {"engineer": engineer}),
+        ("arrive", {}),
+    ]:
+        ticket = ticket_act(ticket=ticket, action=action, actor=partner_admin, **params)
+    handed = open_ticket(asset, partner_admin)
+    ticket_act(ticket=handed, action="handover", actor=partner_admin, reason="Pièces")
+    late = open_ticket(asset, partner_admin)
+    clock.move_to(datetime(2026, 11, 26, 20, 0, tzinfo=PARIS))
+    sla.sweep()
+    assert ticket_fallback_to_cds(ticket=late) is True
+
+    events = set(TicketEvent.objects.values_list("event", flat=True))
+    # Every kind but the consumption of Proactive Select credits (a preventive visit).
+    assert events == set(TicketEventKind.values) - {"credits_consumed"}
+    assert set(SlaEvent.objects.values_list("event", flat=True)) == set(SlaEventKind.values)
+    reasons = set(OwnershipSegment.objects.values_list("reason", flat=True))
+    assert reasons == set(SegmentReason.values)
 
 
 def test_after_an_outage_every_overdue_event_fires_once_in_deadline_order(

@@ -51,6 +51,7 @@ class SiteTimeSerializerMixin:
     def to_representation(self, instance: Any) -> dict[str, Any]:
         # DRF renders an aware datetime in the *current* time zone: make it the site's.
         with timezone.override(ZoneInfo(self.zone_of(instance))):
+            # (A mixin: the serializer it is mixed into has to_representation.)
             return super().to_representation(instance)  # type: ignore[misc]
 
 
@@ -289,11 +290,11 @@ class TicketSerializer(SiteTimeSerializerMixin, serializers.ModelSerializer):
 
     @extend_schema_field(AssignedEngineerSerializer(allow_null=True))
     def get_assigned_engineer(self, ticket: Ticket) -> dict[str, Any] | None:
-        if ticket.assigned_engineer_id is not None:
-            engineer = ticket.assigned_engineer
+        engineer = ticket.assigned_engineer
+        if engineer is not None:
             return {"kind": "partner", "id": engineer.pk, "name": engineer.name}
-        if ticket.assigned_cds_user_id is not None:
-            user = ticket.assigned_cds_user
+        user = ticket.assigned_cds_user
+        if user is not None:
             return {
                 "kind": "cds",
                 "id": user.pk,
@@ -454,4 +455,5 @@ class ErrorItemSerializer(serializers.Serializer):
 
 
 class TicketErrorsSerializer(serializers.Serializer):
-    errors = ErrorItemSerializer(many=True)
+    # The error format's key is "errors" (a schema-only field over DRF's property).
+    errors = ErrorItemSerializer(many=True)  # type: ignore[assignment]

@@ -18,8 +18,9 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import django_filters.rest_framework as filters
+import django_filters.rest_framework as filters  # type: ignore[import-untyped]  # no stubs
 from django.contrib.auth import get_user_model
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db.models import Case, Prefetch, Q, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -262,10 +263,11 @@ class TicketViewSet(
         return tickets  # actions: the service locks and reloads the row
 
     def get_serializer_class(self) -> type[serializers.BaseSerializer]:
-        return {
+        classes: dict[str, type[serializers.BaseSerializer]] = {
             "list": s.TicketSerializer,
             "create": s.TicketOpenSerializer,
-        }.get(self.action, s.TicketDetailSerializer)
+        }
+        return classes.get(self.action, s.TicketDetailSerializer)
 
     def filter_queryset(self, queryset: QuerySet[Ticket]) -> QuerySet[Ticket]:
         # Query-string filters make sense on the list only, never on a ticket's own URL.
@@ -303,9 +305,9 @@ class TicketViewSet(
         fresh = with_detail_data(Ticket.objects.all()).get(pk=ticket.pk)
         return Response(s.TicketDetailSerializer(fresh, context=self.get_serializer_context()).data)
 
-    def _engineer(self, ticket: Ticket, engineer_id: int) -> Any:
+    def _engineer(self, ticket: Ticket, engineer_id: int) -> Engineer | AbstractBaseUser:
         """The partner's ``Engineer`` or, on a CDS ticket, the CDS engineer's user account."""
-        found: Any
+        found: Engineer | AbstractBaseUser | None
         if ticket.delivered_by == Organisation.PARTNER:
             visible = scope_queryset(Engineer.objects.all(), self.request.user, "partner")
             found = visible.filter(pk=engineer_id, partner_id=ticket.partner_id).first()
