@@ -23,7 +23,11 @@ PAGE_SIZE = 25
 @require_GET
 @with_viewer
 def queue(request: HttpRequest, viewer: Viewer) -> HttpResponse:
-    """« Tickets » : the partner's tickets (HP staff: every partner's, with a partner filter)."""
+    """« Tickets » : the partner's tickets (HP staff: every partner's, with a partner filter).
+
+    ``with_viewer`` lets in a partner's members and HP staff only (403 otherwise); what
+    the queue lists is the tenant scope of ``selectors.visible_tickets``.
+    """
     hp = is_hp_staff(request.user)
     partners = selectors.filter_partners() if hp else None
     filters = QueueFilterForm(request.GET or None, partners=partners)
