@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import random
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -20,8 +20,11 @@ from contracts.models import Asset
 from partners.models import Engineer
 from servicone.access import StaffRole
 from servicone.errors import DomainError
-from tickets.models import Status, Ticket
+from tickets.models import Kind, Organisation, PauseReason, Status, Ticket
 from tickets.services import ticket_act, ticket_fallback_to_cds, ticket_open
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 SUMMARIES = [
     "Serveur arrêté, voyant santé rouge",
@@ -54,9 +57,11 @@ STEPS = {
 }
 
 
-def _worker_for(ticket: Ticket, cds_users: list[Any]) -> tuple[Any, Any]:
+def _worker_for(
+    ticket: Ticket, cds_users: list[User]
+) -> tuple[User | None, Engineer | User | None]:
     """(actor, engineer to dispatch) for the organisation delivering ``ticket``."""
-    if ticket.delivered_by == "cds":
+    if ticket.delivered_by == Organisation.CDS:
         return cds_users[0], cds_users[-1]
     admin = ticket.partner.memberships.filter(role="admin").select_related("user").first()
     engineer = (
@@ -98,7 +103,7 @@ def seed_tickets_demo(*, seed: int = 20261126) -> dict[str, int]:
             ticket = ticket_open(
                 asset=asset,
                 severity=rng.choice([1, 2, 2, 3, 3, 4]),
-                kind="incident",
+                kind=Kind.INCIDENT,
                 summary=rng.choice(SUMMARIES),
                 actor=partner_admin.user if partner_admin else None,
                 at=opened_at,
@@ -108,7 +113,7 @@ def seed_tickets_demo(*, seed: int = 20261126) -> dict[str, int]:
         made += 1
         at = opened_at
         # One partner ticket in twenty is handed over to CDS by the partner.
-        if ticket.delivered_by == "partner" and index % 20 == 5:
+        if ticket.delivered_by == Organisation.PARTNER and index % 20 == 5:
             actor, _ = _worker_for(ticket, cds_users)
             at += timedelta(minutes=20)
             ticket = ticket_act(
@@ -119,7 +124,11 @@ def seed_tickets_demo(*, seed: int = 20261126) -> dict[str, int]:
                 reason="Pièce non disponible chez nous",
             )
         # One in twenty-five is left untaken until the ownership window ends.
-        if ticket.delivered_by == "partner" and index % 25 == 7 and ticket.ownership_due_at:
+        if (
+            ticket.delivered_by == Organisation.PARTNER
+            and index % 25 == 7
+            and ticket.ownership_due_at
+        ):
             ticket_fallback_to_cds(ticket=ticket, at=max(ticket.ownership_due_at, at))
             ticket.refresh_from_db()
             at = ticket.fell_back_at or at
@@ -132,7 +141,7 @@ def seed_tickets_demo(*, seed: int = 20261126) -> dict[str, int]:
             if action == "dispatch":
                 params["engineer"] = engineer
             if action == "pause":
-                params["reason"] = rng.choice(["awaiting_customer", "awaiting_parts"])
+                params["reason"] = rng.choice(PauseReason.values)
             try:
                 ticket = ticket_act(ticket=ticket, action=action, actor=actor, at=at, **params)
             except DomainError:

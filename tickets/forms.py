@@ -6,18 +6,17 @@ form error on the opening form and as a message on the ticket page's actions.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
-from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from contracts.models import Asset
 from partners.models import Engineer
-from servicone.access import CDS_GROUPS
 from servicone.errors import DomainError
 from tickets.models import Kind, Organisation, PauseReason, Status, Ticket
+from tickets.selectors import cds_engineers
 
 SEVERITY_CHOICES = [
     (1, _("1 — Critique : arrêt de production")),
@@ -79,11 +78,11 @@ class TicketOpenForm(forms.Form):
 
     def __init__(self, *args: Any, assets: QuerySet[Asset], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        field = self.fields["asset"]
-        field.queryset = assets  # type: ignore[attr-defined]
-        field.label_from_instance = (
-            lambda a: f"{a.serial_number} — {a.product_line.name} {a.model}".strip()
-        )  # type: ignore[attr-defined]
+        field = cast("forms.ModelChoiceField[Asset]", self.fields["asset"])
+        field.queryset = assets
+        field.label_from_instance = (  # type: ignore[method-assign]  # the label of this form only
+            lambda obj: f"{obj.serial_number} — {obj.product_line.name} {obj.model}".strip()
+        )
         if len(assets) == 1:
             # One asset with this serial: nothing to choose.
             field.widget = forms.HiddenInput()
@@ -99,16 +98,6 @@ class TicketOpenForm(forms.Form):
 
 
 # --- Actions on a ticket ---------------------------------------------------------------------
-
-
-def cds_engineers() -> QuerySet[Any]:
-    """CDS staff an on-site intervention can be assigned to."""
-    return (
-        get_user_model()
-        .objects.filter(groups__name__in=CDS_GROUPS, is_active=True)
-        .distinct()
-        .order_by("last_name", "first_name", "username")
-    )
 
 
 class _UserChoiceField(forms.ModelChoiceField):
@@ -138,7 +127,8 @@ class DispatchForm(forms.Form):
             )
             self.fields["engineer"] = field
         else:
-            self.fields["engineer"].queryset = Engineer.objects.filter(  # type: ignore[attr-defined]
+            engineers = cast("forms.ModelChoiceField[Engineer]", self.fields["engineer"])
+            engineers.queryset = Engineer.objects.filter(
                 partner_id=ticket.partner_id, is_active=True
             ).order_by("name", "id")
         current = ticket.assigned_cds_user_id or ticket.assigned_engineer_id

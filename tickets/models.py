@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from contracts.models import Asset, Contract, Customer, Offering, Site
 from partners.models import Engineer, Partner
@@ -42,13 +43,10 @@ class PauseReason(models.TextChoices):
 
 
 class TicketQuerySet(models.QuerySet["Ticket"]):
-    def open(self):  # type: ignore[no-untyped-def]
+    def open(self) -> TicketQuerySet:
         return self.filter(status__in=OPEN_STATUSES)
 
-    def delivered_by_cds(self):  # type: ignore[no-untyped-def]
-        return self.filter(delivered_by=Organisation.CDS)
-
-    def cds_queue(self):  # type: ignore[no-untyped-def]
+    def cds_queue(self) -> TicketQuerySet:
         """What CDS works: its own tickets and partner tickets flagged for backup."""
         return self.open().filter(
             models.Q(delivered_by=Organisation.CDS) | models.Q(cds_backup=True)
@@ -199,12 +197,33 @@ class Ticket(models.Model):
         return self.status in OPEN_STATUSES
 
 
+class TicketEventKind(models.TextChoices):
+    """What a line of the timeline records; the label is its title on the ticket page."""
+
+    OPENED = "opened", _("Ticket ouvert")
+    ROUTED = "routed", _("Routage")
+    ACKNOWLEDGED = "acknowledged", pgettext_lazy("timeline", "Prise en charge")
+    DISPATCHED = "dispatched", _("Ingénieur dépêché")
+    ARRIVED = "arrived", _("Arrivée sur site")
+    RESOLVED = "resolved", _("Remise en service")
+    CLOSED = "closed", _("Ticket clos")
+    PAUSED = "paused", _("Mise en pause")
+    RESUMED = "resumed", _("Reprise")
+    ESCALATED = "escalated", _("Escalade")
+    HANDED_OVER = "handed_over", _("Transfert au CDS")
+    FELL_BACK = "fell_back", _("Bascule automatique au CDS")
+    SLA_WARNED = "sla_warned", _("Alerte avant dépassement")
+    SLA_BREACHED = "sla_breached", _("Dépassement du délai")
+    CDS_BACKUP_FLAGGED = "cds_backup_flagged", _("Renfort CDS demandé")
+    CREDITS_CONSUMED = "credits_consumed", _("Crédits Proactive Select consommés")
+
+
 class TicketEvent(models.Model):
     """One line of a ticket's timeline: who did what, when."""
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
     at = models.DateTimeField(default=timezone.now)
-    event = models.CharField(max_length=40)
+    event = models.CharField(max_length=40, choices=TicketEventKind.choices)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -222,6 +241,14 @@ class TicketEvent(models.Model):
         return f"{self.ticket_id} {self.event}"
 
 
+class SegmentReason(models.TextChoices):
+    """Why an organisation started holding the ticket."""
+
+    OPENED = "opened", _("à l'ouverture")
+    HANDOVER = "handover", _("transfert par le partenaire")
+    FALLBACK = "fallback", _("bascule automatique (prise en charge non faite à temps)")
+
+
 class OwnershipSegment(models.Model):
     """Which organisation held the ticket from when to when (one customer clock)."""
 
@@ -232,7 +259,7 @@ class OwnershipSegment(models.Model):
     )
     started_at = models.DateTimeField()
     ended_at = models.DateTimeField(null=True, blank=True)
-    reason = models.CharField(max_length=20)  # opened | handover | fallback
+    reason = models.CharField(max_length=20, choices=SegmentReason.choices)
 
     class Meta:
         ordering = ["started_at", "id"]
@@ -284,12 +311,6 @@ class SlaTargetKind(models.TextChoices):
     RESOLUTION = "resolution", _("Remise en service")
 
 
-class SlaTargetQuerySet(models.QuerySet["SlaTarget"]):
-    def due_for_event(self, at):  # type: ignore[no-untyped-def]
-        """Targets whose next event (warning or breach) is due at ``at``."""
-        return self.filter(next_event_at__lte=at)
-
-
 class SlaTarget(models.Model):
     """One commitment on a ticket (response, on-site, resolution), its deadline and state."""
 
@@ -309,8 +330,6 @@ class SlaTarget(models.Model):
     next_event_at = models.DateTimeField(null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
 
-    objects = SlaTargetQuerySet.as_manager()
-
     class Meta:
         ordering = ["ticket", "target"]
         constraints = [
@@ -329,12 +348,17 @@ class SlaTarget(models.Model):
         return f"{self.ticket_id} {self.target}"
 
 
+class SlaEventKind(models.TextChoices):
+    WARNED = "warned", _("Alerte avant dépassement")
+    BREACHED = "breached", _("Dépassement du délai")
+
+
 class SlaEvent(models.Model):
     """A warning or breach that happened: the unique key makes each happen exactly once."""
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="sla_events")
     target = models.CharField(max_length=12, choices=SlaTargetKind.choices)
-    event = models.CharField(max_length=10)  # warned | breached | fallback
+    event = models.CharField(max_length=10, choices=SlaEventKind.choices)
     version = models.PositiveIntegerField()
     due_at = models.DateTimeField(null=True, blank=True)
     at = models.DateTimeField(default=timezone.now)

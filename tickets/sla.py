@@ -6,7 +6,8 @@ The database is the source of truth. Each target row carries ``next_event_at``
 are locked and re-checked, moved with a compare-and-set and their events
 written as ``SlaEvent`` rows whose unique key (ticket, target, event, version)
 makes a second attempt a no-op: only events new to the table have
-consequences. A batch costs a fixed number of queries, whatever its size.
+consequences (``tickets.sla_consequences``: escalation, CDS backup,
+notifications). A batch costs a fixed number of queries, whatever its size.
 """
 
 from __future__ import annotations
@@ -18,15 +19,16 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, QuerySet
+from django.db.models import F, Field, QuerySet
 from django.utils import timezone
 
-from tickets import sla_clock
-from tickets.models import SlaEvent, SlaState, SlaTarget, SlaTargetKind, Ticket, TicketPause
+from tickets import sla_clock, sla_consequences
+from tickets.models import SlaEvent, SlaEventKind, SlaState, SlaTarget, SlaTargetKind, Ticket
+from tickets.selectors import pauses_of
 
 log = logging.getLogger(__name__)
 
@@ -37,13 +39,6 @@ def calendar_for(ticket: Ticket) -> sla_clock.Calendar:
     return sla_clock.Calendar(
         coverage=ticket.offering.coverage, timezone=ticket.site.timezone, region=ticket.site.region
     )
-
-
-def pauses_of(ticket: Ticket) -> list[tuple[datetime, datetime | None]]:
-    return [
-        (p.started_at, p.ended_at)
-        for p in TicketPause.objects.filter(ticket=ticket).order_by("started_at")
-    ]
 
 
 @dataclass(frozen=True)
@@ -62,7 +57,9 @@ def specs_for(ticket: Ticket) -> list[TargetSpec]:
         specs.append(
             TargetSpec(
                 SlaTargetKind.ONSITE,
-                None if offering.onsite_next_business_day else Decimal(offering.onsite_hours),
+                None
+                if offering.onsite_next_business_day or offering.onsite_hours is None
+                else Decimal(offering.onsite_hours),
                 offering.onsite_next_business_day,
                 True,
             )
@@ -158,7 +155,7 @@ def target_mark_met(ticket: Ticket, kind: str, at: datetime) -> SlaTarget | None
     if target.state in ACTIVE_STATES:
         if target.enforced and target.due_at is not None and at > target.due_at:
             # Late and no timer fired yet (an outage): the breach is recorded now, once.
-            _record_event(target, "breached", at)
+            _record_event(target, SlaEventKind.BREACHED, at)
             target.state = SlaState.BREACHED
             target.breached_at = at
         else:
@@ -196,7 +193,8 @@ def _record_events(occurred: list[tuple[SlaTarget, str]], at: datetime) -> set[E
     """
     meta = SlaEvent._meta
     fields = [
-        meta.get_field(name) for name in ("ticket", "target", "event", "version", "due_at", "at")
+        cast("Field[Any, Any]", meta.get_field(name))  # concrete columns, not relations
+        for name in ("ticket", "target", "event", "version", "due_at", "at")
     ]
     quote = connection.ops.quote_name
     columns = ", ".join(quote(f.column) for f in fields)
@@ -245,8 +243,9 @@ def _advance(target: SlaTarget, now: datetime) -> str | None:
     """Move a due target to its next state in memory; returns the event, or None if none is due."""
     # An overdue warning first, then the breach (after an outage both are due;
     # each still happens, once).
+    event: str | None
     if target.state == SlaState.RUNNING and target.warn_at is not None and target.warn_at <= now:
-        event = "warned"
+        event = SlaEventKind.WARNED
         target.state = SlaState.WARNED
         target.warned_at = now
     elif (
@@ -254,7 +253,7 @@ def _advance(target: SlaTarget, now: datetime) -> str | None:
         and target.due_at is not None
         and target.due_at <= now
     ):
-        event = "breached"
+        event = SlaEventKind.BREACHED
         target.state = SlaState.BREACHED
         target.breached_at = now
     else:
@@ -327,7 +326,8 @@ def _fire(
     left = len(ready) < len(targets)
     # A heap keeps the global deadline order: after a target's warning fires, its
     # breach goes back in line by its own deadline.
-    heap = [(t.next_event_at, t.pk) for t in ready.values()]
+    # (Claimed targets are due: their next_event_at is set.)
+    heap = [(cast(datetime, t.next_event_at), t.pk) for t in ready.values()]
     heapq.heapify(heap)
     occurred: list[tuple[SlaTarget, str]] = []
     before: dict[int, str] = {}  # the state each moved target had when claimed
@@ -354,9 +354,7 @@ def _fire(
         if (target.ticket_id, target.target, event, target.version) in new
     ]
     if fired:
-        from tickets.services import on_sla_events
-
-        on_sla_events(fired=fired, tickets=tickets, at=now)
+        sla_consequences.on_sla_events(fired=fired, tickets=tickets, at=now)
     return [Fired(t.ticket_id, t.target, event, t.next_event_at) for t, event in fired], left
 
 
@@ -434,18 +432,6 @@ def _fire_one_by_one(
         fired += some
         left = left or rest
     return fired, left
-
-
-def progress(target: SlaTarget, now: datetime) -> float:
-    """Share of the target's window time used (for countdowns); 1.0 once due."""
-    if target.due_at is None:
-        return 0.0
-    cal = calendar_for(target.ticket)
-    total = sla_clock.business_minutes_between(cal, target.ticket.opened_at, target.due_at)
-    if total == 0:
-        return 1.0
-    used = sla_clock.business_minutes_between(cal, target.ticket.opened_at, min(now, target.due_at))
-    return min(1.0, used / total)
 
 
 def warning_minutes(hours: Decimal, ratio: Decimal) -> int:

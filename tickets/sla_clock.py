@@ -48,6 +48,18 @@ Speed: the windows of each calendar are built once per local year (an
 lru_cache per calendar, zone-year and region-year) as sorted lists of UTC
 minutes with running totals of window time, so a deadline is two binary
 searches, whatever the target; 24x7 without pauses is plain arithmetic.
+
+Why one module (about 800 lines)
+--------------------------------
+It is a pure engine with one definition to keep consistent: the public
+functions (a quarter of the file) are thin wrappers over one private
+minute-based model — the minute truncation, the pause normalisation, the
+zone offsets and holiday caches, and the ``_Windows`` year spans that every
+function walks. Split into modules, those private pieces would have to become
+an internal API shared across files, and the invariants they rely on (whole
+UTC minutes, spans that only grow, totals from a fixed origin) would no longer
+sit beside the code that relies on them. Its tests (``tests/tickets/
+test_sla_clock.py``) exercise it as this one unit.
 """
 
 from __future__ import annotations
@@ -63,7 +75,7 @@ from functools import lru_cache
 from typing import Any, Final, NamedTuple, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import holidays
+from holidays.countries.france import France
 
 __all__ = [
     "COVERAGES",
@@ -84,7 +96,7 @@ COVERAGES: Final = ("24x7", "13x5", "9x5")
 #: Valid ``Calendar.region`` values: "" (metropolitan, no subdivision) or a
 #: subdivision code of ``holidays.France`` (aliases such as "Moselle" are refused
 #: so that one region has one spelling in the database).
-REGIONS: Final[tuple[str, ...]] = ("", *holidays.France.subdivisions)
+REGIONS: Final[tuple[str, ...]] = ("", *France.subdivisions)
 DEFAULT_WARNING_RATIO: Final = Decimal("0.8")
 
 Pause = tuple[datetime, datetime | None]
@@ -258,7 +270,7 @@ def explain(
       change (+60 when the clocks go forward), so real hours differ from
       wall-clock hours.
     """
-    if language not in holidays.France.supported_languages:
+    if language not in France.supported_languages:
         raise ValueError(f"Unknown language {language!r} for holiday names.")
     a = _minute(start, "start")
     b = _minute(due, "due")
@@ -404,15 +416,15 @@ def _normalise_pauses(pauses: Sequence[Pause]) -> list[tuple[int, int | None]]:
             intervals.append((lo, hi))
     intervals.sort(key=lambda interval: interval[0])
     merged: list[tuple[int, int | None]] = []
-    for lo, hi in intervals:
+    for start, end in intervals:
         if merged:
-            last_lo, last_hi = merged[-1]
-            if last_hi is None:
+            last_start, last_end = merged[-1]
+            if last_end is None:
                 break  # an open pause swallows everything after it
-            if lo <= last_hi:
-                merged[-1] = (last_lo, None if hi is None else max(last_hi, hi))
+            if start <= last_end:
+                merged[-1] = (last_start, None if end is None else max(last_end, end))
                 continue
-        merged.append((lo, hi))
+        merged.append((start, end))
     return merged
 
 
@@ -431,7 +443,8 @@ def _zone(name: str) -> ZoneInfo:
 
 @lru_cache(maxsize=512)
 def _holiday_names(region: str, year: int, language: str) -> dict[date, str]:
-    calendar = holidays.France(subdiv=region or None, years=year, language=language)
+    # (The holidays package leaves its constructors untyped.)
+    calendar = France(subdiv=region or None, years=year, language=language)  # type: ignore[no-untyped-call]
     return dict(calendar.items())
 
 

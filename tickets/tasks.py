@@ -41,16 +41,18 @@ def arm_ticket_timers(ticket_id: int) -> int:
     now = timezone.now()
     horizon = now + timedelta(seconds=settings.SLA_ETA_HORIZON_SECONDS)
     armed = 0
+    # (The filters exclude empty instants: ``or now`` only tells the type checker.)
     for target in SlaTarget.objects.filter(
         ticket_id=ticket_id, next_event_at__isnull=False, next_event_at__lte=horizon
     ):
-        fire_sla_target.apply_async((target.pk, target.version), eta=max(target.next_event_at, now))
+        eta = max(target.next_event_at or now, now)
+        fire_sla_target.apply_async((target.pk, target.version), eta=eta)
         armed += 1
     ticket = Ticket.objects.filter(
         pk=ticket_id, ownership_due_at__isnull=False, ownership_due_at__lte=horizon
     ).first()
     if ticket is not None:
-        fallback_ticket.apply_async((ticket.pk,), eta=max(ticket.ownership_due_at, now))
+        fallback_ticket.apply_async((ticket.pk,), eta=max(ticket.ownership_due_at or now, now))
         armed += 1
     return armed
 
@@ -59,7 +61,8 @@ def arm_ticket_timers(ticket_id: int) -> int:
 def sla_sweep(invocation: int = 1) -> int:
     """Fire every due SLA event and ownership fallback; re-queue while work remains."""
     from tickets.models import Ticket
-    from tickets.services import ownership_overdue, ticket_fallback_to_cds
+    from tickets.selectors import ownership_overdue
+    from tickets.services import ticket_fallback_to_cds
     from tickets.sla import sweep
 
     now = timezone.now()

@@ -2,18 +2,18 @@
 
 from django.urls import path
 
-from tickets import views
+from tickets.views import detail, new, queues
 
 app_name = "tickets"
 
 urlpatterns = [
-    path("tickets/", views.queue, name="queue"),
-    path("tickets/cds/", views.cds_queue, name="cds-queue"),
-    path("tickets/new/", views.ticket_new, name="new"),
-    path("tickets/<int:ticket_id>/", views.ticket_detail, name="detail"),
+    path("tickets/", queues.queue, name="queue"),
+    path("tickets/cds/", queues.cds_queue, name="cds-queue"),
+    path("tickets/new/", new.ticket_new, name="new"),
+    path("tickets/<int:ticket_id>/", detail.ticket_detail, name="detail"),
     path(
         "tickets/<int:ticket_id>/actions/<slug:action>/",
-        views.ticket_action,
+        detail.ticket_action,
         name="action",
     ),
 ]

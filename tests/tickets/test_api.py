@@ -691,9 +691,9 @@ def test_the_list_costs_the_same_queries_for_5_or_50_tickets(
 ):
     client = request.getfixturevalue(client_name)
     query = f"{API}/tickets/?page_size=50"
-    # token, staff groups, membership (partner users only), count, the page with its asset,
+    # token (it brings the caller's tenant scope), count, the page with its asset,
     # contract, site, offering, engineers (joined), then every SLA target of the page
-    expected = 6 if client_name == "admin_api" else 5
+    expected = 4
     _open_many(partner, partner_admin, 5)
     with django_assert_num_queries(expected):
         assert len(client.get(query).json()["results"]) == 5
@@ -707,14 +707,14 @@ def test_the_list_costs_the_same_queries_for_5_or_50_tickets(
 def test_the_detail_costs_the_same_queries_however_long_the_timeline(
     admin_api, partner_admin, ticket, engineer, django_assert_num_queries
 ):
-    # token, staff groups, membership, the ticket (joined), targets, events with actors,
-    # segments, pauses
-    with django_assert_num_queries(8):
+    # token (with the tenant scope), the ticket (joined), targets, events with actors,
+    # segments, pauses, membership (the caller's allowed actions)
+    with django_assert_num_queries(7):
         assert admin_api.get(url(ticket)).status_code == 200
     drive(ticket, "dispatched", partner_admin, engineer)
     for _ in range(2):
         services.ticket_escalate(ticket=ticket, actor=partner_admin)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(7):
         assert len(admin_api.get(url(ticket)).json()["timeline"]) == 6
 
 

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.utils import translation
 
 from contracts.models import Contract
 from contracts.services import contract_sell
@@ -16,16 +17,24 @@ from tests.contracts.factories import asset_of, offering
 from tests.partners.factories import EngineerFactory, certify, set_tier
 from tests.tickets.factories import covered_asset
 from tickets import sla
-from tickets.models import OwnershipSegment, SlaEvent, SlaTarget, Status, Ticket, TicketEvent
+from tickets.models import (
+    OwnershipSegment,
+    SegmentReason,
+    SlaEvent,
+    SlaEventKind,
+    SlaTarget,
+    Status,
+    Ticket,
+    TicketEvent,
+    TicketEventKind,
+)
 from tickets.services import (
-    ACTIONS,
-    TRANSITIONS,
-    allowed_actions,
     ticket_acknowledge,
     ticket_act,
     ticket_fallback_to_cds,
     ticket_open,
 )
+from tickets.transitions import ACTIONS, allowed_actions
 
 PARIS = ZoneInfo("Europe/Paris")
 OPENED = datetime(2026, 11, 26, 10, 0, tzinfo=PARIS)  # a Thursday
@@ -184,20 +193,78 @@ def test_nbd_on_site_target_of_a_friday_evening_call_is_tuesday_closing(
 # --- The transition matrix ----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("status", list(PATHS))
-@pytest.mark.parametrize("action", ACTIONS)
-def test_every_action_from_every_status_is_allowed_or_a_conflict(
+# The lifecycle as PRODUCT.md tells it (capability 3), written out by hand rather than
+# read from TRANSITIONS, so that a wrong entry there fails here: from each status, where
+# each action leads. An action a status does not list is refused (409), nothing changes.
+EVERY_ACTION = (
+    "acknowledge",
+    "dispatch",
+    "arrive",
+    "resolve",
+    "close",
+    "pause",
+    "resume",
+    "escalate",
+    "handover",
+)
+LIFECYCLE: dict[str, dict[str, str]] = {
+    # The call waits to be taken (ownership); meanwhile it may be escalated or handed over.
+    "opened": {"acknowledge": "owned", "escalate": "opened", "handover": "opened"},
+    # Taken: send an engineer, or fix it remotely; a pause waits for the customer or parts.
+    # Handed over, the ticket stays owned: CDS now holds the call.
+    "owned": {
+        "dispatch": "dispatched",
+        "resolve": "resolved",
+        "pause": "paused",
+        "escalate": "owned",
+        "handover": "owned",
+    },
+    # Dispatching again changes who goes. CDS owns the call it takes over and sends its
+    # own engineer, so a handover brings the ticket back to owned.
+    "dispatched": {
+        "dispatch": "dispatched",
+        "arrive": "on_site",
+        "resolve": "resolved",
+        "pause": "paused",
+        "escalate": "dispatched",
+        "handover": "owned",
+    },
+    "on_site": {
+        "resolve": "resolved",
+        "pause": "paused",
+        "escalate": "on_site",
+        "handover": "owned",
+    },
+    # Only resuming ends a pause, back to where the ticket was (here: owned); it may still
+    # be escalated or handed over while paused.
+    "paused": {"resume": "owned", "escalate": "paused", "handover": "paused"},
+    # Done: only closing is left; a closed ticket takes no action at all.
+    "resolved": {"close": "closed"},
+    "closed": {},
+}
+
+
+def test_the_lifecycle_table_names_every_action_and_status_of_the_code():
+    assert set(ACTIONS) == set(EVERY_ACTION)
+    assert set(LIFECYCLE) == set(Status.values) == set(PATHS)
+
+
+@pytest.mark.parametrize("status", list(LIFECYCLE))
+@pytest.mark.parametrize("action", EVERY_ACTION)
+def test_every_action_from_every_status_leads_where_the_lifecycle_says_or_conflicts(
     status, action, asset, partner_admin
 ):
     ticket = ticket_in(status, asset, partner_admin)
     before = TicketEvent.objects.filter(ticket=ticket).count()
-    allowed = status in TRANSITIONS[action]
-    if allowed:
+    leads_to = LIFECYCLE[status].get(action)
+    if leads_to is not None:
         result = ticket_act(
             ticket=ticket, action=action, actor=partner_admin, **params_for(action, ticket)
         )
         assert TicketEvent.objects.filter(ticket=ticket).count() > before
         assert result.pk == ticket.pk
+        assert result.status == leads_to
+        assert Ticket.objects.get(pk=ticket.pk).status == leads_to
     else:
         with pytest.raises(StateConflict):
             ticket_act(
@@ -323,6 +390,55 @@ def test_the_sweep_fires_warning_then_breach_exactly_once(
     assert Notification.objects.filter(recipient=partner_admin, kind="sla_warning").count() == 1
 
 
+def test_sla_notifications_are_written_in_the_portals_french_whoever_runs_the_sweep(
+    asset, partner_admin, cds_dispatcher, clock
+):
+    ticket = open_ticket(asset, partner_admin)
+    clock.move_to(datetime(2026, 11, 26, 11, 36, tzinfo=PARIS))
+    with translation.override("en"):
+        sla.sweep()
+    warning = Notification.objects.get(recipient=partner_admin, kind="sla_warning")
+    assert warning.subject == (
+        f"ServiceOne : {ticket.number} — délai « Prise en charge » bientôt dépassé"
+    )
+    assert warning.body == f"{ticket.number} — Serveur arrêté\nÉchéance : 26/11/2026 12:00"
+    clock.move_to(datetime(2026, 11, 26, 12, 0, tzinfo=PARIS))
+    sla.sweep()
+    breach = Notification.objects.get(recipient=cds_dispatcher, kind="sla_breach")
+    assert breach.subject == f"ServiceOne : {ticket.number} — délai « Prise en charge » dépassé"
+    assert breach.body == (
+        f"{ticket.number} — Serveur arrêté\nÉchéance dépassée : 26/11/2026 12:00"
+    )
+
+
+def test_every_event_and_reason_the_lifecycle_writes_is_one_of_the_model_choices(
+    asset, partner_admin, clock
+):
+    engineer = EngineerFactory(partner=asset.customer.partner)
+    ticket_in(Status.CLOSED, asset, partner_admin)
+    ticket = ticket_in(Status.PAUSED, asset, partner_admin)
+    for action, params in [
+        ("resume", {}),
+        ("escalate", {"reason": "Client VIP"}),
+        ("dispatch", {"engineer": engineer}),
+        ("arrive", {}),
+    ]:
+        ticket = ticket_act(ticket=ticket, action=action, actor=partner_admin, **params)
+    handed = open_ticket(asset, partner_admin)
+    ticket_act(ticket=handed, action="handover", actor=partner_admin, reason="Pièces")
+    late = open_ticket(asset, partner_admin)
+    clock.move_to(datetime(2026, 11, 26, 20, 0, tzinfo=PARIS))
+    sla.sweep()
+    assert ticket_fallback_to_cds(ticket=late) is True
+
+    events = set(TicketEvent.objects.values_list("event", flat=True))
+    # Every kind but the consumption of Proactive Select credits (a preventive visit).
+    assert events == set(TicketEventKind.values) - {"credits_consumed"}
+    assert set(SlaEvent.objects.values_list("event", flat=True)) == set(SlaEventKind.values)
+    reasons = set(OwnershipSegment.objects.values_list("reason", flat=True))
+    assert reasons == set(SegmentReason.values)
+
+
 def test_after_an_outage_every_overdue_event_fires_once_in_deadline_order(
     asset, partner_admin, clock
 ):
@@ -387,17 +503,17 @@ def test_the_sweep_fires_a_batch_in_a_fixed_number_of_queries_however_many_are_d
 def test_a_target_whose_event_fails_holds_up_no_other_and_stays_due(
     asset, partner_admin, clock, monkeypatch
 ):
-    from tickets import services as ticket_services
+    from tickets import sla_consequences
 
     good, bad = open_ticket(asset, partner_admin), open_ticket(asset, partner_admin)
-    consequences = ticket_services.on_sla_events
+    consequences = sla_consequences.on_sla_events
 
     def failing(*, fired, tickets, at):
         if any(target.ticket_id == bad.pk for target, _event in fired):
             raise RuntimeError("broken ticket")
         consequences(fired=fired, tickets=tickets, at=at)
 
-    monkeypatch.setattr(ticket_services, "on_sla_events", failing)
+    monkeypatch.setattr(sla_consequences, "on_sla_events", failing)
     clock.move_to(datetime(2026, 11, 26, 20, 0, tzinfo=PARIS))
 
     assert sla.sweep() == (6, False)
@@ -405,7 +521,7 @@ def test_a_target_whose_event_fails_holds_up_no_other_and_stays_due(
     assert SlaEvent.objects.filter(ticket=good).count() == 6
     assert not SlaEvent.objects.filter(ticket=bad).exists()
     assert SlaTarget.objects.filter(ticket=bad, state="running").count() == 3
-    monkeypatch.setattr(ticket_services, "on_sla_events", consequences)
+    monkeypatch.setattr(sla_consequences, "on_sla_events", consequences)
     assert sla.sweep() == (6, False)  # the next sweep retries it
 
 

@@ -22,13 +22,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from contracts.models import Asset, Offering, Site
 from servicone.api.tenancy import ScopedPrimaryKeyRelatedField
+from servicone.presenters import active_language, is_english
 from tickets import sla_clock
 from tickets.models import (
     Kind,
@@ -39,10 +39,7 @@ from tickets.models import (
     TicketEvent,
     TicketPause,
 )
-
-
-def _language() -> str:
-    return (get_language() or "fr").split("-")[0].lower()
+from tickets.transitions import allowed_actions
 
 
 class SiteTimeSerializerMixin:
@@ -54,6 +51,7 @@ class SiteTimeSerializerMixin:
     def to_representation(self, instance: Any) -> dict[str, Any]:
         # DRF renders an aware datetime in the *current* time zone: make it the site's.
         with timezone.override(ZoneInfo(self.zone_of(instance))):
+            # (A mixin: the serializer it is mixed into has to_representation.)
             return super().to_representation(instance)  # type: ignore[misc]
 
 
@@ -103,7 +101,7 @@ def explanation(
     """``sla_clock.explain`` as JSON: instants in the site's zone, holiday names translated."""
     if due is None:
         return []
-    language = "en_US" if _language() == "en" else "fr"
+    language = "en_US" if is_english() else "fr"
     zone = ZoneInfo(calendar.timezone)
     return [
         {key: _jsonable(value, zone) for key, value in entry.items()}
@@ -175,6 +173,8 @@ class TimelineEventSerializer(serializers.ModelSerializer):
     actor = serializers.SerializerMethodField(
         help_text='The username of who acted, or "system" (timers) / the organisation.'
     )
+    # A plain string in the schema, as before the codes became choices: clients match on it.
+    event = serializers.CharField(read_only=True)
     organisation = serializers.CharField(
         read_only=True, help_text="partner, cds or system: on whose side the event happened."
     )
@@ -286,15 +286,15 @@ class TicketSerializer(SiteTimeSerializerMixin, serializers.ModelSerializer):
 
     def get_routing_message(self, ticket: Ticket) -> str:
         messages = ticket.routing_messages or {}
-        return messages.get(_language()) or messages.get("fr", "")
+        return messages.get(active_language()) or messages.get("fr", "")
 
     @extend_schema_field(AssignedEngineerSerializer(allow_null=True))
     def get_assigned_engineer(self, ticket: Ticket) -> dict[str, Any] | None:
-        if ticket.assigned_engineer_id is not None:
-            engineer = ticket.assigned_engineer
+        engineer = ticket.assigned_engineer
+        if engineer is not None:
             return {"kind": "partner", "id": engineer.pk, "name": engineer.name}
-        if ticket.assigned_cds_user_id is not None:
-            user = ticket.assigned_cds_user
+        user = ticket.assigned_cds_user
+        if user is not None:
             return {
                 "kind": "cds",
                 "id": user.pk,
@@ -327,8 +327,6 @@ class TicketDetailSerializer(TicketSerializer):
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_allowed_actions(self, ticket: Ticket) -> list[str]:
-        from tickets.services import allowed_actions
-
         request = self.context.get("request")
         return allowed_actions(request.user, ticket) if request is not None else []
 
@@ -457,4 +455,5 @@ class ErrorItemSerializer(serializers.Serializer):
 
 
 class TicketErrorsSerializer(serializers.Serializer):
-    errors = ErrorItemSerializer(many=True)
+    # The error format's key is "errors" (a schema-only field over DRF's property).
+    errors = ErrorItemSerializer(many=True)  # type: ignore[assignment]

@@ -5,7 +5,7 @@ ticket is a 404, for reading and for every action), then the caller's role (403)
 then the body (400; an id in it the caller cannot see: 404), then the status (409
 ``invalid_transition``, decided by the service under the row lock).
 
-Who may do what is the services' rule (``tickets.services.can_act``): the partner's
+Who may do what is the transition rules' (``tickets.transitions.can_act``): the partner's
 admin and engineers work the partner's deliveries and may hand them over to CDS; CDS
 works its own deliveries and may escalate any ticket; sales people and programme
 managers read. Anyone who sees an asset may open a ticket on it (partner users of any
@@ -18,8 +18,9 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import django_filters.rest_framework as filters
+import django_filters.rest_framework as filters  # type: ignore[import-untyped]  # no stubs
 from django.contrib.auth import get_user_model
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db.models import Case, Prefetch, Q, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -35,7 +36,7 @@ from partners.models import Engineer
 from servicone.api.idempotency import IdempotentCreateMixin
 from servicone.api.tenancy import scope_queryset
 from servicone.errors import NotAllowed
-from tickets import services, sla_clock
+from tickets import selectors, services, sla_clock, transitions
 from tickets.api import serializers as s
 from tickets.models import (
     OPEN_STATUSES,
@@ -187,7 +188,7 @@ def _ticket_action(name: str, method_name: str | None = None) -> Any:
     """The ``POST tickets/{id}/<name>/`` route, as a viewset method named ``method_name``."""
     body, summary, details = ACTIONS[name]
     # The statuses come from the transition table itself, so the docs cannot drift from it.
-    starts = ", ".join(f"`{status}`" for status in services.TRANSITIONS[name])
+    starts = ", ".join(f"`{status}`" for status in transitions.TRANSITIONS[name])
     description = f"Allowed from: {starts} (409 `invalid_transition` otherwise). {details}"
 
     def handler(self: TicketViewSet, request: Request, pk: str | None = None) -> Response:
@@ -254,7 +255,7 @@ class TicketViewSet(
     queryset = Ticket.objects.none()  # the real one is per caller: get_queryset
 
     def get_queryset(self) -> QuerySet[Ticket]:
-        tickets = services.visible_tickets(self.request.user)
+        tickets = selectors.api_visible_tickets(self.request.user)
         if self.action == "list":
             return with_list_data(tickets)
         if self.action == "retrieve":
@@ -262,10 +263,11 @@ class TicketViewSet(
         return tickets  # actions: the service locks and reloads the row
 
     def get_serializer_class(self) -> type[serializers.BaseSerializer]:
-        return {
+        classes: dict[str, type[serializers.BaseSerializer]] = {
             "list": s.TicketSerializer,
             "create": s.TicketOpenSerializer,
-        }.get(self.action, s.TicketDetailSerializer)
+        }
+        return classes.get(self.action, s.TicketDetailSerializer)
 
     def filter_queryset(self, queryset: QuerySet[Ticket]) -> QuerySet[Ticket]:
         # Query-string filters make sense on the list only, never on a ticket's own URL.
@@ -290,7 +292,7 @@ class TicketViewSet(
         """Run one lifecycle action; answer with the ticket as it now is."""
         ticket = self.get_object()  # another partner's: 404, before anything else
         user = request.user
-        if not services.can_act(user, ticket, name):
+        if not transitions.can_act(user, ticket, name):
             raise NotAllowed("forbidden", _NOT_ALLOWED)
         params: dict[str, Any] = {}
         if body is not None:
@@ -303,9 +305,9 @@ class TicketViewSet(
         fresh = with_detail_data(Ticket.objects.all()).get(pk=ticket.pk)
         return Response(s.TicketDetailSerializer(fresh, context=self.get_serializer_context()).data)
 
-    def _engineer(self, ticket: Ticket, engineer_id: int) -> Any:
+    def _engineer(self, ticket: Ticket, engineer_id: int) -> Engineer | AbstractBaseUser:
         """The partner's ``Engineer`` or, on a CDS ticket, the CDS engineer's user account."""
-        found: Any
+        found: Engineer | AbstractBaseUser | None
         if ticket.delivered_by == Organisation.PARTNER:
             visible = scope_queryset(Engineer.objects.all(), self.request.user, "partner")
             found = visible.filter(pk=engineer_id, partner_id=ticket.partner_id).first()

@@ -1,0 +1,324 @@
+"""Reads about tickets: what a viewer may see, the queues, the opening look-up, routing facts.
+
+Every read of tickets starts from the tenant scope (``servicone.access``): a
+partner's people see their partner's tickets, HP staff every partner's, anyone
+else none; another partner's ticket does not exist for them. The queues join
+what their rows show and prefetch the SLA targets in one query, so a page costs
+the same queries whatever its size.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from django.contrib.auth import get_user_model
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    IntegerField,
+    Min,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.utils import timezone
+
+from contracts.models import Asset, Contract, ContractAsset, Offering, OfferingKind
+from contracts.selectors import coverage_for_asset, entitlements_for_serial
+from partners.models import Certification, Partner, Tier
+from servicone.access import CDS_GROUPS, StaffRole, is_hp_staff, partner_of, tenant_scope
+from tickets import routing
+from tickets.models import (
+    OPEN_STATUSES,
+    Organisation,
+    OwnershipSegment,
+    SlaState,
+    SlaTarget,
+    Status,
+    Ticket,
+    TicketEvent,
+)
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractUser, User
+
+    from servicone.access import AnyUser
+
+# --- Tenant scope ---------------------------------------------------------------------
+
+
+def tickets_in_scope(*, sees_all: bool, partner_id: int | None) -> QuerySet[Ticket]:
+    """Every ticket (HP staff), one partner's, or none (no partner, no HP role)."""
+    if sees_all:
+        return Ticket.objects.all()
+    if partner_id is None:
+        return Ticket.objects.none()
+    return Ticket.objects.filter(partner_id=partner_id)
+
+
+def visible_tickets(user: AnyUser) -> QuerySet[Ticket]:
+    """Tickets ``user`` may see: its partner's, or all for HP staff.
+
+    Read from the role helpers, which a page pays for anyway (its navigation
+    asks them); the API reads ``api_visible_tickets`` instead.
+    """
+    if is_hp_staff(user):
+        return tickets_in_scope(sees_all=True, partner_id=None)
+    partner = partner_of(user)
+    return tickets_in_scope(sees_all=False, partner_id=partner.pk if partner else None)
+
+
+def api_visible_tickets(user: AnyUser) -> QuerySet[Ticket]:
+    """``visible_tickets`` for an API caller: its token query already brought the scope."""
+    sees_all, partner_id = tenant_scope(user)
+    return tickets_in_scope(sees_all=sees_all, partner_id=partner_id)
+
+
+def visible_ticket(user: AnyUser, ticket_id: int, *related: str) -> Ticket | None:
+    """The ticket for its page, if ``user`` may see it (another partner's: ``None``)."""
+    return (
+        visible_tickets(user)
+        .select_related(
+            "partner", "asset__product_line", "site", "customer", "contract", "offering", *related
+        )
+        .filter(pk=ticket_id)
+        .first()
+    )
+
+
+# --- Queues ---------------------------------------------------------------------------
+
+
+def with_queue_data(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
+    """What a queue row shows: joined, and every SLA target of the page in one query."""
+    return tickets.select_related(
+        "partner", "asset", "site", "customer", "contract", "offering"
+    ).prefetch_related(Prefetch("sla_targets", queryset=SlaTarget.objects.order_by("id")))
+
+
+def filtered(tickets: QuerySet[Ticket], values: dict[str, Any]) -> QuerySet[Ticket]:
+    """The queue filters (``QueueFilterForm.values``) applied."""
+    if values.get("state") == "open":
+        tickets = tickets.filter(status__in=OPEN_STATUSES)
+    elif values.get("state") == "closed":
+        tickets = tickets.exclude(status__in=OPEN_STATUSES)
+    if "status" in values:
+        tickets = tickets.filter(status=values["status"])
+    delivered_by = values.get("delivered_by")
+    if delivered_by == "backup":
+        tickets = tickets.filter(cds_backup=True)
+    elif delivered_by:
+        tickets = tickets.filter(delivered_by=delivered_by)
+    if "severity" in values:
+        tickets = tickets.filter(severity=values["severity"])
+    if "partner" in values:
+        tickets = tickets.filter(partner_id=values["partner"])
+    return tickets
+
+
+def partner_queue(user: AnyUser, values: dict[str, Any]) -> QuerySet[Ticket]:
+    """« Tickets »: what ``user`` sees, filtered; open tickets first, the newest on top."""
+    closed_rank = Case(
+        When(status__in=OPEN_STATUSES, then=Value(0)),
+        default=Value(1),
+        output_field=IntegerField(),
+    )
+    tickets = filtered(visible_tickets(user), values).annotate(closed_rank=closed_rank)
+    return with_queue_data(tickets).order_by("closed_rank", "-opened_at", "-id")
+
+
+def filter_partners() -> list[Partner]:
+    """The partners HP staff may filter the queue by."""
+    return list(Partner.objects.filter(is_active=True).order_by("name"))
+
+
+def cds_queue_tickets() -> QuerySet[Ticket]:
+    """What CDS works, the most urgent first: the earliest pending deadline (breached ones lead)."""
+    pending = Q(
+        sla_targets__enforced=True,
+        sla_targets__met_at__isnull=True,
+        sla_targets__state__in=[SlaState.RUNNING, SlaState.WARNED, SlaState.BREACHED],
+    )
+    return (
+        Ticket.objects.cds_queue()
+        .annotate(next_due=Min("sla_targets__due_at", filter=pending))
+        .order_by(F("next_due").asc(nulls_last=True), "opened_at", "id")
+    )
+
+
+def cds_summary() -> dict[str, int]:
+    """Counts of the CDS queue (one query): what the CDS home panel and the queue show."""
+    counts: dict[str, int] = Ticket.objects.cds_queue().aggregate(
+        total=Count("pk", distinct=True),
+        to_take=Count("pk", filter=Q(status=Status.OPENED), distinct=True),
+        backup=Count("pk", filter=Q(cds_backup=True), distinct=True),
+        breached=Count("pk", filter=Q(sla_targets__state=SlaState.BREACHED), distinct=True),
+        warned=Count("pk", filter=Q(sla_targets__state=SlaState.WARNED), distinct=True),
+    )
+    return counts
+
+
+def assigned_to(user: User, partner: Partner) -> QuerySet[Ticket]:
+    """A partner engineer's open tickets (the oldest first)."""
+    mine = Ticket.objects.open().filter(partner=partner, assigned_engineer__user=user)
+    return with_queue_data(mine).order_by("opened_at", "id")
+
+
+def calls_to_take(partner: Partner) -> QuerySet[Ticket]:
+    """The partner's calls nobody took yet, the ownership window ending first on top."""
+    waiting = Ticket.objects.filter(
+        partner=partner, status=Status.OPENED, delivered_by=Organisation.PARTNER
+    )
+    return with_queue_data(waiting).order_by("ownership_due_at", "opened_at", "id")
+
+
+# --- A ticket's page ------------------------------------------------------------------
+
+
+def timeline_of(ticket: Ticket) -> list[TicketEvent]:
+    return list(ticket.events.select_related("actor").order_by("at", "id"))
+
+
+def segments_of(ticket: Ticket) -> list[OwnershipSegment]:
+    return list(ticket.segments.select_related("partner").order_by("started_at", "id"))
+
+
+def pauses_of(ticket: Ticket) -> list[tuple[datetime, datetime | None]]:
+    return [(p.started_at, p.ended_at) for p in ticket.pauses.order_by("started_at", "id")]
+
+
+def cds_engineers() -> QuerySet[AbstractUser]:
+    """CDS staff an on-site intervention can be assigned to."""
+    users: QuerySet[AbstractUser] = (
+        get_user_model()
+        .objects.filter(groups__name__in=CDS_GROUPS, is_active=True)
+        .distinct()
+        .order_by("last_name", "first_name", "username")
+    )
+    return users
+
+
+def cds_dispatchers() -> list[AbstractUser]:
+    """Who hears of what CDS must take (handovers, fall-backs, breaches)."""
+    return list(
+        get_user_model().objects.filter(groups__name=StaffRole.CDS_DISPATCHER, is_active=True)
+    )
+
+
+def cds_dispatcher_ids() -> list[int]:
+    return list(
+        get_user_model()
+        .objects.filter(groups__name=StaffRole.CDS_DISPATCHER, is_active=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def ownership_overdue(now: datetime, limit: int) -> list[int]:
+    """Partner tickets nobody took within the ownership window (``ticket_ownership_due_idx``)."""
+    return list(
+        Ticket.objects.filter(
+            status=Status.OPENED, delivered_by=Organisation.PARTNER, ownership_due_at__lte=now
+        )
+        .order_by("ownership_due_at", "pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+# --- Opening a ticket -----------------------------------------------------------------
+
+
+@dataclass
+class AssetCoverage:
+    asset: Asset
+    coverages: list[ContractAsset]
+    applies: ContractAsset | None  # what a ticket would be opened under
+
+
+def _site_day(asset: Asset, at: datetime) -> date:
+    try:
+        zone = ZoneInfo(asset.site.timezone)
+    except (ValueError, KeyError):
+        zone = ZoneInfo("Europe/Paris")
+    return at.astimezone(zone).date()
+
+
+def lookup_serial(serial: str, partner_id: int | None) -> list[AssetCoverage]:
+    """Assets with this serial number (the partner's customers' only) and their coverage."""
+    assets = Asset.objects.filter(serial_number=serial).select_related(
+        "customer", "site", "product_line"
+    )
+    if partner_id is not None:
+        assets = assets.filter(customer__partner_id=partner_id)
+    on = timezone.localdate()
+    coverages: dict[int, list[ContractAsset]] = {}
+    for row in entitlements_for_serial(serial, partner_id=partner_id, on=on):
+        coverages.setdefault(row.asset_id, []).append(row)
+    found = []
+    for asset in assets.order_by("vendor", "id"):
+        applies = None
+        if any(c.kind != OfferingKind.PROACTIVE_CREDITS for c in coverages.get(asset.pk, [])):
+            # The same choice as ticket_open (on the site's calendar day).
+            applies = coverage_for_asset(asset.pk, on=_site_day(asset, timezone.now()))
+        found.append(AssetCoverage(asset, coverages.get(asset.pk, []), applies))
+    return found
+
+
+def openable_assets(asset_ids: list[int]) -> QuerySet[Asset]:
+    return Asset.objects.filter(pk__in=asset_ids).select_related("product_line")
+
+
+def _expert_rank() -> int:
+    expert = Tier.objects.filter(code="expert").values_list("rank", flat=True).first()
+    if expert is not None:
+        return expert
+    return Tier.objects.order_by("-rank").values_list("rank", flat=True).first() or 0
+
+
+def routing_facts(
+    *, asset: Asset, contract: Contract, offering: Offering, on: date
+) -> routing.RoutingInput:
+    """What the routing rules need to know about this call, read on the site's day ``on``."""
+    partner = contract.partner
+    certified = Certification.objects.filter(
+        engineer__partner=partner,
+        engineer__is_active=True,
+        course__product_line=asset.product_line,
+        passed_on__lte=on,
+        expires_on__gte=on,
+    ).exists()
+    return routing.RoutingInput(
+        delivery_mode=contract.delivery_mode,
+        vendor=asset.vendor,
+        product_line_code=asset.product_line.code,
+        product_line_name=asset.product_line.name,
+        product_line_is_complex=asset.product_line.is_complex or not asset.product_line.is_hp,
+        partner_tier_rank=partner.tier.rank if partner.tier else -1,
+        partner_tier_name=partner.tier.name if partner.tier else "",
+        tier_to_deliver_rank=offering.tier_to_deliver.rank,
+        tier_to_deliver_name=offering.tier_to_deliver.name,
+        expert_rank=_expert_rank(),
+        certified_on_line=certified,
+    )
+
+
+def credits_contract_for(asset: Asset, on: date) -> Contract | None:
+    """The customer's Proactive Select contract a preventive visit draws on (ending first)."""
+    contract: Contract | None = (
+        Contract.objects.in_force_on(on)
+        .filter(
+            customer=asset.customer,
+            offering__kind=OfferingKind.PROACTIVE_CREDITS,
+            credits_balance__gt=0,
+        )
+        .select_related("offering__tier_to_deliver")
+        .order_by("ends_on")
+        .first()
+    )
+    return contract

@@ -1,0 +1,168 @@
+"""What SLA warnings and breaches entail once they fired: escalation, backup, notifications.
+
+Called by ``tickets.sla`` with the events its batch just recorded (new to the
+``SlaEvent`` table, so each has its consequences once), inside the batch's
+transaction, with their tickets locked. Set-wise: a fixed number of queries
+however many events. It imports no service, so ``tickets.services`` (which
+uses ``tickets.sla``) and ``tickets.sla`` form no cycle.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import BooleanField, ExpressionWrapper, Q
+from django.utils import timezone
+from django.utils.translation import gettext, override
+
+from servicone.jobs import enqueue
+from servicone.notify import Message, notify_many, partner_admin_ids
+from tickets.models import (
+    Organisation,
+    SlaEventKind,
+    SlaTarget,
+    SlaTargetKind,
+    Ticket,
+    TicketEvent,
+    TicketEventKind,
+)
+from tickets.selectors import cds_dispatcher_ids
+
+# (event, target, ticket, audience): "partner" admins, "cds" dispatch or both.
+Pending = tuple[str, SlaTarget, Ticket, tuple[str, ...]]
+
+
+def _system_event(ticket: Ticket, event: str, at: datetime, **detail: Any) -> TicketEvent:
+    return TicketEvent(ticket=ticket, at=at, event=event, organisation="system", detail=detail)
+
+
+def on_sla_events(
+    *, fired: list[tuple[SlaTarget, str]], tickets: dict[int, Ticket], at: datetime
+) -> None:
+    """Consequences of SLA events that just fired, in the order they fired, set-wise.
+
+    Warning → notify who delivers (partner admins or CDS dispatch, and the
+    assigned engineer). Breach → escalate one level (L3 at most), flag CDS to
+    back up a partner's ticket, notify partner admins and CDS dispatch, and
+    queue the ownership fall-back of an unowned partner ticket. ``tickets`` are
+    the events' tickets, locked by the caller. A fixed number of queries,
+    however many events.
+    """
+    timeline: list[TicketEvent] = []
+    touched: dict[int, Ticket] = {}
+    fallbacks: list[int] = []
+    pending: list[Pending] = []
+    for target, event in fired:
+        ticket = tickets[target.ticket_id]
+        partner_delivers = ticket.delivered_by == Organisation.PARTNER
+        if event == SlaEventKind.WARNED:
+            timeline.append(
+                _system_event(
+                    ticket,
+                    TicketEventKind.SLA_WARNED,
+                    at,
+                    target=target.target,
+                    due_at=target.due_at.isoformat() if target.due_at else None,
+                )
+            )
+            pending.append((event, target, ticket, ("partner",) if partner_delivers else ("cds",)))
+            continue
+        timeline.append(
+            _system_event(ticket, TicketEventKind.SLA_BREACHED, at, target=target.target)
+        )
+        if ticket.escalation_level < 3:
+            ticket.escalation_level += 1
+            timeline.append(
+                _system_event(
+                    ticket,
+                    TicketEventKind.ESCALATED,
+                    at,
+                    level=ticket.escalation_level,
+                    cause=f"sla_breach:{target.target}",
+                )
+            )
+        if partner_delivers and not ticket.cds_backup:
+            # HP guarantees the service: CDS is flagged to back the partner up.
+            ticket.cds_backup = True
+            timeline.append(
+                _system_event(ticket, TicketEventKind.CDS_BACKUP_FLAGGED, at, target=target.target)
+            )
+        touched[ticket.pk] = ticket
+        pending.append((event, target, ticket, ("partner", "cds")))
+        if target.target == SlaTargetKind.RESPONSE and partner_delivers:
+            # The ownership window may equal the response target: the fallback is due too.
+            fallbacks.append(ticket.pk)
+    if touched:
+        # One UPDATE per new escalation level (2 or 3); the backup flag as above:
+        # set on every partner-delivered ticket that breached.
+        by_level: dict[int, list[int]] = defaultdict(list)
+        for ticket in touched.values():
+            by_level[ticket.escalation_level].append(ticket.pk)
+        backup = ExpressionWrapper(
+            Q(cds_backup=True) | Q(delivered_by=Organisation.PARTNER), output_field=BooleanField()
+        )
+        stamp = timezone.now()
+        for level, ids in by_level.items():
+            Ticket.objects.filter(pk__in=ids).update(
+                escalation_level=level, cds_backup=backup, updated_at=stamp
+            )
+    TicketEvent.objects.bulk_create(timeline)
+    notify_many(_sla_messages(pending))
+    if fallbacks:
+        transaction.on_commit(lambda: _queue_fallbacks(fallbacks))
+
+
+def _sla_messages(pending: list[Pending]) -> list[Message]:
+    """The notifications of fired SLA events; recipients resolved in two queries at most.
+
+    Written in the portal's language, as every notification (``settings.LANGUAGE_CODE``).
+    """
+    partner_ids = {t.partner_id for _e, _t, t, audience in pending if "partner" in audience}
+    admins = partner_admin_ids(partner_ids) if partner_ids else {}
+    cds = cds_dispatcher_ids() if any("cds" in audience for *_rest, audience in pending) else []
+    messages = []
+    with override(settings.LANGUAGE_CODE):
+        for event, target, ticket, audience in pending:
+            recipients = list(admins.get(ticket.partner_id, [])) if "partner" in audience else []
+            if "cds" in audience:
+                recipients += cds
+            engineer = ticket.assigned_engineer
+            if event == SlaEventKind.WARNED and engineer and engineer.user_id:
+                recipients.append(engineer.user_id)
+            if not recipients:
+                continue
+            values = {
+                "number": ticket.number,
+                "target": SlaTargetKind(target.target).label,
+                "summary": ticket.summary,
+                "due": f"{timezone.localtime(target.due_at):%d/%m/%Y %H:%M}",
+            }
+            if event == SlaEventKind.WARNED:
+                kind = "sla_warning"
+                subject = gettext("ServiceOne : %(number)s — délai « %(target)s » bientôt dépassé")
+                body = gettext("%(number)s — %(summary)s\nÉchéance : %(due)s")
+            else:
+                kind = "sla_breach"
+                subject = gettext("ServiceOne : %(number)s — délai « %(target)s » dépassé")
+                body = gettext("%(number)s — %(summary)s\nÉchéance dépassée : %(due)s")
+            messages.append(
+                Message(
+                    recipient_ids=recipients,
+                    partner_id=ticket.partner_id,
+                    kind=kind,
+                    dedup_key=f"sla:{ticket.pk}:{target.target}:{event}:{target.version}",
+                    subject=subject % values,
+                    body=body % values,
+                    link=f"/tickets/{ticket.pk}/",
+                )
+            )
+    return messages
+
+
+def _queue_fallbacks(ticket_ids: list[int]) -> None:
+    for ticket_id in ticket_ids:
+        enqueue("tickets.tasks.fallback_ticket", ticket_id)
