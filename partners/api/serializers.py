@@ -20,7 +20,6 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -40,7 +39,6 @@ from partners.models import (
 )
 from servicone.access import PartnerRole
 from servicone.api.tenancy import ScopedPrimaryKeyRelatedField
-from servicone.audit import audit
 
 User = get_user_model()
 
@@ -210,72 +208,17 @@ class PartnerSerializer(serializers.ModelSerializer):
             if self.instance is not None:
                 others = others.exclude(pk=self.instance.pk)
             if others.exists():
-                raise serializers.ValidationError(self._siren_taken(), code="unique")
+                raise serializers.ValidationError(services.SIREN_TAKEN, code="unique")
         return value
 
-    @staticmethod
-    def _siren_taken() -> Any:
-        return _("Un partenaire avec ce SIREN existe déjà.")
-
-    def _unique_siren_error(self) -> serializers.ValidationError:
-        return serializers.ValidationError(
-            {"siren": [ErrorDetail(str(self._siren_taken()), code="unique")]}
-        )
-
+    # The services write and audit; a SIREN taken meanwhile is their 400 on ``siren``.
     def create(self, validated_data: dict[str, Any]) -> Partner:
-        actor = self.context["request"].user
-        revenue = validated_data.pop("declared_revenue_12m_eur", None)
-        try:
-            with transaction.atomic():
-                partner = Partner.objects.create(**validated_data)
-                audit(
-                    action="partner.create",
-                    actor=actor,
-                    partner=partner,
-                    obj=partner,
-                    name=partner.name,
-                    siren=partner.siren,
-                )
-                if revenue:
-                    # Through the service, so the declared figure is audited like any change.
-                    services.partner_set_declared_revenue(
-                        partner=partner, amount_eur=revenue, actor=actor
-                    )
-                # The new partner gets its tier now (Registered, or Sell with enough revenue).
-                services.partner_apply_evaluation(partner=partner)
-        except IntegrityError:  # a concurrent creation took the SIREN
-            raise self._unique_siren_error() from None
-        return Partner.objects.select_related("tier", "pending_tier").get(pk=partner.pk)
+        return services.partner_create(actor=self.context["request"].user, **validated_data)
 
     def update(self, instance: Partner, validated_data: dict[str, Any]) -> Partner:
-        actor = self.context["request"].user
-        revenue = validated_data.pop("declared_revenue_12m_eur", None)
-        changes = {
-            name: value
-            for name, value in validated_data.items()
-            if getattr(instance, name) != value
-        }
-        try:
-            with transaction.atomic():
-                if changes:
-                    before = {name: getattr(instance, name) for name in changes}
-                    for name, value in changes.items():
-                        setattr(instance, name, value)
-                    instance.save(update_fields=list(changes))
-                    audit(
-                        action="partner.update",
-                        actor=actor,
-                        partner=instance,
-                        obj=instance,
-                        changes={n: [str(before[n]), str(v)] for n, v in changes.items()},
-                    )
-                if revenue is not None:
-                    services.partner_set_declared_revenue(
-                        partner=instance, amount_eur=revenue, actor=actor
-                    )
-        except IntegrityError:
-            raise self._unique_siren_error() from None
-        return Partner.objects.select_related("tier", "pending_tier").get(pk=instance.pk)
+        return services.partner_update(
+            partner=instance, actor=self.context["request"].user, **validated_data
+        )
 
 
 class PartnerUserSerializer(serializers.ModelSerializer):
