@@ -12,15 +12,20 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth import get_user_model, password_validation
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from partners import eligibility as engine
 from partners.models import Course, Engineer, Partner
 from servicone.access import PartnerRole
+from servicone.presenters import is_english
 
 # How many "course + engineers" rows the what-if form offers.
 WHAT_IF_ROWS = 3
+# Any of these in the query string means the what-if form was submitted.
+WHAT_IF_KEYS = (
+    "extra_revenue",
+    *(f"{field}_{row}" for row in range(1, WHAT_IF_ROWS + 1) for field in ("course", "engineers")),
+)
 WHAT_IF_MAX_ENGINEERS = 50
 WHAT_IF_MAX_REVENUE = Decimal("1000000000")
 
@@ -45,7 +50,7 @@ def parse_amount(raw: str, *, lang: str | None = None) -> Decimal:
         thousands = "." if decimal_sep == "," else ","
         text = text.replace(thousands, "").replace(decimal_sep, ".")
     elif "," in text:
-        english = (lang or get_language() or "fr").startswith("en")
+        english = lang.startswith("en") if lang else is_english()
         if english and _EN_THOUSANDS.match(text):
             text = text.replace(",", "")
         else:

@@ -14,10 +14,10 @@ from django.conf import settings
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from servicone.access import PartnerRole
+from servicone.presenters import is_english
 
 siren_validator = RegexValidator(r"^\d{9}$", _("Le SIREN compte exactement 9 chiffres."))
 code_validator = RegexValidator(
@@ -39,7 +39,7 @@ class BilingualNameMixin(models.Model):
 
     @property
     def display_name(self) -> str:
-        if (get_language() or "fr").startswith("en") and self.name_en:
+        if is_english() and self.name_en:
             return self.name_en
         return self.name
 

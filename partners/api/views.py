@@ -14,7 +14,6 @@ from django.contrib.auth import get_user_model
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils.functional import cached_property
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
@@ -42,6 +41,7 @@ from servicone.api.idempotency import IdempotentCreateMixin
 from servicone.api.permissions import WritesAfterTenantLookup
 from servicone.api.tenancy import TenantScopedMixin, scope_queryset
 from servicone.api.viewsets import TenantScopedCreateViewSet
+from servicone.presenters import active_language
 
 User = get_user_model()
 
@@ -146,7 +146,7 @@ def _at_risk(
 def _eligibility_body(
     partner: Partner, snapshot: engine.PartnerSnapshot, tiers: tuple[engine.Tier, ...], on: date
 ) -> tuple[engine.Evaluation, dict[str, Any]]:
-    lang = get_language() or "fr"
+    lang = active_language()
     evaluation = engine.evaluate(snapshot, tiers, on)
     body = selectors.evaluation_as_dict(evaluation, partner=partner, lang=lang)
     next_tier = evaluation.next_tier

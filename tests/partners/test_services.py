@@ -14,6 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from partners import selectors
 from partners.models import Accreditation, Certification, Course, Partner, Tier, TierPeriod
 from partners.services import (
+    accreditation_apply,
     accreditation_approve,
     accreditation_create,
     accreditation_reject,
@@ -22,7 +23,9 @@ from partners.services import (
     certification_expiry,
     engineer_create,
     partner_apply_evaluation,
+    partner_create,
     partner_set_declared_revenue,
+    partner_update,
     partners_evaluate_all,
 )
 from servicone.errors import DomainError, NotAllowed, StateConflict
@@ -553,3 +556,70 @@ def test_partner_user_create_refuses_a_taken_username_and_creates_nothing(partne
     assert (refused.value.code, refused.value.field) == ("unique", "username")
     assert Membership.objects.count() == before
     assert get_user_model().objects.filter(username=partner_admin.username).count() == 1
+
+
+# --- Partners -----------------------------------------------------------------------------
+
+
+def test_partner_create_audits_the_partner_and_its_declared_revenue_and_grants_its_tier(
+    programme_manager,
+):
+    partner = partner_create(
+        actor=programme_manager,
+        name="Nouveau SAS",
+        siren="732829320",
+        declared_revenue_12m_eur=Decimal("10000.00"),
+    )
+    assert partner.tier.code == "sell"
+    actions = list(
+        AuditEvent.objects.filter(partner=partner).order_by("id").values_list("action", flat=True)
+    )
+    assert actions == ["partner.create", "partner.declared_revenue", "tier.upgrade"]
+
+
+def test_partner_create_refuses_a_siren_taken_and_creates_nothing(programme_manager, partner):
+    before = Partner.objects.count()
+    with pytest.raises(DomainError) as refused:
+        partner_create(actor=programme_manager, name="Doublon", siren=partner.siren)
+    assert (refused.value.code, refused.value.field) == ("unique", "siren")
+    assert Partner.objects.count() == before
+
+
+def test_partner_update_audits_only_what_changed(programme_manager, partner):
+    partner_update(partner=partner, actor=programme_manager, name=partner.name, city="Lyon")
+    event = AuditEvent.objects.get(action="partner.update", partner=partner)
+    assert event.data == {"changes": {"city": ["Paris", "Lyon"]}}
+    partner_update(partner=partner, actor=programme_manager, city="Lyon")
+    assert AuditEvent.objects.filter(action="partner.update").count() == 1
+
+
+def test_only_a_programme_manager_may_create_or_edit_a_partner(partner, partner_admin):
+    with pytest.raises(NotAllowed):
+        partner_create(actor=partner_admin, name="X")
+    with pytest.raises(NotAllowed):
+        partner_update(partner=partner, actor=partner_admin, city="Lyon")
+
+
+# --- Applying from « Mon programme » -------------------------------------------------------
+
+
+def test_accreditation_apply_submits_an_application_with_its_snapshot(expert_ready, partner_admin):
+    application = accreditation_apply(
+        partner=expert_ready, tier=Tier.objects.get(code="expert"), actor=partner_admin
+    )
+    assert application.status == Accreditation.Status.SUBMITTED
+    assert application.eligibility_snapshot["partner"] == expert_ready.pk
+    assert list(
+        AuditEvent.objects.filter(action__startswith="accreditation.")
+        .order_by("id")
+        .values_list("action", flat=True)
+    ) == ["accreditation.create", "accreditation.submit"]
+
+
+def test_accreditation_apply_with_unmet_criteria_creates_nothing(partner, partner_admin):
+    with pytest.raises(DomainError) as refused:
+        accreditation_apply(
+            partner=partner, tier=Tier.objects.get(code="expert"), actor=partner_admin
+        )
+    assert refused.value.code == "prerequisites_unmet"
+    assert not Accreditation.objects.exists()
