@@ -77,9 +77,10 @@ class AmountField(forms.CharField):
         "too_large": _("Le montant est trop élevé."),
     }
 
+    # The amount, where CharField returns the text.
     def to_python(self, value: Any) -> Decimal | None:  # type: ignore[override]
         text = super().to_python(value)
-        if text in self.empty_values:
+        if text is None or text in self.empty_values:
             return None
         try:
             amount = parse_amount(text)
@@ -162,9 +163,16 @@ class EngineerForm(forms.Form):
     email = forms.EmailField(label=_("E-mail"), required=False)
 
 
+class CourseChoiceField(forms.ModelChoiceField):
+    """Courses shown by code and name: « PL-ASE · ProLiant Server Solutions (ASE) »."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.code} · {obj.display_name}"
+
+
 class CertificationForm(forms.Form):
     engineer = forms.ModelChoiceField(label=_("Ingénieur"), queryset=Engineer.objects.none())
-    course = forms.ModelChoiceField(label=_("Formation"), queryset=Course.objects.none())
+    course = CourseChoiceField(label=_("Formation"), queryset=Course.objects.none())
     passed_on = forms.DateField(
         label=_("Obtenue le"),
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
@@ -178,7 +186,6 @@ class CertificationForm(forms.Form):
         course_field = self.fields["course"]
         assert isinstance(course_field, forms.ModelChoiceField)
         course_field.queryset = Course.objects.select_related("product_line")
-        course_field.label_from_instance = lambda c: f"{c.code} · {c.display_name}"
 
 
 class PartnerUserForm(forms.Form):

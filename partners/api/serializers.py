@@ -42,7 +42,7 @@ from servicone.api.tenancy import ScopedPrimaryKeyRelatedField
 
 User = get_user_model()
 
-MONEY = {"max_digits": 14, "decimal_places": 2}
+MONEY: dict[str, Any] = {"max_digits": 14, "decimal_places": 2}
 
 
 # --- Small shared pieces -------------------------------------------------------------------
@@ -66,7 +66,7 @@ class IdOrCodeRelatedField(serializers.RelatedField):
         if isinstance(data, bool) or not isinstance(data, (int, str)) or data == "":
             self.fail("incorrect_type", data_type=type(data).__name__)
         text = str(data).strip()
-        lookup = {"pk": int(text)} if text.isdigit() else {"code": text}
+        lookup: dict[str, int | str] = {"pk": int(text)} if text.isdigit() else {"code": text}
         try:
             return self.get_queryset().get(**lookup)
         except (ObjectDoesNotExist, ValueError, OverflowError):
@@ -101,7 +101,9 @@ class TierRequirementSerializer(serializers.ModelSerializer):
     min_engineers = serializers.SerializerMethodField(
         help_text="Certified engineers needed (course requirements only)."
     )
-    previous_tier = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    previous_tier: serializers.SlugRelatedField[Tier] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
 
     class Meta:
         model = TierRequirement
@@ -275,7 +277,8 @@ class CriterionSerializer(serializers.Serializer):
     )
     kind = serializers.ChoiceField(choices=TierRequirement.Kind.choices)
     met = serializers.BooleanField()
-    required = serializers.CharField()
+    # The criterion's "required" value (an API field), not Field.required.
+    required = serializers.CharField()  # type: ignore[assignment]
     actual = serializers.CharField()
     missing = serializers.CharField(
         help_text='What is missing ("3200.00", "1", …); "0.00"/"0"/"" when met.'
@@ -341,7 +344,10 @@ class WhatIfRequestSerializer(serializers.Serializer):
     extra_revenue_eur = serializers.DecimalField(
         **MONEY, min_value=Decimal("0"), default=Decimal("0")
     )
-    extra_certifications = ExtraCertificationSerializer(many=True, required=False, max_length=50)
+    # many=True makes a ListSerializer, which takes max_length (the stubs type the child).
+    extra_certifications = ExtraCertificationSerializer(  # type: ignore[call-arg]
+        many=True, required=False, max_length=50
+    )
 
 
 class WhatIfScenarioSerializer(serializers.Serializer):

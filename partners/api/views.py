@@ -6,6 +6,7 @@ Order of checks on every object: the tenant lookup first (another partner's obje
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -126,10 +127,11 @@ def _at_risk(
     on: date,
     lang: str,
 ) -> dict[str, Any] | None:
-    if not partner.tier_id:
+    tier = partner.tier
+    if tier is None:
         return None
     try:
-        risk = engine.tier_at_risk(snapshot, tiers, on, partner.tier.code)
+        risk = engine.tier_at_risk(snapshot, tiers, on, tier.code)
     except KeyError:  # pragma: no cover - the partner's tier is one of the programme's
         return None
     if risk is None:
@@ -154,7 +156,7 @@ def _eligibility_body(
         {
             "partner_name": partner.name,
             "grace_until": partner.grace_until.isoformat() if partner.grace_until else None,
-            "pending_tier": partner.pending_tier.code if partner.pending_tier_id else None,
+            "pending_tier": partner.pending_tier.code if partner.pending_tier is not None else None,
             "next_tier": next_tier.code if next_tier else None,
             "at_risk": _at_risk(partner, snapshot, tiers, on, lang),
         }
@@ -202,7 +204,7 @@ class PartnerViewSet(
         return self.get_paginated_response(data) if page is not None else Response(data)
 
     @staticmethod
-    def _services_revenue(partners: list[Partner]) -> dict[int, Decimal]:
+    def _services_revenue(partners: Sequence[Partner]) -> dict[int, Decimal]:
         """Services revenue of a whole page in a fixed number of queries."""
         if not partners:
             return {}
