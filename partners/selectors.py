@@ -1,4 +1,5 @@
-"""Reads that feed the eligibility engine: a fixed number of queries for any number of partners."""
+"""Reads of the programme: what feeds the eligibility engine (a fixed number of queries for
+any number of partners), and what the programme pages list."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import gc
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from functools import cache
 from typing import Any
@@ -28,11 +29,6 @@ from partners.models import (
     Tier,
     TierRequirement,
 )
-
-# The engine's revenue window is 365 days; certifications and approvals are read
-# as of the evaluation date, plus what a tier-at-risk look-ahead needs.
-REVENUE_WINDOW_DAYS = 365
-
 
 RevenueSource = Callable[..., dict[int, list[tuple[Decimal, date]]]]
 
@@ -114,13 +110,15 @@ def snapshots_for(partners: QuerySet[Partner], *, on: date) -> dict[int, engine.
             .values_list("partner_id", "tier__code", "valid_until")
             .order_by()
         ):
-            if valid_until is not None:  # an approval always has one (a constraint)
+            if valid_until is not None:  # the filter excludes NULL; this narrows the type
                 approvals[partner_id].append(
                     engine.Approval(tier_code=tier_code, valid_until=valid_until)
                 )
+        # The engine's revenue window; certifications and approvals are read as of
+        # ``on``, plus what a tier-at-risk look-ahead needs.
         revenue = revenue_entries_by_partner(
             None if len(declared) > 500 else list(declared),
-            since=on - timedelta(days=REVENUE_WINDOW_DAYS - 1),
+            since=engine.revenue_window_start(on),
             until=on,
         )
         snapshot = engine.PartnerSnapshot
