@@ -5,6 +5,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
+from partners import presenters
 from servicone.access import is_hp_staff
 
 
@@ -15,15 +16,11 @@ def programme(request: HttpRequest) -> dict[str, Any]:
     if not user.is_authenticated:
         return {}
 
-    def programme_summary() -> Any:
-        from partners.views import programme_summary as summary
+    def programme_summary() -> dict[str, Any]:
+        return presenters.programme_summary(user) or {}
 
-        return summary(user) or {}
-
-    def hp_summary() -> Any:
-        from partners.views import hp_summary as summary
-
-        return summary() if is_hp_staff(user) else {}
+    def hp_summary() -> dict[str, Any]:
+        return presenters.hp_summary() if is_hp_staff(user) else {}
 
     return {
         "programme_summary": SimpleLazyObject(programme_summary),

@@ -12,15 +12,20 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth import get_user_model, password_validation
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from partners import eligibility as engine
 from partners.models import Course, Engineer, Partner
 from servicone.access import PartnerRole
+from servicone.presenters import is_english
 
 # How many "course + engineers" rows the what-if form offers.
 WHAT_IF_ROWS = 3
+# Any of these in the query string means the what-if form was submitted.
+WHAT_IF_KEYS = (
+    "extra_revenue",
+    *(f"{field}_{row}" for row in range(1, WHAT_IF_ROWS + 1) for field in ("course", "engineers")),
+)
 WHAT_IF_MAX_ENGINEERS = 50
 WHAT_IF_MAX_REVENUE = Decimal("1000000000")
 
@@ -45,7 +50,7 @@ def parse_amount(raw: str, *, lang: str | None = None) -> Decimal:
         thousands = "." if decimal_sep == "," else ","
         text = text.replace(thousands, "").replace(decimal_sep, ".")
     elif "," in text:
-        english = (lang or get_language() or "fr").startswith("en")
+        english = lang.startswith("en") if lang else is_english()
         if english and _EN_THOUSANDS.match(text):
             text = text.replace(",", "")
         else:
@@ -72,9 +77,10 @@ class AmountField(forms.CharField):
         "too_large": _("Le montant est trop élevé."),
     }
 
+    # The amount, where CharField returns the text.
     def to_python(self, value: Any) -> Decimal | None:  # type: ignore[override]
         text = super().to_python(value)
-        if text in self.empty_values:
+        if text is None or text in self.empty_values:
             return None
         try:
             amount = parse_amount(text)
@@ -157,9 +163,16 @@ class EngineerForm(forms.Form):
     email = forms.EmailField(label=_("E-mail"), required=False)
 
 
+class CourseChoiceField(forms.ModelChoiceField):
+    """Courses shown by code and name: « PL-ASE · ProLiant Server Solutions (ASE) »."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.code} · {obj.display_name}"
+
+
 class CertificationForm(forms.Form):
     engineer = forms.ModelChoiceField(label=_("Ingénieur"), queryset=Engineer.objects.none())
-    course = forms.ModelChoiceField(label=_("Formation"), queryset=Course.objects.none())
+    course = CourseChoiceField(label=_("Formation"), queryset=Course.objects.none())
     passed_on = forms.DateField(
         label=_("Obtenue le"),
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
@@ -173,7 +186,6 @@ class CertificationForm(forms.Form):
         course_field = self.fields["course"]
         assert isinstance(course_field, forms.ModelChoiceField)
         course_field.queryset = Course.objects.select_related("product_line")
-        course_field.label_from_instance = lambda c: f"{c.code} · {c.display_name}"
 
 
 class PartnerUserForm(forms.Form):

@@ -7,16 +7,17 @@ The eligibility engine (``partners/eligibility.py``) reads them through
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from servicone.access import PartnerRole
+from servicone.presenters import is_english
 
 siren_validator = RegexValidator(r"^\d{9}$", _("Le SIREN compte exactement 9 chiffres."))
 code_validator = RegexValidator(
@@ -38,7 +39,7 @@ class BilingualNameMixin(models.Model):
 
     @property
     def display_name(self) -> str:
-        if (get_language() or "fr").startswith("en") and self.name_en:
+        if is_english() and self.name_en:
             return self.name_en
         return self.name
 
@@ -378,10 +379,10 @@ class Engineer(models.Model):
 
 
 class CertificationQuerySet(models.QuerySet["Certification"]):
-    def valid_on(self, day):  # type: ignore[no-untyped-def]
+    def valid_on(self, day: date) -> CertificationQuerySet:
         return self.filter(passed_on__lte=day, expires_on__gte=day)
 
-    def expiring_between(self, start, end):  # type: ignore[no-untyped-def]
+    def expiring_between(self, start: date, end: date) -> CertificationQuerySet:
         return self.filter(expires_on__gte=start, expires_on__lte=end)
 
 
@@ -424,16 +425,13 @@ class Certification(models.Model):
     def __str__(self) -> str:
         return f"{self.engineer} — {self.course}"
 
-    def is_valid_on(self, day) -> bool:  # type: ignore[no-untyped-def]
+    def is_valid_on(self, day: date) -> bool:
         return self.passed_on <= day <= self.expires_on
 
 
 class AccreditationQuerySet(models.QuerySet["Accreditation"]):
-    def open(self):  # type: ignore[no-untyped-def]
+    def open(self) -> AccreditationQuerySet:
         return self.filter(status__in=[Accreditation.Status.DRAFT, Accreditation.Status.SUBMITTED])
-
-    def in_force_on(self, day):  # type: ignore[no-untyped-def]
-        return self.filter(status=Accreditation.Status.APPROVED, valid_until__gte=day)
 
 
 class Accreditation(models.Model):

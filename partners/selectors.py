@@ -1,4 +1,5 @@
-"""Reads that feed the eligibility engine: a fixed number of queries for any number of partners."""
+"""Reads of the programme: what feeds the eligibility engine (a fixed number of queries for
+any number of partners), and what the programme pages list."""
 
 from __future__ import annotations
 
@@ -6,23 +7,28 @@ import gc
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from functools import cache
+from typing import Any
 
 from django.conf import settings
 from django.db import connections
-from django.db.models import QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from partners import eligibility as engine
-from partners.models import Accreditation, Certification, Partner, Tier, TierRequirement
-
-# The engine's revenue window is 365 days; certifications and approvals are read
-# as of the evaluation date, plus what a tier-at-risk look-ahead needs.
-REVENUE_WINDOW_DAYS = 365
-
+from partners.models import (
+    Accreditation,
+    Certification,
+    Course,
+    Engineer,
+    Membership,
+    Partner,
+    Tier,
+    TierRequirement,
+)
 
 RevenueSource = Callable[..., dict[int, list[tuple[Decimal, date]]]]
 
@@ -104,12 +110,15 @@ def snapshots_for(partners: QuerySet[Partner], *, on: date) -> dict[int, engine.
             .values_list("partner_id", "tier__code", "valid_until")
             .order_by()
         ):
-            approvals[partner_id].append(
-                engine.Approval(tier_code=tier_code, valid_until=valid_until)
-            )
+            if valid_until is not None:  # the filter excludes NULL; this narrows the type
+                approvals[partner_id].append(
+                    engine.Approval(tier_code=tier_code, valid_until=valid_until)
+                )
+        # The engine's revenue window; certifications and approvals are read as of
+        # ``on``, plus what a tier-at-risk look-ahead needs.
         revenue = revenue_entries_by_partner(
             None if len(declared) > 500 else list(declared),
-            since=on - timedelta(days=REVENUE_WINDOW_DAYS - 1),
+            since=engine.revenue_window_start(on),
             until=on,
         )
         snapshot = engine.PartnerSnapshot
@@ -152,7 +161,7 @@ def _cyclic_gc_paused() -> Iterator[None]:
 
 
 def _certifications_by_partner(
-    partner_ids: QuerySet[Partner, dict[str, int]],
+    partner_ids: QuerySet[Partner, Any],
 ) -> dict[int, list[engine.Certification]]:
     """Certifications of the active engineers of ``partner_ids``, per partner (one query).
 
@@ -207,12 +216,12 @@ def services_revenue_12m(partner: Partner, *, on: date | None = None) -> Decimal
 
 def evaluation_as_dict(
     evaluation: engine.Evaluation, *, partner: Partner, lang: str = "fr"
-) -> dict:
+) -> dict[str, Any]:
     """The evaluation as the API and the stored snapshots show it (JSON-ready)."""
     return {
         "partner": partner.pk,
         "evaluated_at": evaluation.evaluated_on.isoformat(),
-        "current_tier": partner.tier.code if partner.tier_id else None,
+        "current_tier": partner.tier.code if partner.tier is not None else None,
         "services_revenue_12m_eur": f"{evaluation.revenue_12m_eur:.2f}",
         "tiers": [
             {
@@ -240,3 +249,127 @@ def evaluation_as_dict(
             for t in evaluation.tiers
         ],
     }
+
+
+# --- The programme pages' reads ---------------------------------------------------------------
+
+
+def programme_partners() -> QuerySet[Partner]:
+    """Partners with what their programme page shows of them (tier, tier after grace)."""
+    return Partner.objects.select_related("tier", "pending_tier")
+
+
+def tiers_by_rank() -> QuerySet[Tier]:
+    return Tier.objects.order_by("rank")
+
+
+def tier_by_code(code: str) -> Tier | None:
+    return Tier.objects.filter(code=code).first() if code else None
+
+
+def courses_by_code() -> QuerySet[Course]:
+    return Course.objects.order_by("code")
+
+
+def partner_accreditations(partner_id: int) -> QuerySet[Accreditation]:
+    """The partner's applications, latest first."""
+    return (
+        Accreditation.objects.filter(partner_id=partner_id)
+        .select_related("tier", "submitted_by", "decided_by")
+        .order_by("-created_at", "-id")
+    )
+
+
+def active_certifications(partner: Partner) -> QuerySet[Certification]:
+    """Certifications of the partner's active engineers, soonest expiry first."""
+    return (
+        Certification.objects.filter(engineer__partner=partner, engineer__is_active=True)
+        .select_related("engineer", "course")
+        .order_by("expires_on", "engineer__name", "id")
+    )
+
+
+def team_engineers(partner: Partner) -> QuerySet[Engineer]:
+    """The partner's active engineers with their certifications, latest expiry first."""
+    return (
+        Engineer.objects.filter(partner=partner, is_active=True)
+        .prefetch_related(
+            Prefetch(
+                "certifications",
+                queryset=Certification.objects.select_related("course").order_by(
+                    "-expires_on", "id"
+                ),
+            )
+        )
+        .order_by("name", "id")
+    )
+
+
+def partner_members(partner: Partner) -> QuerySet[Membership]:
+    return (
+        Membership.objects.filter(partner=partner).select_related("user").order_by("user__username")
+    )
+
+
+def submitted_accreditations() -> QuerySet[Accreditation]:
+    """HP's approval queue: submitted applications, oldest first."""
+    return (
+        Accreditation.objects.filter(status=Accreditation.Status.SUBMITTED)
+        .select_related("partner__tier", "tier", "submitted_by")
+        .order_by("submitted_at", "id")
+    )
+
+
+def recent_decisions(limit: int = 10) -> QuerySet[Accreditation]:
+    return (
+        Accreditation.objects.filter(
+            status__in=[Accreditation.Status.APPROVED, Accreditation.Status.REJECTED]
+        )
+        .select_related("partner", "tier", "decided_by")
+        .order_by("-decided_at", "-id")[:limit]
+    )
+
+
+def accreditations_for_review() -> QuerySet[Accreditation]:
+    """Applications with everything HP's review page shows of them."""
+    return Accreditation.objects.select_related(
+        "partner", "partner__tier", "tier", "submitted_by", "decided_by"
+    )
+
+
+def pending_accreditations() -> QuerySet[Accreditation]:
+    return Accreditation.objects.filter(status=Accreditation.Status.SUBMITTED)
+
+
+def active_partners() -> QuerySet[Partner]:
+    return Partner.objects.filter(is_active=True)
+
+
+def active_partners_per_tier() -> dict[int | None, int]:
+    """How many active partners hold each tier (by tier id; ``None``: no tier)."""
+    return {
+        row["tier_id"]: row["n"]
+        for row in active_partners().order_by().values("tier_id").annotate(n=Count("id"))
+    }
+
+
+def partners_in_grace() -> QuerySet[Partner]:
+    """Active partners in a grace period, the first to fall first."""
+    return (
+        active_partners()
+        .filter(grace_until__isnull=False)
+        .select_related("tier", "pending_tier")
+        .order_by("grace_until", "name")
+    )
+
+
+def partner_listing(*, tier_filter: str = "", search: str = "") -> QuerySet[Partner]:
+    """Active partners by name, of one tier (``"none"``: without one) or matching ``search``."""
+    listed = active_partners().select_related("tier", "pending_tier").order_by("name", "id")
+    if tier_filter == "none":
+        listed = listed.filter(tier__isnull=True)
+    elif tier_filter:
+        listed = listed.filter(tier__code=tier_filter)
+    if search:
+        listed = listed.filter(Q(name__icontains=search) | Q(siren=search))
+    return listed

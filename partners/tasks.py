@@ -5,13 +5,12 @@ from __future__ import annotations
 from celery import shared_task
 
 from partners.models import Partner
+from partners.services import partner_apply_evaluation, partners_evaluate_all
 
 
 @shared_task(name="partners.tasks.evaluate_partner_tier")
 def evaluate_partner_tier(partner_id: int) -> str | None:
     """Re-evaluate one partner after a relevant change (certification, revenue)."""
-    from partners.services import partner_apply_evaluation
-
     partner = Partner.objects.filter(pk=partner_id, is_active=True).first()
     if partner is None:
         return None
@@ -21,6 +20,4 @@ def evaluate_partner_tier(partner_id: int) -> str | None:
 @shared_task(name="partners.tasks.evaluate_all_partner_tiers")
 def evaluate_all_partner_tiers() -> dict[str, int]:
     """The nightly evaluation: grants, grace periods, reminders and downgrades."""
-    from partners.services import partners_evaluate_all
-
     return partners_evaluate_all()

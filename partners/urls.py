@@ -2,38 +2,42 @@
 
 from django.urls import path
 
-from partners import views
+from partners.views import accreditations, hp, programme, team
 
 app_name = "partners"
 
 urlpatterns = [
-    path("programme/", views.programme, name="programme"),
-    path("programme/team/", views.team, name="team"),
-    path("programme/users/", views.users, name="users"),
-    path("programme/accreditations/", views.accreditation_list, name="accreditations"),
-    path("programme/accreditations/apply/", views.accreditation_apply, name="accreditation-apply"),
+    path("programme/", programme.programme, name="programme"),
+    path("programme/team/", team.team, name="team"),
+    path("programme/users/", team.users, name="users"),
+    path("programme/accreditations/", accreditations.accreditation_list, name="accreditations"),
+    path(
+        "programme/accreditations/apply/",
+        accreditations.accreditation_apply,
+        name="accreditation-apply",
+    ),
     path(
         "programme/accreditations/<int:accreditation_id>/withdraw/",
-        views.accreditation_withdraw,
+        accreditations.accreditation_withdraw,
         name="accreditation-withdraw",
     ),
-    path("hp/programme/", views.hp_overview, name="hp-overview"),
-    path("hp/partners/<int:partner_id>/", views.hp_partner_programme, name="hp-partner"),
-    path("hp/accreditations/", views.hp_accreditation_queue, name="hp-queue"),
+    path("hp/programme/", hp.hp_overview, name="hp-overview"),
+    path("hp/partners/<int:partner_id>/", programme.hp_partner_programme, name="hp-partner"),
+    path("hp/accreditations/", hp.hp_accreditation_queue, name="hp-queue"),
     path(
         "hp/accreditations/<int:accreditation_id>/",
-        views.hp_accreditation_detail,
+        hp.hp_accreditation_detail,
         name="hp-accreditation",
     ),
     path(
         "hp/accreditations/<int:accreditation_id>/approve/",
-        views.hp_accreditation_decide,
+        hp.hp_accreditation_decide,
         {"decision": "approve"},
         name="hp-accreditation-approve",
     ),
     path(
         "hp/accreditations/<int:accreditation_id>/reject/",
-        views.hp_accreditation_decide,
+        hp.hp_accreditation_decide,
         {"decision": "reject"},
         name="hp-accreditation-reject",
     ),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-import django_filters
+import django_filters  # type: ignore[import-untyped]  # no stubs installed
 from django.db.models import Q, QuerySet
 
 from partners import selectors

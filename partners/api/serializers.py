@@ -20,7 +20,6 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -40,11 +39,10 @@ from partners.models import (
 )
 from servicone.access import PartnerRole
 from servicone.api.tenancy import ScopedPrimaryKeyRelatedField
-from servicone.audit import audit
 
 User = get_user_model()
 
-MONEY = {"max_digits": 14, "decimal_places": 2}
+MONEY: dict[str, Any] = {"max_digits": 14, "decimal_places": 2}
 
 
 # --- Small shared pieces -------------------------------------------------------------------
@@ -68,7 +66,7 @@ class IdOrCodeRelatedField(serializers.RelatedField):
         if isinstance(data, bool) or not isinstance(data, (int, str)) or data == "":
             self.fail("incorrect_type", data_type=type(data).__name__)
         text = str(data).strip()
-        lookup = {"pk": int(text)} if text.isdigit() else {"code": text}
+        lookup: dict[str, int | str] = {"pk": int(text)} if text.isdigit() else {"code": text}
         try:
             return self.get_queryset().get(**lookup)
         except (ObjectDoesNotExist, ValueError, OverflowError):
@@ -103,7 +101,9 @@ class TierRequirementSerializer(serializers.ModelSerializer):
     min_engineers = serializers.SerializerMethodField(
         help_text="Certified engineers needed (course requirements only)."
     )
-    previous_tier = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    previous_tier: serializers.SlugRelatedField[Tier] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
 
     class Meta:
         model = TierRequirement
@@ -210,72 +210,17 @@ class PartnerSerializer(serializers.ModelSerializer):
             if self.instance is not None:
                 others = others.exclude(pk=self.instance.pk)
             if others.exists():
-                raise serializers.ValidationError(self._siren_taken(), code="unique")
+                raise serializers.ValidationError(services.SIREN_TAKEN, code="unique")
         return value
 
-    @staticmethod
-    def _siren_taken() -> Any:
-        return _("Un partenaire avec ce SIREN existe déjà.")
-
-    def _unique_siren_error(self) -> serializers.ValidationError:
-        return serializers.ValidationError(
-            {"siren": [ErrorDetail(str(self._siren_taken()), code="unique")]}
-        )
-
+    # The services write and audit; a SIREN taken meanwhile is their 400 on ``siren``.
     def create(self, validated_data: dict[str, Any]) -> Partner:
-        actor = self.context["request"].user
-        revenue = validated_data.pop("declared_revenue_12m_eur", None)
-        try:
-            with transaction.atomic():
-                partner = Partner.objects.create(**validated_data)
-                audit(
-                    action="partner.create",
-                    actor=actor,
-                    partner=partner,
-                    obj=partner,
-                    name=partner.name,
-                    siren=partner.siren,
-                )
-                if revenue:
-                    # Through the service, so the declared figure is audited like any change.
-                    services.partner_set_declared_revenue(
-                        partner=partner, amount_eur=revenue, actor=actor
-                    )
-                # The new partner gets its tier now (Registered, or Sell with enough revenue).
-                services.partner_apply_evaluation(partner=partner)
-        except IntegrityError:  # a concurrent creation took the SIREN
-            raise self._unique_siren_error() from None
-        return Partner.objects.select_related("tier", "pending_tier").get(pk=partner.pk)
+        return services.partner_create(actor=self.context["request"].user, **validated_data)
 
     def update(self, instance: Partner, validated_data: dict[str, Any]) -> Partner:
-        actor = self.context["request"].user
-        revenue = validated_data.pop("declared_revenue_12m_eur", None)
-        changes = {
-            name: value
-            for name, value in validated_data.items()
-            if getattr(instance, name) != value
-        }
-        try:
-            with transaction.atomic():
-                if changes:
-                    before = {name: getattr(instance, name) for name in changes}
-                    for name, value in changes.items():
-                        setattr(instance, name, value)
-                    instance.save(update_fields=list(changes))
-                    audit(
-                        action="partner.update",
-                        actor=actor,
-                        partner=instance,
-                        obj=instance,
-                        changes={n: [str(before[n]), str(v)] for n, v in changes.items()},
-                    )
-                if revenue is not None:
-                    services.partner_set_declared_revenue(
-                        partner=instance, amount_eur=revenue, actor=actor
-                    )
-        except IntegrityError:
-            raise self._unique_siren_error() from None
-        return Partner.objects.select_related("tier", "pending_tier").get(pk=instance.pk)
+        return services.partner_update(
+            partner=instance, actor=self.context["request"].user, **validated_data
+        )
 
 
 class PartnerUserSerializer(serializers.ModelSerializer):
@@ -332,7 +277,8 @@ class CriterionSerializer(serializers.Serializer):
     )
     kind = serializers.ChoiceField(choices=TierRequirement.Kind.choices)
     met = serializers.BooleanField()
-    required = serializers.CharField()
+    # The criterion's "required" value (an API field), not Field.required.
+    required = serializers.CharField()  # type: ignore[assignment]
     actual = serializers.CharField()
     missing = serializers.CharField(
         help_text='What is missing ("3200.00", "1", …); "0.00"/"0"/"" when met.'
@@ -398,7 +344,10 @@ class WhatIfRequestSerializer(serializers.Serializer):
     extra_revenue_eur = serializers.DecimalField(
         **MONEY, min_value=Decimal("0"), default=Decimal("0")
     )
-    extra_certifications = ExtraCertificationSerializer(many=True, required=False, max_length=50)
+    # many=True makes a ListSerializer, which takes max_length (the stubs type the child).
+    extra_certifications = ExtraCertificationSerializer(  # type: ignore[call-arg]
+        many=True, required=False, max_length=50
+    )
 
 
 class WhatIfScenarioSerializer(serializers.Serializer):

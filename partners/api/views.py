@@ -6,6 +6,7 @@ Order of checks on every object: the tenant lookup first (another partner's obje
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -14,7 +15,6 @@ from django.contrib.auth import get_user_model
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils.functional import cached_property
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
@@ -42,6 +42,7 @@ from servicone.api.idempotency import IdempotentCreateMixin
 from servicone.api.permissions import WritesAfterTenantLookup
 from servicone.api.tenancy import TenantScopedMixin, scope_queryset
 from servicone.api.viewsets import TenantScopedCreateViewSet
+from servicone.presenters import active_language
 
 User = get_user_model()
 
@@ -126,10 +127,11 @@ def _at_risk(
     on: date,
     lang: str,
 ) -> dict[str, Any] | None:
-    if not partner.tier_id:
+    tier = partner.tier
+    if tier is None:
         return None
     try:
-        risk = engine.tier_at_risk(snapshot, tiers, on, partner.tier.code)
+        risk = engine.tier_at_risk(snapshot, tiers, on, tier.code)
     except KeyError:  # pragma: no cover - the partner's tier is one of the programme's
         return None
     if risk is None:
@@ -146,7 +148,7 @@ def _at_risk(
 def _eligibility_body(
     partner: Partner, snapshot: engine.PartnerSnapshot, tiers: tuple[engine.Tier, ...], on: date
 ) -> tuple[engine.Evaluation, dict[str, Any]]:
-    lang = get_language() or "fr"
+    lang = active_language()
     evaluation = engine.evaluate(snapshot, tiers, on)
     body = selectors.evaluation_as_dict(evaluation, partner=partner, lang=lang)
     next_tier = evaluation.next_tier
@@ -154,7 +156,7 @@ def _eligibility_body(
         {
             "partner_name": partner.name,
             "grace_until": partner.grace_until.isoformat() if partner.grace_until else None,
-            "pending_tier": partner.pending_tier.code if partner.pending_tier_id else None,
+            "pending_tier": partner.pending_tier.code if partner.pending_tier is not None else None,
             "next_tier": next_tier.code if next_tier else None,
             "at_risk": _at_risk(partner, snapshot, tiers, on, lang),
         }
@@ -202,7 +204,7 @@ class PartnerViewSet(
         return self.get_paginated_response(data) if page is not None else Response(data)
 
     @staticmethod
-    def _services_revenue(partners: list[Partner]) -> dict[int, Decimal]:
+    def _services_revenue(partners: Sequence[Partner]) -> dict[int, Decimal]:
         """Services revenue of a whole page in a fixed number of queries."""
         if not partners:
             return {}

@@ -1269,7 +1269,8 @@ def test_tier_at_risk_only_evaluates_the_dates_where_something_stops_counting(mo
         evaluated_on.append(on)
         return real_evaluate(snapshot, tiers, on)
 
-    monkeypatch.setattr(eligibility, "evaluate", recording_evaluate)
+    # The look-ahead lives in the engine's ``risk`` module: record the calls it makes.
+    monkeypatch.setattr(eligibility.risk, "evaluate", recording_evaluate)
 
     risk = tier_at_risk(partner, PROGRAMME, ON, "expert")
 

@@ -8,10 +8,13 @@ from decimal import Decimal
 import pytest
 import time_machine
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from partners import selectors
-from partners.models import Accreditation, Certification, Course, Partner, Tier
+from partners.models import Accreditation, Certification, Course, Partner, Tier, TierPeriod
 from partners.services import (
+    accreditation_apply,
     accreditation_approve,
     accreditation_create,
     accreditation_reject,
@@ -20,13 +23,16 @@ from partners.services import (
     certification_expiry,
     engineer_create,
     partner_apply_evaluation,
+    partner_create,
     partner_set_declared_revenue,
+    partner_update,
     partners_evaluate_all,
 )
 from servicone.errors import DomainError, NotAllowed, StateConflict
 from servicone.models import AuditEvent, Notification
 from tests.partners.factories import (
     EngineerFactory,
+    PartnerFactory,
     certify,
     make_deliver_ready,
     make_expert_ready,
@@ -257,6 +263,103 @@ def test_the_nightly_evaluation_upgrades_and_only_writes_changes(partner, other_
     assert (partner.tier.code, other_partner.tier.code) == ("deliver", "registered")
 
 
+def _partner_writes(queries) -> list[str]:
+    """The statements of ``queries`` that write partner rows."""
+    return [
+        q["sql"]
+        for q in queries
+        if q["sql"].startswith(("UPDATE", "INSERT", "DELETE")) and '"partners_partner"' in q["sql"]
+    ]
+
+
+def test_the_nightly_evaluation_of_unchanged_partners_takes_the_same_queries_for_2_or_12(
+    db, django_assert_num_queries
+):
+    PartnerFactory.create_batch(2)
+    partners_evaluate_all()  # every partner gets Registered, then nothing changes
+    with django_assert_num_queries(9):
+        assert partners_evaluate_all() == {"keep": 2}
+    PartnerFactory.create_batch(10)
+    partners_evaluate_all()
+    with django_assert_num_queries(9):
+        assert partners_evaluate_all() == {"keep": 12}
+
+
+def test_the_nightly_evaluation_writes_no_partner_whose_outcome_is_unchanged(partner):
+    unchanged = PartnerFactory.create_batch(3)
+    partners_evaluate_all()
+    make_deliver_ready(partner, on=date(2026, 1, 1))
+
+    with CaptureQueriesContext(connection) as ctx:
+        assert partners_evaluate_all() == {"upgrade": 1, "keep": 3}
+
+    writes = _partner_writes(ctx.captured_queries)
+    assert len(writes) == 1  # one bulk update, of the partner that moves up only
+    assert writes[0].endswith(f'WHERE "partners_partner"."id" IN ({partner.pk})')
+    for other in unchanged:
+        other.refresh_from_db()
+        assert other.tier.code == "registered"
+    with CaptureQueriesContext(connection) as ctx:
+        assert partners_evaluate_all() == {"keep": 4}
+    assert _partner_writes(ctx.captured_queries) == []
+
+
+def test_the_nightly_evaluation_stamps_the_evaluation_date_of_unchanged_partners_in_one_update(
+    partner, other_partner
+):
+    partners_evaluate_all()
+    with (
+        time_machine.travel("2026-11-27 03:00 +01:00", tick=False),
+        CaptureQueriesContext(connection) as ctx,
+    ):
+        assert partners_evaluate_all() == {"keep": 2}
+    writes = _partner_writes(ctx.captured_queries)
+    assert len(writes) == 1
+    assert writes[0].startswith('UPDATE "partners_partner" SET "evaluated_on"')
+    assert set(Partner.objects.values_list("evaluated_on", flat=True)) == {date(2026, 11, 27)}
+
+
+def test_the_nightly_evaluation_audits_notifies_and_records_periods_like_a_single_evaluation(
+    partner, partner_admin, settings
+):
+    settings.TIER_GRACE_DAYS = 90
+    make_deliver_ready(partner, on=date(2026, 1, 1))
+    assert partners_evaluate_all() == {"upgrade": 1}
+    upgrade = AuditEvent.objects.get(action="tier.upgrade", partner=partner)
+    assert upgrade.data == {"before": None, "after": "deliver", "on": "2026-11-26"}
+    assert list(
+        TierPeriod.objects.filter(partner=partner).values_list("tier__code", "ended_on")
+    ) == [("deliver", None)]
+    changed = Notification.objects.get(recipient=partner_admin, kind="tier_changed")
+    assert changed.subject == f"ServiceOne : {partner.name} passe au niveau Deliver"
+    assert changed.body == f"Le niveau de {partner.name} passe de « — » à « Deliver »."
+
+    Certification.objects.filter(course__code="NET-ATP").delete()
+    assert partners_evaluate_all() == {"start_grace": 1}
+    assert partners_evaluate_all() == {"in_grace": 1}  # the job runs again: nothing new
+    started = AuditEvent.objects.get(action="tier.grace_started", partner=partner)
+    assert started.data == {"tier": "deliver", "pending": "sell", "grace_until": "2027-02-24"}
+    grace = Notification.objects.get(recipient=partner_admin, kind="tier_grace")
+    assert "période de grâce jusqu'au 24/02/2027" in grace.subject
+    assert "le niveau passera à « sell » le 24/02/2027" in grace.body
+
+    assert partners_evaluate_all(today=date(2027, 1, 25)) == {"in_grace": 1}
+    assert partners_evaluate_all(today=date(2027, 1, 26)) == {"in_grace": 1}
+    reminders = Notification.objects.filter(
+        recipient=partner_admin, kind="tier_grace", subject__contains="plus que 30 jours"
+    )
+    assert reminders.count() == 1
+
+    assert partners_evaluate_all(today=date(2027, 2, 24)) == {"downgrade": 1}
+    partner.refresh_from_db()
+    assert (partner.tier.code, partner.grace_until, partner.pending_tier) == ("sell", None, None)
+    assert list(
+        TierPeriod.objects.filter(partner=partner)
+        .order_by("started_on")
+        .values_list("tier__code", "started_on", "ended_on")
+    ) == [("deliver", TODAY, date(2027, 2, 24)), ("sell", date(2027, 2, 24), None)]
+
+
 def test_a_certification_recorded_through_the_service_reevaluates_the_tier(
     partner, partner_admin, django_capture_on_commit_callbacks
 ):
@@ -453,3 +556,70 @@ def test_partner_user_create_refuses_a_taken_username_and_creates_nothing(partne
     assert (refused.value.code, refused.value.field) == ("unique", "username")
     assert Membership.objects.count() == before
     assert get_user_model().objects.filter(username=partner_admin.username).count() == 1
+
+
+# --- Partners -----------------------------------------------------------------------------
+
+
+def test_partner_create_audits_the_partner_and_its_declared_revenue_and_grants_its_tier(
+    programme_manager,
+):
+    partner = partner_create(
+        actor=programme_manager,
+        name="Nouveau SAS",
+        siren="732829320",
+        declared_revenue_12m_eur=Decimal("10000.00"),
+    )
+    assert partner.tier.code == "sell"
+    actions = list(
+        AuditEvent.objects.filter(partner=partner).order_by("id").values_list("action", flat=True)
+    )
+    assert actions == ["partner.create", "partner.declared_revenue", "tier.upgrade"]
+
+
+def test_partner_create_refuses_a_siren_taken_and_creates_nothing(programme_manager, partner):
+    before = Partner.objects.count()
+    with pytest.raises(DomainError) as refused:
+        partner_create(actor=programme_manager, name="Doublon", siren=partner.siren)
+    assert (refused.value.code, refused.value.field) == ("unique", "siren")
+    assert Partner.objects.count() == before
+
+
+def test_partner_update_audits_only_what_changed(programme_manager, partner):
+    partner_update(partner=partner, actor=programme_manager, name=partner.name, city="Lyon")
+    event = AuditEvent.objects.get(action="partner.update", partner=partner)
+    assert event.data == {"changes": {"city": ["Paris", "Lyon"]}}
+    partner_update(partner=partner, actor=programme_manager, city="Lyon")
+    assert AuditEvent.objects.filter(action="partner.update").count() == 1
+
+
+def test_only_a_programme_manager_may_create_or_edit_a_partner(partner, partner_admin):
+    with pytest.raises(NotAllowed):
+        partner_create(actor=partner_admin, name="X")
+    with pytest.raises(NotAllowed):
+        partner_update(partner=partner, actor=partner_admin, city="Lyon")
+
+
+# --- Applying from « Mon programme » -------------------------------------------------------
+
+
+def test_accreditation_apply_submits_an_application_with_its_snapshot(expert_ready, partner_admin):
+    application = accreditation_apply(
+        partner=expert_ready, tier=Tier.objects.get(code="expert"), actor=partner_admin
+    )
+    assert application.status == Accreditation.Status.SUBMITTED
+    assert application.eligibility_snapshot["partner"] == expert_ready.pk
+    assert list(
+        AuditEvent.objects.filter(action__startswith="accreditation.")
+        .order_by("id")
+        .values_list("action", flat=True)
+    ) == ["accreditation.create", "accreditation.submit"]
+
+
+def test_accreditation_apply_with_unmet_criteria_creates_nothing(partner, partner_admin):
+    with pytest.raises(DomainError) as refused:
+        accreditation_apply(
+            partner=partner, tier=Tier.objects.get(code="expert"), actor=partner_admin
+        )
+    assert refused.value.code == "prerequisites_unmet"
+    assert not Accreditation.objects.exists()

@@ -5,11 +5,17 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError, DjangoHelpFormatter
+from django.core.management.base import (
+    BaseCommand,
+    CommandError,
+    CommandParser,
+    DjangoHelpFormatter,
+)
 from django.utils.translation import override
 
-from partners.legacy import DELIMITERS, LegacyImportReport, format_eur, partners_legacy_import
+from partners.legacy import DELIMITERS, LegacyImportReport, partners_legacy_import
 from servicone.errors import DomainError
+from servicone.money import format_eur_fr
 
 HELP = """\
 Import former ASP/PSP members from a CSV file, all rows or none.
@@ -49,11 +55,11 @@ class _HelpFormatter(DjangoHelpFormatter, RawDescriptionHelpFormatter):
 class Command(BaseCommand):
     help = HELP
 
-    def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any):  # type: ignore[no-untyped-def, override]
+    def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> CommandParser:
         kwargs.setdefault("formatter_class", _HelpFormatter)
         return super().create_parser(prog_name, subcommand, **kwargs)
 
-    def add_arguments(self, parser):  # type: ignore[no-untyped-def]
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", help="the CSV file of former ASP/PSP members")
         parser.add_argument(
             "--dry-run",
@@ -102,7 +108,7 @@ class Command(BaseCommand):
         for item in report.partners:
             self.stdout.write(
                 f"  ligne {item.line} : {item.name} (SIREN {item.siren}, "
-                f"{item.programme.upper()}, {format_eur(item.declared_revenue_eur)}) "
+                f"{item.programme.upper()}, {format_eur_fr(item.declared_revenue_eur)}) "
                 f"→ niveau {item.tier_name or '—'}, administrateur {item.admin_username} {verb}"
             )
         total = len(report.partners)

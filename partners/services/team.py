@@ -1,0 +1,160 @@
+"""The partner's people: engineers, their certifications, and portal logins."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import TYPE_CHECKING
+
+from dateutil.relativedelta import relativedelta  # type: ignore[import-untyped]  # no stubs
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_lazy as _
+
+from partners import eligibility as engine
+from partners import selectors
+from partners.models import Certification, Course, Engineer, Membership, Partner
+from partners.services.tiers import schedule_tier_evaluation
+from servicone.access import AnyUser
+from servicone.audit import audit
+from servicone.errors import DomainError
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+# A renewal may be recorded while the current certification is in its last days.
+CERTIFICATION_RENEWAL_WINDOW_DAYS = 90
+
+
+@transaction.atomic
+def engineer_create(
+    *, partner: Partner, name: str, email: str = "", actor: AnyUser | None
+) -> Engineer:
+    """A new engineer of ``partner``; the e-mail, when given, is unique within the partner."""
+    name = name.strip()
+    if not name:
+        raise DomainError("required", _("Le nom de l'ingénieur est obligatoire."), field="name")
+    email = email.strip().lower()
+    if email and Engineer.objects.filter(partner=partner, email=email).exists():
+        raise DomainError(
+            "duplicate_email",
+            _("Un ingénieur de ce partenaire a déjà cette adresse e-mail."),
+            field="email",
+        )
+    engineer = Engineer.objects.create(partner=partner, name=name, email=email)
+    audit(action="engineer.create", actor=actor, partner=partner, obj=engineer, name=name)
+    return engineer
+
+
+@transaction.atomic
+def partner_user_create(
+    *,
+    partner: Partner,
+    username: str,
+    email: str,
+    password: str,
+    role: str,
+    actor: AnyUser | None,
+    first_name: str = "",
+    last_name: str = "",
+) -> User:
+    """A portal login for one of the partner's people, with its role there; audited.
+
+    The caller (form or serializer) has checked the input's shape and the password
+    rules; a username taken meanwhile by a concurrent request is a 400 on ``username``.
+    """
+    user_model = get_user_model()
+    try:
+        with transaction.atomic():
+            user = user_model.objects.create_user(
+                username=username,
+                email=email,
+                password=password,
+                first_name=first_name,
+                last_name=last_name,
+            )
+    except IntegrityError:
+        raise DomainError(
+            "unique", _("Cet identifiant est déjà utilisé."), field="username"
+        ) from None
+    membership = Membership.objects.create(user=user, partner=partner, role=role)
+    audit(
+        action="membership.create",
+        actor=actor,
+        partner=partner,
+        obj=membership,
+        username=user.get_username(),
+        role=role,
+    )
+    user.membership = membership
+    return user
+
+
+def certification_expiry(course: Course, passed_on: date) -> date:
+    """Valid through the day before the same date ``validity_months`` later."""
+    expires_on: date = passed_on + relativedelta(months=course.validity_months) - timedelta(days=1)
+    return expires_on
+
+
+@transaction.atomic
+def certification_create(
+    *,
+    engineer: Engineer,
+    course: Course,
+    passed_on: date,
+    actor: AnyUser | None,
+    today: date | None = None,
+) -> Certification:
+    """Record that ``engineer`` passed ``course``; refuses future dates and duplicates."""
+    today = today or selectors.today()
+    if passed_on > today:
+        raise DomainError(
+            "passed_in_future",
+            _("La date d'obtention ne peut pas être dans le futur."),
+            field="passed_on",
+        )
+    # Lock the engineer: two concurrent submissions of the same pass cannot both pass the check.
+    Engineer.objects.select_for_update().get(pk=engineer.pk)
+    current = (
+        Certification.objects.filter(engineer=engineer, course=course)
+        .valid_on(passed_on)
+        .order_by("-expires_on")
+        .first()
+    )
+    if (
+        current is not None
+        and (current.expires_on - passed_on).days > CERTIFICATION_RENEWAL_WINDOW_DAYS
+    ):
+        raise DomainError(
+            "duplicate_certification",
+            _(
+                "Cet ingénieur détient déjà une certification valide sur cette formation (jusqu'au %(date)s)."
+            )
+            % {"date": engine.format_date_fr(current.expires_on)},
+            field="course",
+        )
+    try:
+        with transaction.atomic():
+            certification = Certification.objects.create(
+                engineer=engineer,
+                course=course,
+                passed_on=passed_on,
+                expires_on=certification_expiry(course, passed_on),
+            )
+    except IntegrityError:
+        raise DomainError(
+            "duplicate_certification",
+            _("Cette certification est déjà enregistrée."),
+            field="course",
+        ) from None
+    audit(
+        action="certification.create",
+        actor=actor,
+        partner=engineer.partner,
+        obj=certification,
+        engineer=engineer.name,
+        course=course.code,
+        passed_on=passed_on.isoformat(),
+        expires_on=certification.expires_on.isoformat(),
+    )
+    schedule_tier_evaluation(engineer.partner_id)
+    return certification
