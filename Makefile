@@ -12,7 +12,7 @@ help:
 	@echo "make prod     production profile: gunicorn + worker + beat (DATABASE_URL, CELERY_BROKER_URL, CACHE_URL, SECRET_KEY)"
 	@echo "make test     run the whole suite on SQLite"
 	@echo "make test-pg  run the suite on PostgreSQL + Redis (DATABASE_URL, CELERY_BROKER_URL set)"
-	@echo "make lint     ruff check + format check, import-linter layers"
+	@echo "make lint     ruff check + format check, import-linter layers, mypy"
 	@echo "make messages regenerate and compile the translations (needs GNU gettext)"
 
 $(VENV)/.runtime: requirements.txt
@@ -49,6 +49,7 @@ lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports --no-cache
+	$(VENV)/bin/mypy servicone partners contracts tickets reports demo
 
 format: $(VENV)/.dev
 	$(VENV)/bin/ruff check --fix .

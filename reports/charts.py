@@ -16,12 +16,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-import pygal  # type: ignore[import-untyped]  # pygal ships no type hints
+import pygal
 from django.utils import formats
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
-from pygal.etree import etree  # type: ignore[import-untyped]  # pygal ships no type hints
-from pygal.style import Style  # type: ignore[import-untyped]  # pygal ships no type hints
+from pygal.etree import etree
+from pygal.style import Style
 
 from reports.periods import Month
 from reports.selectors import (

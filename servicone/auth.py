@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 
-class LoginProtectionBackend(AxesStandaloneBackend):
+class LoginProtectionBackend(AxesStandaloneBackend):  # type: ignore[misc]  # axes ships no types
     def authenticate(
         self,
         request: HttpRequest | None,

@@ -113,7 +113,7 @@ class _Everything:
     """One collector for a scrape: the process's (or all processes') metrics, then the
     gauges read from the database."""
 
-    def collect(self):  # type: ignore[no-untyped-def]  # prometheus_client's protocol
+    def collect(self):
         if "PROMETHEUS_MULTIPROC_DIR" in os.environ:
             shared = CollectorRegistry()
             multiprocess.MultiProcessCollector(shared)
@@ -137,5 +137,5 @@ def metrics(request: HttpRequest) -> HttpResponse:
     if not _may_scrape(request):
         return HttpResponse("Forbidden\n", status=403, content_type="text/plain")
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(_Everything())  # type: ignore[arg-type]  # a duck-typed collector
+    registry.register(_Everything())
     return HttpResponse(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import django_filters  # type: ignore[import-untyped]  # no stubs installed
+import django_filters
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions

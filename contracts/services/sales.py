@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 from decimal import Decimal
 
-from dateutil.relativedelta import relativedelta  # type: ignore[import-untyped]  # no stubs
+from dateutil.relativedelta import relativedelta
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext

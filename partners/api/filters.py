@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-import django_filters  # type: ignore[import-untyped]  # no stubs installed
+import django_filters
 from django.db.models import Q, QuerySet
 
 from partners import selectors

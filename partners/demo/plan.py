@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from dateutil.relativedelta import relativedelta  # type: ignore[import-untyped]  # no stubs
+from dateutil.relativedelta import relativedelta
 
 from partners.demo.data import (
     ACTIVITIES,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
-from dateutil.relativedelta import relativedelta  # type: ignore[import-untyped]  # no stubs
+from dateutil.relativedelta import relativedelta
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _

@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import django_filters.rest_framework as filters  # type: ignore[import-untyped]  # no stubs
+import django_filters.rest_framework as filters
 from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db.models import Case, Prefetch, Q, QuerySet, Value, When
