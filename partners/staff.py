@@ -13,8 +13,9 @@ from django.contrib.auth.models import Group, Permission
 from servicone.access import StaffRole
 
 # App labels whose models a programme manager edits in the admin (tiers,
-# thresholds, courses, catalogue); CDS roles work in the portal, not the admin.
-PROGRAMME_MANAGER_APPS = ("partners", "contracts", "servicone")
+# thresholds, courses, catalogue; login lock-outs to see and reset: "axes");
+# CDS roles work in the portal, not the admin.
+PROGRAMME_MANAGER_APPS = ("partners", "contracts", "servicone", "axes")
 
 
 def ensure_staff_groups(**_: Any) -> None:

@@ -165,3 +165,21 @@ def test_an_administrator_setting_a_password_revokes_the_token_too(user):
     user.save()
 
     assert not Token.objects.filter(user=user).exists()
+
+
+def test_a_programme_manager_sees_the_lockouts_in_the_admin_and_resets_one(
+    client, user, programme_manager
+):
+    for _ in range(5):
+        login(client, "wrong")
+    attempt = AccessAttempt.objects.get(username="victim")
+    client.force_login(programme_manager)
+
+    listing = client.get("/admin/axes/accessattempt/")
+    deleted = client.post(f"/admin/axes/accessattempt/{attempt.pk}/delete/", {"post": "yes"})
+    client.logout()
+
+    assert listing.status_code == 200
+    assert "victim" in listing.content.decode()
+    assert deleted.status_code == 302
+    assert login(client, PASSWORD).status_code == 302
