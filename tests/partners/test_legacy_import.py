@@ -299,6 +299,18 @@ def test_an_admin_email_already_used_by_an_account_is_refused(db, tmp_path):
     assert not Partner.objects.filter(siren=SIREN_A).exists()
 
 
+def test_an_account_whose_username_differs_only_by_case_is_refused_too(db, tmp_path):
+    UserFactory(username="Claire.Morel@Kervenic.example", email="claire@elsewhere.example")
+
+    err = _refused(_write(tmp_path, [HEADER, ROW_A]))
+
+    assert (
+        "ligne 2, admin_email : un compte utilise déjà l'adresse claire.morel@kervenic.example"
+        in err
+    )
+    assert not Partner.objects.filter(siren=SIREN_A).exists()
+
+
 def test_a_missing_or_unknown_column_is_reported_on_line_1(db, tmp_path):
     header = HEADER.replace("former_programme", "programme")
 
