@@ -7,8 +7,9 @@ is imported, all or nothing, in one transaction through ``site_create`` and
 
 Three steps, as ``partners.legacy`` does it:
 
-* ``assets_csv_parse`` — pure: bytes in, one ``CsvRow`` per data line and the errors of
-  the file itself (size, encoding, header, column count, number of rows). No database.
+* ``assets_csv_parse`` (``contracts.asset_csv``) — pure: bytes in, one ``CsvRow`` per data
+  line and the errors of the file itself (size, encoding, header, column count, number of
+  rows, control characters, formulas). No database.
 * ``assets_csv_validate`` — reads only: each row checked against the catalogue's product
   lines, the customer's sites and the serial numbers already registered, every error
   collected with its line; the valid rows come out typed (``ImportRow``).
@@ -16,7 +17,7 @@ Three steps, as ``partners.legacy`` does it:
   error was found, writes every row in one transaction.
 
 Format: UTF-8 (with or without BOM), ``;`` or ``,`` as the separator (read from
-the header line), header::
+the header line), lines ending with LF, CRLF or CR, header::
 
     serial_number;vendor;product_line;model;site;city;postal_code;region;timezone
 
@@ -26,8 +27,6 @@ the row's ``city`` (required then), ``postal_code``, ``region`` and ``timezone``
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
@@ -37,6 +36,15 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from contracts.asset_csv import (
+    COLUMNS,
+    MAX_BYTES,
+    MAX_ROWS,
+    CsvRow,
+    ParsedFile,
+    RowError,
+    assets_csv_parse,
+)
 from contracts.models import Asset, Customer, Site, Vendor, validate_region, validate_timezone
 from contracts.services import Actor, asset_create, site_create
 from partners.models import ProductLine
@@ -44,22 +52,22 @@ from servicone.errors import DomainError
 
 T = TypeVar("T")
 
-COLUMNS = (
-    "serial_number",
-    "vendor",
-    "product_line",
-    "model",
-    "site",
-    "city",
-    "postal_code",
-    "region",
-    "timezone",
-)
-REQUIRED_COLUMNS = ("serial_number", "product_line", "site")
+__all__ = [
+    "COLUMNS",
+    "MAX_BYTES",
+    "MAX_ROWS",
+    "CsvRow",
+    "ImportReport",
+    "ImportRow",
+    "ParsedFile",
+    "RowError",
+    "ValidatedFile",
+    "assets_csv_parse",
+    "assets_csv_validate",
+    "assets_import_csv",
+]
+
 DEFAULT_TIMEZONE = "Europe/Paris"
-# Bounds that keep one request (and one transaction) reasonable.
-MAX_BYTES = 2 * 1024 * 1024
-MAX_ROWS = 5000
 # Column widths of the models, checked here so the report names the column.
 MAX_LENGTHS = {
     "serial_number": 64,
@@ -70,14 +78,6 @@ MAX_LENGTHS = {
 }
 # Columns that describe a new site: an error on one of them means the site is not defined.
 SITE_COLUMNS = ("city", "region", "timezone")
-
-
-@dataclass(frozen=True)
-class RowError:
-    line: int  # line number in the file (1 = header); 0 = the whole file
-    column: str  # column name, "" when the problem is the whole line or file
-    code: str
-    message: str
 
 
 @dataclass
@@ -99,149 +99,6 @@ class ImportReport:
     @property
     def new_sites(self) -> list[str]:
         return sorted({row["site"] for row in self.preview if row["new_site"]})
-
-
-# --- Parsing (pure) ----------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class CsvRow:
-    """One data line of the file: its cells stripped, "" for a column the file leaves out."""
-
-    line: int
-    serial_number: str
-    vendor: str
-    product_line: str
-    model: str
-    site: str
-    city: str
-    postal_code: str
-    region: str
-    timezone: str
-
-    def cell(self, column: str) -> str:
-        value: str = getattr(self, column)
-        return value
-
-
-@dataclass(frozen=True, slots=True)
-class ParsedFile:
-    rows: tuple[CsvRow, ...]
-    errors: tuple[RowError, ...]
-
-
-def _decode(data: bytes | str) -> tuple[str, RowError | None]:
-    if isinstance(data, str):
-        return data.removeprefix("\ufeff"), None
-    try:
-        return data.decode("utf-8-sig"), None
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        return "", RowError(
-            line,
-            "",
-            "encoding",
-            _("Le fichier doit être encodé en UTF-8 (caractère illisible ligne %(line)s).")
-            % {"line": line},
-        )
-
-
-def _delimiter(header_line: str) -> str:
-    # The header is known, so counting separators on it is more reliable than csv.Sniffer.
-    return ";" if header_line.count(";") >= header_line.count(",") else ","
-
-
-def _header_errors(header: list[str]) -> list[RowError]:
-    errors = [
-        RowError(
-            1,
-            column,
-            "unknown_column",
-            _("Colonne inconnue : « %(column)s » (colonnes possibles : %(columns)s).")
-            % {"column": column, "columns": ";".join(COLUMNS)},
-        )
-        for column in header
-        if column not in COLUMNS
-    ]
-    errors.extend(
-        RowError(
-            1,
-            column,
-            "missing_column",
-            _("Colonne obligatoire absente de l'en-tête : « %(column)s ».") % {"column": column},
-        )
-        for column in REQUIRED_COLUMNS
-        if column not in header
-    )
-    errors.extend(
-        RowError(1, column, "duplicate_column", _("Colonne en double : « %(c)s ».") % {"c": column})
-        for column in sorted({c for c in header if header.count(c) > 1})
-    )
-    return errors
-
-
-def _file_error(line: int, code: str, message: str) -> ParsedFile:
-    return ParsedFile(rows=(), errors=(RowError(line, "", code, message),))
-
-
-def assets_csv_parse(data: bytes | str) -> ParsedFile:
-    """Split the file into rows; report what is wrong with the file itself. No database.
-
-    A problem with the file as a whole (too large, not UTF-8, empty, a bad header, too
-    many rows) leaves no rows; a line with the wrong number of cells is reported and
-    left out, the others kept.
-    """
-    if isinstance(data, bytes) and len(data) > MAX_BYTES:
-        return _file_error(
-            0,
-            "file_too_large",
-            _("Le fichier dépasse %(mb)s Mo.") % {"mb": MAX_BYTES // (1024 * 1024)},
-        )
-    text, problem = _decode(data)
-    if problem is not None:
-        return ParsedFile(rows=(), errors=(problem,))
-    lines = text.splitlines()
-    if not lines or not lines[0].strip():
-        return _file_error(
-            1,
-            "empty_file",
-            _("Le fichier est vide : la première ligne doit être l'en-tête (%(columns)s).")
-            % {"columns": ";".join(COLUMNS)},
-        )
-
-    reader = csv.reader(io.StringIO(text), delimiter=_delimiter(lines[0]))
-    header = [h.strip().lower() for h in next(reader)]
-    header_errors = _header_errors(header)
-    if header_errors:
-        return ParsedFile(rows=(), errors=tuple(header_errors))
-
-    rows: list[CsvRow] = []
-    errors: list[RowError] = []
-    for cells in reader:
-        line = reader.line_num
-        if not any(c.strip() for c in cells):
-            continue
-        if len(cells) != len(header):
-            errors.append(
-                RowError(
-                    line,
-                    "",
-                    "column_count",
-                    _("%(found)s valeur(s) au lieu de %(expected)s.")
-                    % {"found": len(cells), "expected": len(header)},
-                )
-            )
-            continue
-        values = {h: c.strip() for h, c in zip(header, cells, strict=True)}
-        rows.append(CsvRow(line, *(values.get(column, "") for column in COLUMNS)))
-        if len(rows) > MAX_ROWS:
-            too_many = _("Le fichier dépasse %(n)s équipements : découpez-le.") % {"n": MAX_ROWS}
-            return ParsedFile(
-                rows=(), errors=(*errors, RowError(line, "", "too_many_rows", too_many))
-            )
-    if not rows and not errors:
-        return _file_error(2, "no_rows", _("Le fichier ne contient aucun équipement."))
-    return ParsedFile(rows=tuple(rows), errors=tuple(errors))
 
 
 # --- Validation (reads) ---------------------------------------------------------------------
@@ -579,7 +436,7 @@ def assets_import_csv(
     Errors never say which partner owns a serial number already registered.
     """
     report = ImportReport(dry_run=dry_run)
-    parsed = assets_csv_parse(data)
+    parsed = assets_csv_parse(data, max_rows=MAX_ROWS)
     report.errors.extend(parsed.errors)
     if not parsed.rows:
         return report

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import date
 
 from django.conf import settings
@@ -15,6 +16,9 @@ from reports import selectors
 from reports.periods import Month, first_working_day
 from servicone.models import Notification
 from servicone.notify import notify, partner_admins
+from servicone.text import single_line
+
+log = logging.getLogger(__name__)
 
 DIGEST_KIND = "scorecard_digest"
 
@@ -33,8 +37,12 @@ def scorecard_digests_send(*, today: date, batch_size: int | None = None) -> dic
     Runs daily; does nothing before the first working day (French public holidays
     and weekends skipped), and afterwards only for the partners not sent yet, so
     a beat outage delays the digest without losing or doubling it. At most
-    ``batch_size`` partners a run (``more`` says whether some are left); each
-    partner is its own transaction: one failure does not hold back the others.
+    ``batch_size`` partners a run (``more`` says whether some partners are left).
+
+    Each partner is its own transaction: a digest that fails, whatever the reason,
+    is rolled back, logged and counted (``failed``, present when some did) and is
+    tried again at the next run; it takes no place in the batch, so however many
+    partners fail, the others are reached.
     """
     batch_size = batch_size or DIGEST_BATCH
     this_month = Month.of(today)
@@ -53,11 +61,29 @@ def scorecard_digests_send(*, today: date, batch_size: int | None = None) -> dic
         .order_by("pk")
     )
     waiting = [p for p in partners if digest_key(month, p.pk) not in done]
-    sent = 0
-    for partner in waiting[:batch_size]:
-        with transaction.atomic():
-            sent += _send_digest(partner, month, today)
-    return {"month": str(month), "sent": sent, "more": len(waiting) > batch_size}
+    sent = failed = tried = succeeded = 0
+    for partner in waiting:
+        if succeeded == batch_size:
+            break
+        tried += 1
+        try:
+            with transaction.atomic():
+                sent += _send_digest(partner, month, today)
+            succeeded += 1
+        except Exception as error:  # this partner's failure, not the run's
+            failed += 1
+            log.error(
+                "scorecard digest %s of partner %s failed; retried at the next run: %s",
+                month,
+                partner.pk,
+                single_line(f"{type(error).__name__}: {error}", limit=300),
+                exc_info=error,
+            )
+    result: dict[str, object] = {"month": str(month), "sent": sent}
+    if failed:
+        result["failed"] = failed
+    result["more"] = tried < len(waiting)
+    return result
 
 
 def _send_digest(partner: Partner, month: Month, today: date) -> int:

@@ -22,3 +22,18 @@ def single_line(text: object, *, limit: int | None = None) -> str:
 def without_control_characters(text: object) -> str:
     """``text`` with NUL and other control characters removed, line breaks and tabs kept."""
     return re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", "", str(text))
+
+
+# What imported text may not hold: C0 controls but tab and line breaks, DEL, C1 controls.
+_STRAY_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def control_character(text: str) -> str | None:
+    """The first control character ``text`` holds (NUL, escape…) as ``U+001B``, or None.
+
+    Tabs and line breaks are layout, not controls: they are allowed. The importers
+    refuse a cell for which this answers, line by line, rather than store it or echo
+    it (an escape sequence would drive the terminal that reads the report).
+    """
+    found = _STRAY_CONTROL.search(text)
+    return f"U+{ord(found.group()):04X}" if found else None

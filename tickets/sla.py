@@ -392,7 +392,8 @@ def sweep(*, now: datetime | None = None, batch_size: int | None = None) -> tupl
     Rows are claimed with ``SKIP LOCKED`` on PostgreSQL and stay locked until
     the batch commits, so two sweeps share the work instead of doubling it.
     The batch is fired as a set (a fixed number of queries); should it fail,
-    its targets are fired one by one so that one bad row holds up no other.
+    its targets are fired one by one so that one bad row holds up no other; a
+    target that fails again stays due, behind the others (``_to_the_back_of_the_line``).
     """
     now = now or timezone.now()
     batch_size = batch_size or settings.SLA_SWEEP_BATCH
@@ -426,12 +427,24 @@ def _fire_one_by_one(
                 if target.next_event_at is None or target.next_event_at > now:
                     continue
                 some, rest = _fire([target], now=now, boundary=boundary)
-        except Exception:  # logged and left due: the next sweep retries it
-            log.exception("SLA event of target %s failed", target_id)
+        except Exception:  # logged and left due: a later sweep retries it
+            log.exception("SLA event of target %s failed; retried at a later sweep", target_id)
+            _to_the_back_of_the_line(target_id, now)
             continue
         fired += some
         left = left or rest
     return fired, left
+
+
+def _to_the_back_of_the_line(target_id: int, now: datetime) -> None:
+    """Keep a target that failed due, behind every target due before ``now``.
+
+    Claims take the oldest ``next_event_at`` first: left as it was, a target that
+    keeps failing would be claimed again by every sweep, and enough of them would
+    fill every batch. Only the retry moves: its deadlines (``warn_at``, ``due_at``)
+    and the events they give stay as they were.
+    """
+    SlaTarget.objects.filter(pk=target_id, next_event_at__lt=now).update(next_event_at=now)
 
 
 def warning_minutes(hours: Decimal, ratio: Decimal) -> int:

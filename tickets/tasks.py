@@ -7,13 +7,17 @@ reloads rows and re-checks them, so a duplicate delivery does nothing.
 
 from __future__ import annotations
 
-from datetime import timedelta
+import logging
+from datetime import datetime, timedelta
 
 from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
 from servicone.jobs import requeue
+from servicone.text import single_line
+
+log = logging.getLogger(__name__)
 
 
 @shared_task(name="tickets.tasks.fire_sla_target")
@@ -59,17 +63,41 @@ def arm_ticket_timers(ticket_id: int) -> int:
 
 @shared_task(name="tickets.tasks.sla_sweep")
 def sla_sweep(invocation: int = 1) -> int:
-    """Fire every due SLA event and ownership fallback; re-queue while work remains."""
-    from tickets.models import Ticket
-    from tickets.selectors import ownership_overdue
-    from tickets.services import ticket_fallback_to_cds
+    """Fire every due SLA event and ownership fallback; re-queue while work remains.
+
+    Each ownership fall-back is its own transaction: a ticket that fails is logged and
+    left overdue for the next sweep; the others go on.
+    """
     from tickets.sla import sweep
 
     now = timezone.now()
     fired, more = sweep(now=now)
-    overdue = ownership_overdue(now, settings.SLA_SWEEP_BATCH)
-    for ticket in Ticket.objects.filter(pk__in=overdue):
-        fired += int(ticket_fallback_to_cds(ticket=ticket, at=now))
-    if more or len(overdue) == settings.SLA_SWEEP_BATCH:
+    fell_back, overdue_left = _fall_back_overdue(now)
+    if more or overdue_left:
         requeue(sla_sweep, invocation=invocation)
-    return fired
+    return fired + fell_back
+
+
+def _fall_back_overdue(now: datetime) -> tuple[int, bool]:
+    """Ownership fall-backs of one batch: ``(done, more left)``."""
+    from tickets.models import Ticket
+    from tickets.selectors import ownership_overdue
+    from tickets.services import ticket_fallback_to_cds
+
+    batch = settings.SLA_SWEEP_BATCH
+    overdue = ownership_overdue(now, batch)
+    done = failed = 0
+    for ticket in Ticket.objects.filter(pk__in=overdue).order_by("ownership_due_at", "pk"):
+        try:
+            done += int(ticket_fallback_to_cds(ticket=ticket, at=now))
+        except Exception as error:  # this ticket's failure, not the sweep's
+            failed += 1
+            log.error(
+                "ownership fall-back of ticket %s failed; retried at the next sweep: %s",
+                ticket.number,
+                single_line(f"{type(error).__name__}: {error}", limit=300),
+                exc_info=error,
+            )
+    # A full batch may hide more overdue tickets, unless all of it failed: those would
+    # only be claimed again (the next scheduled sweep retries them).
+    return done, len(overdue) == batch and failed < batch

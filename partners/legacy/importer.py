@@ -36,10 +36,11 @@ def legacy_check_database(rows: tuple[LegacyRow, ...]) -> tuple[RowError, ...]:
     )
     emails = [r.admin_email for r in rows]
     taken: set[str] = set()
+    # Usernames compared without regard to case: "Claire.Morel@…" is the same account.
     for username, email in (
         get_user_model()
-        .objects.annotate(email_lower=Lower("email"))
-        .filter(Q(username__in=emails) | Q(email_lower__in=emails))
+        .objects.annotate(username_lower=Lower("username"), email_lower=Lower("email"))
+        .filter(Q(username_lower__in=emails) | Q(email_lower__in=emails))
         .values_list("username", "email_lower")
     ):
         taken.update({username.lower(), email or ""})

@@ -11,12 +11,18 @@ import io
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.translation import gettext as _
 
 from partners.models import LegacyProgramme
+from servicone.spreadsheet import is_formula
+from servicone.text import control_character, single_line
+
+if TYPE_CHECKING:
+    from _csv import Reader
 
 COLUMNS = (
     "name",
@@ -40,6 +46,8 @@ _AMOUNT_PATTERNS = (
     re.compile(r"\d{1,3}(?: \d{3})+(?:[.,]\d{1,2})?"),  # 12 500 / 12 500,00
 )
 _CURRENCY_SUFFIX = re.compile(r"\s*(?:€|eur)\s*$", re.IGNORECASE)
+# How much of a refused cell its message quotes.
+_QUOTED_CELL = 60
 
 
 # --- Pure helpers -----------------------------------------------------------------------
@@ -145,7 +153,8 @@ def _decode(data: bytes | str) -> tuple[str | None, RowError | None]:
         # utf-8-sig drops the byte-order mark Excel writes in "CSV UTF-8".
         return data.decode("utf-8-sig"), None
     except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
+        before = data[: exc.start]  # lines may end with LF, CRLF or CR alone
+        line = before.count(b"\n") + before.count(b"\r") - before.count(b"\r\n") + 1
         return None, RowError(
             line,
             "",
@@ -166,8 +175,48 @@ def _header_key(cell: str) -> str:
     return "_".join(cell.strip().lower().split())
 
 
+def _control_error(line: int, column: str, character: str) -> RowError:
+    return RowError(
+        line,
+        column,
+        _("la cellule contient un caractère de contrôle (%(character)s) : retirez-le")
+        % {"character": character},
+    )
+
+
+def _cell_errors(line: int, values: dict[str, str]) -> list[RowError]:
+    """Cells the portal will not store: a control character (NUL, escape…), as the API
+    refuses it, or text a spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@``)."""
+    errors = []
+    for column in COLUMNS:
+        cell = values[column]
+        character = control_character(cell)
+        if character:
+            errors.append(_control_error(line, column, character))
+        elif is_formula(cell.strip()):
+            quoted = single_line(cell)
+            if len(quoted) > _QUOTED_CELL:
+                quoted = quoted[: _QUOTED_CELL - 1] + "…"
+            errors.append(
+                RowError(
+                    line,
+                    column,
+                    _(
+                        "la cellule « %(cell)s » commence par =, +, - ou @ : un tableur "
+                        "l'exécuterait comme une formule ; retirez ce caractère"
+                    )
+                    % {"cell": quoted},
+                )
+            )
+    return errors
+
+
 def _row_values(line: int, values: dict[str, str], errors: list[RowError]) -> LegacyRow | None:
     """Validate one data row; appends its errors and returns None when it has any."""
+    refused = _cell_errors(line, values)
+    if refused:  # reported alone: the other checks would quote the same cells
+        errors.extend(refused)
+        return None
     found: list[RowError] = []
 
     name = " ".join(values["name"].split())
@@ -274,7 +323,7 @@ def legacy_parse(data: bytes | str, *, delimiter: str | None = None) -> ParsedFi
     if text is None:
         assert decode_error is not None
         return ParsedFile(rows=(), errors=(decode_error,))
-    first_line = text.split("\n", 1)[0]
+    first_line = re.split(r"\r\n|\r|\n", text, maxsplit=1)[0]  # CR alone ends a line too
     if not first_line.strip():
         return ParsedFile(
             rows=(),
@@ -282,8 +331,32 @@ def legacy_parse(data: bytes | str, *, delimiter: str | None = None) -> ParsedFi
         )
     delimiter = delimiter or _sniff_delimiter(first_line)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        return _parse_rows(reader, delimiter)
+    except csv.Error as error:  # e.g. a cell larger than the reader's limit
+        return ParsedFile(
+            rows=(),
+            errors=(
+                RowError(
+                    reader.line_num,
+                    "",
+                    _("le fichier n'est pas un CSV lisible à cette ligne (%(error)s)")
+                    % {"error": single_line(error, limit=200)},
+                ),
+            ),
+            delimiter=delimiter,
+            lines_read=reader.line_num,
+        )
 
+
+def _parse_rows(reader: Reader, delimiter: str) -> ParsedFile:
     header = [_header_key(cell) for cell in next(reader)]
+    for cell in header:
+        character = control_character(cell)
+        if character:  # reported alone: the other messages would quote the cell
+            return ParsedFile(
+                rows=(), errors=(_control_error(1, "", character),), delimiter=delimiter
+            )
     errors: list[RowError] = []
     missing = [c for c in COLUMNS if c not in header]
     # Spreadsheets often end every line with a delimiter: unnamed columns are ignored.
@@ -346,7 +419,7 @@ def legacy_parse(data: bytes | str, *, delimiter: str | None = None) -> ParsedFi
             ("siren", normalise_siren(values["siren"])),
             ("admin_email", values["admin_email"].strip().lower()),
         ):
-            if not value:
+            if not value or control_character(value):  # refused above, never quoted
                 continue
             seen = first_line_of.get((column, value))
             if seen is None:

@@ -24,6 +24,7 @@ from partners.models import Partner, Tier, TierPeriod
 from servicone.audit import audit
 from servicone.jobs import enqueue_on_commit
 from servicone.notify import Message, notify, notify_many, partner_admin_ids, partner_admins
+from servicone.text import single_line
 
 log = logging.getLogger(__name__)
 
@@ -318,6 +319,11 @@ def partners_evaluate_all(*, today: date | None = None, batch_size: int = 500) -
     stamped for the whole batch in one update when it is not today's yet). The others
     are locked, updated in one bulk update with their tier periods, audited and notified
     exactly as ``partner_apply_evaluation`` does, in one transaction per batch.
+
+    Should a batch fail, whatever the reason, its partners are evaluated one by one
+    (``partner_apply_evaluation``, each in its own transaction): a partner that fails
+    again is left as it was, logged and counted (``failed``) and evaluated by the next
+    run; the others are written. Returns how many partners each action concerned.
     """
     today = today or selectors.today()
     specs = selectors.tier_specs()
@@ -325,24 +331,65 @@ def partners_evaluate_all(*, today: date | None = None, batch_size: int = 500) -
     counts: Counter[str] = Counter()
     ids = list(Partner.objects.filter(is_active=True).order_by("pk").values_list("pk", flat=True))
     for start in range(0, len(ids), batch_size):
-        batch = Partner.objects.filter(pk__in=ids[start : start + batch_size])
-        snapshots = selectors.snapshots_for(batch, on=today)
-        evaluations: dict[int, engine.Evaluation] = {}
-        stale: list[int] = []
-        for partner in batch.select_related("tier"):
-            evaluation = engine.evaluate(snapshots[partner.pk], specs, today)
-            _state, decision = _tier_decision(partner, evaluation, today)
-            if not _leaves_partner_as_is(partner, decision, tiers):
-                evaluations[partner.pk] = evaluation
-                continue
-            counts[decision.action] += 1
-            if partner.evaluated_on != today:
-                stale.append(partner.pk)
-        if stale:
-            Partner.objects.filter(pk__in=stale).update(evaluated_on=today)
-        if evaluations:
-            counts.update(_apply_evaluations(evaluations, tiers=tiers, today=today))
+        batch_ids = ids[start : start + batch_size]
+        try:
+            # The reads need no savepoint: the writes are one UPDATE (the evaluation
+            # dates) and ``_apply_evaluations``' own transaction, rolled back if it fails.
+            counts.update(_evaluate_batch(batch_ids, specs=specs, tiers=tiers, today=today))
+        except Exception:
+            log.warning(
+                "tier evaluation of a batch of %s partners failed: evaluating them one by one",
+                len(batch_ids),
+                exc_info=True,
+            )
+            counts.update(_evaluate_one_by_one(batch_ids, tiers=tiers, today=today))
     return dict(counts)
+
+
+def _evaluate_batch(
+    batch_ids: list[int], *, specs: tuple[engine.Tier, ...], tiers: dict[str, Tier], today: date
+) -> Counter[str]:
+    """The set-wise path: a fixed number of queries, however many partners."""
+    counts: Counter[str] = Counter()
+    batch = Partner.objects.filter(pk__in=batch_ids)
+    snapshots = selectors.snapshots_for(batch, on=today)
+    evaluations: dict[int, engine.Evaluation] = {}
+    stale: list[int] = []
+    for partner in batch.select_related("tier"):
+        evaluation = engine.evaluate(snapshots[partner.pk], specs, today)
+        _state, decision = _tier_decision(partner, evaluation, today)
+        if not _leaves_partner_as_is(partner, decision, tiers):
+            evaluations[partner.pk] = evaluation
+            continue
+        counts[decision.action] += 1
+        if partner.evaluated_on != today:
+            stale.append(partner.pk)
+    if stale:
+        Partner.objects.filter(pk__in=stale).update(evaluated_on=today)
+    if evaluations:
+        counts.update(_apply_evaluations(evaluations, tiers=tiers, today=today))
+    return counts
+
+
+def _evaluate_one_by_one(
+    batch_ids: list[int], *, tiers: dict[str, Tier], today: date
+) -> Counter[str]:
+    """The fall-back of a failed batch: each partner alone, a failure skipped and counted."""
+    counts: Counter[str] = Counter()
+    for partner in Partner.objects.filter(pk__in=batch_ids).order_by("pk"):
+        try:
+            decision = partner_apply_evaluation(partner=partner, today=today, tiers=tiers)
+        except Exception as error:  # this partner's failure, not the run's
+            counts["failed"] += 1
+            log.error(
+                "tier evaluation of partner %s failed; retried at the next run: %s",
+                partner.pk,
+                single_line(f"{type(error).__name__}: {error}", limit=300),
+                exc_info=error,
+            )
+            continue
+        counts[decision.action] += 1
+    return counts
 
 
 @transaction.atomic

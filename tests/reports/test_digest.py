@@ -91,3 +91,74 @@ def test_the_task_queues_itself_again_while_partners_are_left(partner, partner_a
         result = send_monthly_digests()
     assert result["sent"] == 1
     assert digests().count() == 2
+
+
+# --- One bad partner holds back no other -----------------------------------------------------
+
+
+@pytest.fixture
+def poisoned_scorecard(monkeypatch):
+    """Make the scorecard of the partners in the returned set raise (a bug, bad data)."""
+    from reports import selectors
+
+    poisoned: set[int] = set()
+    scorecard = selectors.partner_scorecard
+
+    def failing(partner, month, *, today):
+        if partner.pk in poisoned:
+            raise RuntimeError("broken scorecard")
+        return scorecard(partner, month, today=today)
+
+    monkeypatch.setattr(selectors, "partner_scorecard", failing)
+    return poisoned
+
+
+def test_a_partner_whose_digest_fails_is_counted_logged_and_the_others_are_sent(
+    partner, partner_admin, poisoned_scorecard, caplog
+):
+    bad = PartnerFactory(name="Cassé SA")
+    partner_user(bad, username="bad.admin")
+    good = PartnerFactory()
+    partner_user(good, username="good.admin")
+    poisoned_scorecard.add(bad.pk)
+
+    with time_machine.travel(datetime(2026, 12, 1, 7, 30, tzinfo=PARIS), tick=False):
+        result = send_monthly_digests()
+
+    assert result == {"month": "2026-11", "sent": 2, "failed": 1, "more": False}
+    assert sorted(n.recipient.username for n in digests()) == ["good.admin", "p.admin"]
+    failures = [r for r in caplog.records if r.levelname == "ERROR"]
+    assert [r.getMessage() for r in failures] == [
+        f"scorecard digest 2026-11 of partner {bad.pk} failed; retried at the next run: "
+        "RuntimeError: broken scorecard"
+    ]
+
+
+def test_a_digest_that_failed_is_sent_at_the_next_run(partner, partner_admin, poisoned_scorecard):
+    poisoned_scorecard.add(partner.pk)
+    with time_machine.travel(datetime(2026, 12, 1, 7, 30, tzinfo=PARIS), tick=False):
+        assert send_monthly_digests() == {"month": "2026-11", "sent": 0, "failed": 1, "more": False}
+    poisoned_scorecard.clear()
+    with time_machine.travel(datetime(2026, 12, 2, 7, 30, tzinfo=PARIS), tick=False):
+        assert send_monthly_digests() == {"month": "2026-11", "sent": 1, "more": False}
+    assert digests().get().recipient == partner_admin
+
+
+def test_failing_partners_take_no_place_in_the_batch(partner, partner_admin, poisoned_scorecard):
+    # The failing partners come first (lowest ids): a batch still sends its size of digests,
+    # so that however many partners fail, the run reaches the others.
+    bad = [partner, *(PartnerFactory() for _ in range(2))]
+    for other in bad[1:]:
+        partner_user(other)
+    good = [PartnerFactory() for _ in range(3)]
+    for other in good:
+        partner_user(other)
+    poisoned_scorecard.update(p.pk for p in bad)
+
+    with time_machine.travel(datetime(2026, 12, 1, 7, 30, tzinfo=PARIS), tick=False):
+        first = scorecard_digests_send(today=date(2026, 12, 1), batch_size=2)
+        second = scorecard_digests_send(today=date(2026, 12, 1), batch_size=2)
+
+    assert first == {"month": "2026-11", "sent": 2, "failed": 3, "more": True}
+    assert second == {"month": "2026-11", "sent": 1, "failed": 3, "more": False}
+    assert {n.partner_id for n in digests()} == {p.pk for p in good}

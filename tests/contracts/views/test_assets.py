@@ -113,3 +113,43 @@ def test_confirming_an_import_without_a_preview_imports_nothing(sales, customer)
 def test_engineers_may_not_import(client, partner_engineer, customer):
     client.force_login(partner_engineer)
     assert client.get(f"/customers/{customer.pk}/import/").status_code == 403
+
+
+def test_a_file_with_bare_cr_line_endings_is_previewed_and_imported(sales, customer, site):
+    url = f"/customers/{customer.pk}/import/"
+    response = sales.post(url, {"action": "preview", "file": upload(CSV_OK.replace("\n", "\r"))})
+    page = html(response)
+    assert response.status_code == 200
+    assert page.count('data-testid="preview-row"') == 2
+    token = re.search(r'name="token" value="([0-9a-f]+)"', page).group(1)
+    sales.post(url, {"action": "confirm", "token": token})
+    assert Asset.objects.filter(customer=customer, serial_number__startswith="CZJIMP").count() == 2
+
+
+def test_formulas_and_control_characters_are_listed_by_line_and_nothing_is_imported(
+    sales, customer, site
+):
+    content = CSV_OK + (
+        'CZJIMP0003;hp;proliant;"=HYPERLINK(""http://evil.example/"",""x"")";Siège;;;;\n'
+        "CZJIMP0004;hp;proliant;DL\x00380;Siège;;;;\n"
+    )
+    response = sales.post(
+        f"/customers/{customer.pk}/import/", {"action": "preview", "file": upload(content)}
+    )
+    assert response.status_code == 400
+    page = html(response)
+    assert 'data-line="4" data-code="formula"' in page
+    assert 'La cellule « =HYPERLINK("http://evil.example/","x") » commence' in page
+    assert 'data-line="5" data-code="control_character"' in page
+    assert "caractère de contrôle (U+0000)" in page
+    assert "Confirmer l'import" not in page
+    assert not Asset.objects.filter(serial_number__startswith="CZJIMP").exists()
+
+
+def test_a_file_the_csv_reader_cannot_read_is_a_message_not_a_server_error(sales, customer, site):
+    content = CSV_OK + f"CZJIMP0003;hp;proliant;{'x' * 200_000};Siège;;;;\n"
+    response = sales.post(
+        f"/customers/{customer.pk}/import/", {"action": "preview", "file": upload(content)}
+    )
+    assert response.status_code == 400
+    assert 'data-line="4" data-code="unreadable"' in html(response)
