@@ -17,9 +17,13 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _NUMBER = re.compile(r"[+-]?\d+(?:[.,]\d+)?")
 
 
+# A lone dash is what people type for "none": nothing to run.
+_HARMLESS = frozenset({"-", "+"})
+
+
 def is_formula(text: str) -> bool:
     """Would a spreadsheet read this cell as a formula (and it is not a plain number)?"""
-    return text.startswith(FORMULA_START) and not _NUMBER.fullmatch(text)
+    return text.startswith(FORMULA_START) and text not in _HARMLESS and not _NUMBER.fullmatch(text)
 
 
 def safe_cell(value: object) -> str:

@@ -135,3 +135,33 @@ def test_partner_user_is_never_staff(db, client):
     user = partner_user(role="engineer")
     client.force_login(user)
     assert client.get("/api/v1/me/").json()["is_staff"] is False
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"name": "Clinique\x00du Parc"}, "name"),
+        ({"name": "Clinique \x1b[31mrouge"}, "name"),
+        ({"name": "Clinique", "sites": [{"name": "Siège\x07", "city": "Metz"}]}, "sites[0].name"),
+    ],
+)
+def test_a_control_character_in_any_text_is_refused_naming_the_field_and_nothing_created(
+    admin_api, body, field
+):
+    from contracts.models import Customer
+
+    response = admin_api.post("/api/v1/customers/", body, format="json")
+
+    assert response.status_code == 400
+    assert [(e["field"], e["code"]) for e in response.json()["errors"]] == [
+        (field, "control_character")
+    ]
+    assert not Customer.objects.exists()
+
+
+def test_line_breaks_and_tabs_are_text_not_controls(admin_api):
+    response = admin_api.post(
+        "/api/v1/customers/", {"name": "Clinique\tdu Parc\r\nOuest"}, format="json"
+    )
+
+    assert response.status_code == 201

@@ -23,7 +23,9 @@ def test_a_formula_looking_cell_is_written_as_text(cell):
     assert safe_cell(cell) == "'" + cell
 
 
-@pytest.mark.parametrize("cell", ["-12,5", "-3", "+4.25", "Clinique du Parc", "", "100,0", "a=b"])
+@pytest.mark.parametrize(
+    "cell", ["-12,5", "-3", "+4.25", "Clinique du Parc", "", "100,0", "a=b", "-", "+"]
+)
 def test_numbers_and_ordinary_text_are_written_as_they_are(cell):
     assert not is_formula(cell)
     assert safe_cell(cell) == cell
