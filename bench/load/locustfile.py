@@ -21,9 +21,10 @@ Who does what (several virtual users share each demo login, each with its own se
 
 Every request goes as the TLS proxy would forward it (``X-Forwarded-Proto: https``, the
 client's address in ``X-Forwarded-For``); each virtual user's cookie jar sends the portal's
-Secure cookies back over the plain-HTTP hop, as the browser does over HTTPS to the proxy. Requests are named by kind (``page: …``, ``post: …``,
-``api: …``) so that the statistics group them; any status outside 2xx/3xx is a failure,
-and so is a page that does not offer the next step (a login redirect, a missing form).
+Secure cookies back over the plain-HTTP hop, as the browser does over HTTPS to the proxy.
+Requests are named by kind (``page: …``, ``post: …``, ``api: …``) so that the statistics
+group them; any status outside 2xx/3xx is a failure, and so is a page that does not offer
+the next step (a login redirect, a missing form).
 
 Set by run.py: ``LOAD_MEASURE_SECONDS``, how long to measure once every virtual user has
 logged in (the statistics are reset then, and the run stops after that long: the ramp's
@@ -53,6 +54,9 @@ from locust.exception import StopUser
 from locust.stats import StatsEntry
 
 PASSWORD = os.environ.get("LOAD_PASSWORD", "ServiceOne-2026")  # the demo logins' password
+# Think time: 2–8 s between two pages of a person, 1–3 s between two calls of an
+# integration; LOAD_THINK_SCALE multiplies both (0.5: twice as busy).
+THINK_SCALE = float(os.environ.get("LOAD_THINK_SCALE") or 1)
 # The client addresses the "proxy" reports: one per virtual user, in the benchmarking
 # network of RFC 2544 (198.18.0.0/15).
 _client_numbers = itertools.count()
@@ -160,7 +164,7 @@ class PortalUser(FastHttpUser):
     """A person (or a system) behind the TLS proxy, with a session of its own."""
 
     abstract = True
-    wait_time = between(1, 3)  # think time between two pages
+    wait_time = between(2 * THINK_SCALE, 8 * THINK_SCALE)  # between two pages
     username = ""
     # Fail instead of hanging when the portal stops answering.
     network_timeout = 60.0
@@ -402,11 +406,11 @@ class PartnerEngineer(PortalUser):
 
 
 class Integration(PortalUser):
-    """A partner's system polling the API with a token (no think time of a person)."""
+    """A partner's system calling the API with a token, every 1–3 s."""
 
     weight = 3
     username = "ovesys.admin"
-    wait_time = between(0.5, 1.5)
+    wait_time = between(1 * THINK_SCALE, 3 * THINK_SCALE)
 
     def begin(self) -> None:
         with self.client.post(

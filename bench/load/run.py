@@ -26,7 +26,9 @@
    twice. ``--steps 50,100,150,200`` then reruns shorter loads (``--step-time``) at each
    user count and prints p95 per step and where it crosses 1 s.
 6. Stops the portal and drops the database (``--keep`` keeps both the database and the
-   logs). Exits 1 when a target is not met.
+   logs). Exits 1 when a target is not met: an error, the p95 of pages or of API reads
+   (all of a kind together; each request type's own p95 is shown beside it), the lag, or
+   an event not fired or fired twice.
 
 The API throttles are raised for the run (several virtual users share each login and
 address range): the output says so. Locust lives in its own virtualenv::
@@ -46,6 +48,7 @@ import csv
 import io
 import json
 import os
+import resource
 import secrets
 import shutil
 import signal
@@ -107,6 +110,12 @@ def arguments() -> argparse.Namespace:
     )
     parser.add_argument(
         "--run-time", type=int, default=180, help="seconds measured, from the last login"
+    )
+    parser.add_argument(
+        "--think-scale",
+        type=float,
+        default=1.0,
+        help="multiplies the think times (2–8 s per page for people, 1–3 s per API call)",
     )
     parser.add_argument("--steps", help="user counts of the step loads, e.g. 50,100,150,200")
     parser.add_argument("--step-time", type=int, default=60, help="seconds measured per step")
@@ -572,6 +581,7 @@ class Load:
     ended: datetime | None = None
     whole_run: bool = False  # not every user logged in: the figures include the ramp
     scrape_errors: int = 0
+    locust_cpu: float = 0.0  # CPU seconds the load generator itself used, on these cores
 
 
 def _number(value: str) -> float | None:
@@ -618,6 +628,7 @@ def run_load(
     spawn_rate: float | None,
     due_targets: int,
     sample_every: float,
+    think_scale: float,
     drain: bool,
 ) -> Load:
     from django.utils import timezone
@@ -633,6 +644,7 @@ def run_load(
         "LOAD_SUMMARY_JSON": f"{prefix}_kinds.json",
         # The locustfile measures this long from the last user's login, then stops.
         "LOAD_MEASURE_SECONDS": str(seconds),
+        "LOAD_THINK_SCALE": str(think_scale),
     }
     print(
         f"   {label}: {users} users (ramp {ramp:.0f} s at {rate:g}/s, logins left out), "
@@ -643,6 +655,7 @@ def run_load(
     sampler = LagSampler(portal, sample_every)
     sampler.start()
     before = metric(portal.metrics(), SWEEPS) or 0
+    cpu_before = _children_cpu()
     with Path(f"{prefix}.log").open("wb") as out:
         done = subprocess.run(
             [
@@ -671,6 +684,7 @@ def run_load(
             check=False,
         )
     load.ended = timezone.now()
+    load.locust_cpu = _children_cpu() - cpu_before
     if drain:
         # What fell due at the very end has LATE_S to fire; the lag is still sampled.
         time.sleep(LATE_S + 2 * sample_every)
@@ -685,6 +699,11 @@ def run_load(
     if kinds.exists():
         load.kinds = json.loads(kinds.read_text())
     return load
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 # --- Printing ---------------------------------------------------------------------------------------
@@ -741,7 +760,10 @@ def print_load(load: Load) -> None:
             f"{ms(t.p95):>6} {ms(t.p99):>6} {t.failures:>6}  0 errors: "
             + ("met" if not t.failures else "NOT met")
         )
-    print("   (times in ms; p50/p95/p99 from locust's histogram, 2 significant digits)")
+    print(
+        "   (times in ms; p50/p95/p99 from locust's histogram, 2 significant digits; locust "
+        f"itself used {load.locust_cpu:.0f} CPU-s of these cores over the whole run)"
+    )
     if load.whole_run:
         print("   WARNING: not every user logged in: these figures include the ramp")
     for name, error, count in load.failures[:10]:
@@ -914,6 +936,12 @@ def main() -> int:
             + ", ".join(f"{k}={v}" for k, v in THROTTLES.items()),
             flush=True,
         )
+        print(
+            f"   think time: {2 * args.think_scale:g}–{8 * args.think_scale:g} s between two "
+            f"pages of a person, {args.think_scale:g}–{3 * args.think_scale:g} s between two "
+            "calls of an integration",
+            flush=True,
+        )
 
         since = timezone.now()
         load = run_load(
@@ -926,6 +954,7 @@ def main() -> int:
             spawn_rate=args.spawn_rate,
             due_targets=args.due_targets,
             sample_every=args.sample_every,
+            think_scale=args.think_scale,
             drain=True,
         )
         print(
@@ -952,6 +981,7 @@ def main() -> int:
                 spawn_rate=None,
                 due_targets=args.due_targets,
                 sample_every=args.sample_every,
+                think_scale=args.think_scale,
                 drain=phase == len(counts),
             )
             for phase, users in enumerate(counts, start=1)
