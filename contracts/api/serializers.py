@@ -34,6 +34,7 @@ from contracts.models import (
 from contracts.selectors import Entitlement
 from partners.api.serializers import IdOrCodeRelatedField
 from partners.models import Partner, ProductLine, Tier
+from servicone.api.ids import ApiIdField
 from servicone.api.tenancy import ScopedPrimaryKeyRelatedField, scope_queryset
 
 
@@ -53,7 +54,7 @@ class ScopedIdListField(serializers.ListField):
     def __init__(self, *, queryset: Any, tenant_field: str, **kwargs: Any) -> None:
         self.queryset = queryset
         self.tenant_field = tenant_field
-        super().__init__(child=serializers.IntegerField(min_value=1), **kwargs)
+        super().__init__(child=ApiIdField(), **kwargs)
 
     def to_internal_value(self, data: Any) -> list[Any]:
         ids = list(dict.fromkeys(super().to_internal_value(data)))
