@@ -38,8 +38,9 @@ def legacy_check_database(rows: tuple[LegacyRow, ...]) -> tuple[RowError, ...]:
     taken: set[str] = set()
     for username, email in (
         get_user_model()
-        .objects.annotate(email_lower=Lower("email"))
-        .filter(Q(username__in=emails) | Q(email_lower__in=emails))
+        # Usernames are unique whatever their case (partners.0005): "Claire.Morel@…" is taken.
+        .objects.annotate(email_lower=Lower("email"), username_lower=Lower("username"))
+        .filter(Q(username_lower__in=emails) | Q(email_lower__in=emails))
         .values_list("username", "email_lower")
     ):
         taken.update({username.lower(), email or ""})

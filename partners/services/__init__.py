@@ -24,10 +24,12 @@ from partners.services.partner import (
 )
 from partners.services.team import (
     CERTIFICATION_RENEWAL_WINDOW_DAYS,
+    USERNAME_UNAVAILABLE,
     certification_create,
     certification_expiry,
     engineer_create,
     partner_user_create,
+    username_taken,
 )
 from partners.services.tiers import (
     partner_apply_evaluation,
@@ -40,6 +42,7 @@ __all__ = [
     "ACCREDITATION_VALIDITY",
     "CERTIFICATION_RENEWAL_WINDOW_DAYS",
     "SIREN_TAKEN",
+    "USERNAME_UNAVAILABLE",
     "accreditation_apply",
     "accreditation_approve",
     "accreditation_create",
@@ -57,4 +60,5 @@ __all__ = [
     "partners_evaluate_all",
     "tier_period_record",
     "tier_periods_backfill",
+    "username_taken",
 ]

@@ -24,6 +24,25 @@ if TYPE_CHECKING:
 # A renewal may be recorded while the current certification is in its last days.
 CERTIFICATION_RENEWAL_WINDOW_DAYS = 90
 
+# Said whoever holds the username (another partner's user, HP staff): nothing more.
+USERNAME_UNAVAILABLE = _("Cet identifiant n'est pas disponible : choisissez-en un autre.")
+
+
+def username_taken(username: str, *, except_user_id: int | None = None) -> bool:
+    """Whether a login already uses ``username``, whatever its case (``Admin`` is ``admin``).
+
+    The unique index on ``LOWER(username)`` (migration ``partners.0005``) holds it in the
+    database; this check lets forms say so before trying.
+    """
+    rows = get_user_model().objects.filter(username__iexact=username.strip())
+    if except_user_id is not None:
+        rows = rows.exclude(pk=except_user_id)
+    return rows.exists()
+
+
+def _username_unavailable() -> DomainError:
+    return DomainError("unique", USERNAME_UNAVAILABLE, field="username")
+
 
 @transaction.atomic
 def engineer_create(
@@ -60,9 +79,13 @@ def partner_user_create(
     """A portal login for one of the partner's people, with its role there; audited.
 
     The caller (form or serializer) has checked the input's shape and the password
-    rules; a username taken meanwhile by a concurrent request is a 400 on ``username``.
+    rules. A username already in use, in any case (``Admin`` when ``admin`` exists), is
+    a 400 ``unique`` on ``username`` with a message that does not say whose it is (an
+    HP login, another partner's); so is one taken meanwhile by a concurrent request.
     """
     user_model = get_user_model()
+    if username_taken(username):
+        raise _username_unavailable()
     try:
         with transaction.atomic():
             user = user_model.objects.create_user(
@@ -73,9 +96,7 @@ def partner_user_create(
                 last_name=last_name,
             )
     except IntegrityError:
-        raise DomainError(
-            "unique", _("Cet identifiant est déjà utilisé."), field="username"
-        ) from None
+        raise _username_unavailable() from None
     membership = Membership.objects.create(user=user, partner=partner, role=role)
     audit(
         action="membership.create",
