@@ -164,9 +164,7 @@ def test_the_migration_lets_distinct_usernames_through(db):
     migration.refuse_existing_duplicates(apps, None)
 
 
-def test_the_legacy_import_refuses_an_admin_email_taken_as_a_username_in_another_case(
-    db, tmp_path
-):
+def test_the_legacy_import_refuses_an_admin_email_taken_as_a_username_in_another_case(db, tmp_path):
     UserFactory(username="Claire.Morel@Kervenic.example", email="")
     path = tmp_path / "legacy.csv"
     path.write_text(
