@@ -9,7 +9,15 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
 
-from contracts.models import Asset, Contract, Customer, Offering, OfferingKind, Vendor
+from contracts.models import (
+    Asset,
+    AssetRegistration,
+    Contract,
+    Customer,
+    Offering,
+    OfferingKind,
+    Vendor,
+)
 from contracts.selectors import coverages_in_force
 from partners.selectors import today
 from servicone.access import is_hp_staff, partner_of
@@ -78,13 +86,17 @@ class AssetFilter(django_filters.FilterSet):
     )
     product_line = django_filters.CharFilter(field_name="product_line__code")
     vendor = django_filters.ChoiceFilter(choices=Vendor.choices)
+    registration = django_filters.ChoiceFilter(
+        choices=AssetRegistration.choices,
+        help_text="held: waiting for HP's check before it may be covered.",
+    )
     covered = django_filters.BooleanFilter(
         method="filter_covered", help_text="Under coverage in force today (true) or not (false)."
     )
 
     class Meta:
         model = Asset
-        fields = ["customer", "site", "serial", "product_line", "vendor", "covered"]
+        fields = ["customer", "site", "serial", "product_line", "vendor", "registration", "covered"]
 
     def filter_serial(self, queryset: QuerySet[Asset], name: str, value: str) -> QuerySet[Asset]:
         # Serial numbers are stored upper-case (``asset_create``): an exact, indexed match.

@@ -110,7 +110,9 @@ def sell_assets(request: HttpRequest, viewer: Viewer) -> HttpResponse:
     if request.method == "POST":
         asset = save_asset(request, customer, asset_form)
         if asset is not None:
-            selected = [a.pk for a in draft.assets] + [asset.pk]
+            # One held for HP's arbitration cannot be covered yet: not chosen.
+            added = [asset.pk] if asset.is_confirmed else []
+            selected = [a.pk for a in draft.assets] + added
             return redirect(draft.url("contracts:sell-assets", assets=selected))
         status = 400
     search = search_term(request)

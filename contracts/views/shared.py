@@ -120,5 +120,18 @@ def save_asset(request: HttpRequest, customer: Customer, form: AssetForm) -> Ass
     except DomainError as error:
         add_domain_error(form, error)
         return None
-    messages.success(request, _("Équipement %(serial)s ajouté.") % {"serial": asset.serial_number})
+    if asset.is_confirmed:
+        messages.success(
+            request, _("Équipement %(serial)s ajouté.") % {"serial": asset.serial_number}
+        )
+    else:
+        # Held for HP's arbitration: said without a word about who else has the serial.
+        messages.warning(
+            request,
+            _(
+                "Équipement %(serial)s enregistré : HP le vérifie avant qu'il puisse être "
+                "couvert. Vos administrateurs seront notifiés de la décision."
+            )
+            % {"serial": asset.serial_number},
+        )
     return asset
