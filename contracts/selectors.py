@@ -447,10 +447,8 @@ def assets_with_serial(viewer: Viewer, serial: str) -> list[Asset]:
 
 @dataclass(frozen=True)
 class AssetClaim:
-    """A registration held for HP's decision, beside the registration it competes with."""
-
-    claim: Asset
-    holders: list[Asset]  # the confirmed registration(s) of the serial, with ``in_force``
+    claim: Asset  # held for HP's decision
+    holders: list[Asset]  # the confirmed registration(s) of its serial, with ``in_force``
 
 
 def held_claims(*, on: date) -> list[AssetClaim]:
@@ -484,11 +482,6 @@ def recent_claim_decisions(*, limit: int = 20) -> list[Asset]:
         .select_related("customer__partner", "registration_decided_by")
         .order_by("-registration_decided_at", "-pk")[:limit]
     )
-
-
-def asset_for_review(asset_id: int) -> Asset | None:
-    """Any partner's asset, for HP's decision (the service checks it is still held)."""
-    return _one(Asset.objects.select_related("customer__partner"), asset_id)
 
 
 # --- Contracts -----------------------------------------------------------------------------

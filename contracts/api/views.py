@@ -10,7 +10,9 @@ Who may write:
 * sales (``contracts/`` POST, ``activate``, ``renew``, ``cancel``): the partner's admin and
   sales people only — sales are the partner's, HP staff read them;
 * consuming Proactive Select credits: HP staff (CDS delivers preventive services) and the
-  partner's admin.
+  partner's admin;
+* deciding a serial number claimed by two partners (``asset-claims/``): HP programme
+  managers only.
 """
 
 from __future__ import annotations
@@ -204,7 +206,15 @@ class CustomerViewSet(TenantScopedCreateViewSet):
 
 
 @extend_schema_view(
-    create=extend_schema(summary="Register an asset at a customer site"),
+    create=extend_schema(
+        summary="Register an asset at a customer site",
+        description=(
+            "A serial number (per vendor) the partner already registered is 400 "
+            "`serial_taken`. One another partner holds is accepted but `registration: held`: "
+            "it cannot be covered (400 `asset_not_confirmed` on a sale) until HP decides "
+            "(`asset-claims/`); nothing says who holds it."
+        ),
+    ),
 )
 class AssetViewSet(TenantScopedCreateViewSet):
     """The installed base of the partner's customers, with the coverage in force today."""

@@ -12,7 +12,7 @@ from contracts import selectors, services
 from contracts.views.shared import found
 from partners.forms import DecisionForm
 from partners.selectors import today as local_today
-from servicone.access import programme_manager_required
+from servicone.access import programme_manager_required, viewer_of
 from servicone.errors import DomainError
 
 
@@ -45,7 +45,8 @@ def asset_claim_list(request: HttpRequest) -> HttpResponse:
 @require_POST
 @programme_manager_required
 def asset_claim_decide(request: HttpRequest, asset_id: int, decision: str) -> HttpResponse:
-    asset = found(selectors.asset_for_review(asset_id))
+    # HP staff see every partner's assets; the service checks the registration is held.
+    asset = found(selectors.asset_of(viewer_of(request), asset_id))
     form = DecisionForm(request.POST, prefix=f"c{asset.pk}")
     if not form.is_valid():
         return _review_page(request, forms={asset.pk: form}, status=400)

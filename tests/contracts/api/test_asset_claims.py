@@ -140,3 +140,16 @@ def test_the_review_list_costs_the_same_queries_for_one_claim_or_many(
     with CaptureQueriesContext(connection) as five:
         assert len(pm_api.get(url).json()) == 5
     assert len(five.captured_queries) == len(one.captured_queries)
+
+
+def test_the_refusal_to_cover_a_held_asset_reads_in_english_too(admin_api, claim):
+    response = admin_api.post(
+        f"{API}/contracts/",
+        {"offering": "CP-PL-4H-24X7", "customer": claim.customer_id, "assets": [claim.pk]},
+        format="json",
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+
+    assert response.json()["errors"][0]["message"] == (
+        f"Asset {SERIAL} is being checked by HP: it cannot be covered yet."
+    )

@@ -145,3 +145,16 @@ def test_an_asset_added_at_the_sell_step_and_held_is_not_chosen(sales, customer,
     assert response.status_code == 302
     assert "assets=" not in response["Location"]
     assert Asset.objects.get(customer=customer).registration == AssetRegistration.HELD
+
+
+def test_the_review_page_and_the_claimants_banner_read_in_english(
+    client, programme_manager, partner_sales, claim
+):
+    client.force_login(programme_manager)
+    review = html(client.get("/hp/asset-claims/", HTTP_ACCEPT_LANGUAGE="en"))
+    client.force_login(partner_sales)
+    banner = html(client.get(f"/assets/{claim.pk}/", HTTP_ACCEPT_LANGUAGE="en"))
+
+    assert "Assets to check" in review
+    assert "Assign to the claimant" in review
+    assert "HP is checking the registration of this asset" in banner
