@@ -119,3 +119,41 @@ def test_an_asset_id_beyond_64_bits_in_a_sale_is_a_400_naming_assets(sales_api, 
 )
 def test_parse_id_accepts_positive_64_bit_integers_only(value, expected):
     assert parse_id(value) == expected
+
+
+API_DETAILS = [
+    "tickets/{id}/",
+    "contracts/{id}/",
+    "customers/{id}/",
+    "assets/{id}/",
+    "engineers/{id}/",
+    "certifications/{id}/",
+    "accreditations/{id}/",
+    "partners/{id}/",
+    "partners/{id}/eligibility/",
+    "partners/{id}/users/",
+]
+PAGES = [
+    "/contracts/{id}/",
+    "/customers/{id}/",
+    "/assets/{id}/",
+    "/tickets/{id}/",
+    "/hp/partners/{id}/",
+    "/hp/accreditations/{id}/",
+]
+
+
+@pytest.mark.parametrize("path", API_DETAILS)
+@pytest.mark.parametrize("value", [HUGE, "-1", "0", "abc"])
+def test_an_api_path_id_that_cannot_be_an_id_is_a_404_in_the_error_format(pm_api, path, value):
+    response = pm_api.get(f"/api/v1/{path.format(id=value)}")
+
+    assert response.status_code == 404
+    assert response.json()["errors"][0]["code"] == "not_found"
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_a_page_path_id_beyond_64_bits_is_not_found(client, programme_manager, path):
+    client.force_login(programme_manager)
+
+    assert client.get(path.format(id=HUGE)).status_code == 404
