@@ -1,16 +1,39 @@
-"""Admin: programme managers edit the catalogue; sales data is read here, written in the portal."""
+"""Admin of the catalogue side, under the rule of ``partners.admin`` (every write audited):
+
+* the catalogue's **offerings** are programme data, edited here and audited;
+* **customers, sites, assets, contracts** are written in the portal and the API through
+  their services: read-only here, except HP's arbitration of a serial number claimed by
+  two partners, which goes through ``asset_claim_assign`` / ``asset_claim_reject``.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
-from contracts.models import Asset, Contract, ContractAsset, CreditEntry, Customer, Offering, Site
+from contracts.models import (
+    Asset,
+    AssetRegistration,
+    Contract,
+    ContractAsset,
+    CreditEntry,
+    Customer,
+    Offering,
+    Site,
+)
+from contracts.services import asset_claim_assign, asset_claim_reject
+from partners.admin import AuditedModelAdmin, ReadOnlyAdmin, ReadOnlyInline
+from servicone.access import is_programme_manager
+from servicone.errors import DomainError
 
 
 @admin.register(Offering)
-class OfferingAdmin(admin.ModelAdmin):
+class OfferingAdmin(AuditedModelAdmin):
     list_display = [
         "code",
         "name",
@@ -32,49 +55,98 @@ class OfferingAdmin(admin.ModelAdmin):
     filter_horizontal = ["product_lines"]
 
 
-class SiteInline(admin.TabularInline):
+class SiteInline(ReadOnlyInline):
     model = Site
-    extra = 0
+    fields = ("name", "address", "postal_code", "city", "region", "timezone")
+    readonly_fields = fields
+    show_change_link = False
 
 
 @admin.register(Customer)
-class CustomerAdmin(admin.ModelAdmin):
+class CustomerAdmin(ReadOnlyAdmin):
+    """Created with its sites in the portal or the API (``customer_create_with_sites``)."""
+
     list_display = ["name", "partner", "siren"]
     list_select_related = ["partner"]
     search_fields = ["name", "partner__name", "siren"]
-    autocomplete_fields = ["partner"]
     inlines = [SiteInline]
 
 
 @admin.register(Asset)
-class AssetAdmin(admin.ModelAdmin):
-    list_display = ["serial_number", "vendor", "product_line", "customer", "site"]
-    list_filter = ["vendor", "product_line"]
+class AssetAdmin(ReadOnlyAdmin):
+    """Registered in the portal or the API (``asset_create``); HP arbitrates the held ones
+    here or on « Équipements à vérifier »."""
+
+    list_display = [
+        "serial_number",
+        "vendor",
+        "product_line",
+        "customer",
+        "site",
+        "registration",
+        "registration_decided_at",
+    ]
+    list_filter = ["registration", "vendor", "product_line"]
     list_select_related = ["product_line", "customer", "site"]
-    search_fields = ["serial_number", "customer__name"]
-    raw_id_fields = ["customer", "site"]
+    search_fields = ["serial_number", "customer__name", "customer__partner__name"]
+    actions = ["assign_claims", "reject_claims"]
+
+    def has_arbitrate_permission(self, request: HttpRequest) -> bool:
+        return is_programme_manager(request.user)
+
+    def _decide(self, request: HttpRequest, queryset: QuerySet[Asset], decide: Any) -> None:
+        decided = 0
+        for asset in queryset.select_related("customer__partner"):
+            if asset.registration != AssetRegistration.HELD:
+                continue
+            try:
+                decide(asset=asset, actor=request.user)
+            except DomainError as error:  # decided meanwhile
+                self.message_user(request, f"{asset}: {error.message}", level=messages.ERROR)
+            else:
+                decided += 1
+        self.message_user(
+            request,
+            ngettext(
+                "%(n)d enregistrement tranché ; les partenaires sont notifiés.",
+                "%(n)d enregistrements tranchés ; les partenaires sont notifiés.",
+                decided,
+            )
+            % {"n": decided},
+        )
+
+    @admin.action(
+        description=_("Attribuer l'équipement au demandeur (enregistrements en attente)"),
+        permissions=["arbitrate"],
+    )
+    def assign_claims(self, request: HttpRequest, queryset: QuerySet[Asset]) -> None:
+        self._decide(request, queryset, asset_claim_assign)
+
+    @admin.action(
+        description=_("Refuser la demande (enregistrements en attente)"),
+        permissions=["arbitrate"],
+    )
+    def reject_claims(self, request: HttpRequest, queryset: QuerySet[Asset]) -> None:
+        self._decide(request, queryset, asset_claim_reject)
 
 
-class ContractAssetInline(admin.TabularInline):
+class ContractAssetInline(ReadOnlyInline):
     model = ContractAsset
-    extra = 0
-    raw_id_fields = ["asset"]
-    readonly_fields = ["kind", "starts_on", "ends_on", "is_active"]
+    fields = ("asset", "kind", "starts_on", "ends_on", "is_active")
+    readonly_fields = fields
+    show_change_link = False
 
 
-class CreditEntryInline(admin.TabularInline):
+class CreditEntryInline(ReadOnlyInline):
     model = CreditEntry
-    extra = 0
-    readonly_fields = ["at", "kind", "credits", "balance_after", "actor", "reference"]
-    can_delete = False
-
-    def has_add_permission(self, request: Any, obj: Any = None) -> bool:
-        return False
+    fields = ("at", "kind", "credits", "balance_after", "actor", "reference")
+    readonly_fields = fields
+    show_change_link = False
 
 
 @admin.register(Contract)
-class ContractAdmin(admin.ModelAdmin):
-    """Read-only: selling, cancelling and renewing go through the audited services."""
+class ContractAdmin(ReadOnlyAdmin):
+    """Selling, cancelling and renewing go through the audited services."""
 
     list_display = [
         "number",
@@ -92,9 +164,3 @@ class ContractAdmin(admin.ModelAdmin):
     search_fields = ["number", "partner__name", "customer__name"]
     date_hierarchy = "ends_on"
     inlines = [ContractAssetInline, CreditEntryInline]
-
-    def has_add_permission(self, request: Any) -> bool:
-        return False
-
-    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
-        return False

@@ -225,8 +225,38 @@ class Vendor(models.TextChoices):
     OTHER = "other", _("Autre constructeur")
 
 
+class AssetRegistration(models.TextChoices):
+    """Where an asset's registration stands: the rule for a serial claimed by two partners.
+
+    A serial number (per vendor) is *confirmed* for one customer at a time. A partner that
+    registers a serial another partner already holds is not refused (that would tell it
+    who has the asset, and let whoever registers first block the real maintainer): its
+    registration is accepted and *held* until HP staff arbitrate, with an answer that says
+    nothing of the other partner. A held asset cannot be covered, so no ticket opens on it.
+    HP staff then confirm the claim (the former holder's registration is *rejected*: its
+    coverage ends that day, its contracts stay for the record) or reject it; both partners
+    are notified, and every step is audited (``contracts.services.claims``).
+    """
+
+    CONFIRMED = "confirmed", _("Enregistré")
+    HELD = "held", _("En attente de vérification HP")
+    REJECTED = "rejected", _("Non retenu par HP")
+
+
+class AssetQuerySet(models.QuerySet["Asset"]):
+    def confirmed(self) -> AssetQuerySet:
+        return self.filter(registration=AssetRegistration.CONFIRMED)
+
+    def held(self) -> AssetQuerySet:
+        return self.filter(registration=AssetRegistration.HELD)
+
+
 class Asset(models.Model):
-    """A piece of equipment at a customer site, known by its serial number."""
+    """A piece of equipment at a customer site, known by its serial number.
+
+    Only a *confirmed* asset may be covered (``AssetRegistration`` says why a registration
+    may be held or rejected): at most one per vendor and serial number, a database fact.
+    """
 
     customer = models.ForeignKey(
         Customer, on_delete=models.CASCADE, related_name="assets", verbose_name=_("client")
@@ -243,23 +273,62 @@ class Asset(models.Model):
     )
     model = models.CharField(_("modèle"), max_length=120, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
+    # A database default too: the release before this column keeps inserting assets
+    # (confirmed, as it always did) while a new one is rolled out.
+    registration = models.CharField(
+        _("enregistrement"),
+        max_length=10,
+        choices=AssetRegistration.choices,
+        default=AssetRegistration.CONFIRMED,
+        db_default=AssetRegistration.CONFIRMED,
+    )
+    registration_decided_at = models.DateTimeField(_("décidé le"), null=True, blank=True)
+    registration_decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("décidé par"),
+    )
+
+    objects = AssetQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("équipement")
         verbose_name_plural = _("équipements")
         ordering = ["serial_number", "id"]
         constraints = [
+            # One confirmed registration per serial number and vendor, whoever claims it.
             models.UniqueConstraint(
-                fields=["vendor", "serial_number"], name="asset_serial_unique_per_vendor"
+                fields=["vendor", "serial_number"],
+                condition=models.Q(registration="confirmed"),
+                name="asset_serial_confirmed_once_per_vendor",
+            ),
+            # A customer registers a serial once (a rejected claim stays for the record).
+            models.UniqueConstraint(
+                fields=["customer", "vendor", "serial_number"],
+                condition=~models.Q(registration="rejected"),
+                name="asset_serial_once_per_customer",
             ),
         ]
         indexes = [
             # Entitlement look-up by serial number, whatever the vendor.
             models.Index(fields=["serial_number"], name="asset_serial_idx"),
+            # HP's review list: registrations held for arbitration, oldest first.
+            models.Index(
+                fields=["created_at"],
+                name="asset_held_idx",
+                condition=models.Q(registration="held"),
+            ),
         ]
 
     def __str__(self) -> str:
         return self.serial_number
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.registration == AssetRegistration.CONFIRMED
 
 
 class ContractQuerySet(models.QuerySet["Contract"]):

@@ -393,7 +393,8 @@ class AssetChoices:
 def sell_asset_choices(
     customer: Customer, *, search: str, chosen_ids: Collection[int], on: date, limit: int
 ) -> AssetChoices:
-    rows = Asset.objects.filter(customer=customer)
+    # Only a confirmed asset may be covered: one held for HP's arbitration is not offered.
+    rows = Asset.objects.confirmed().filter(customer=customer)
     if search:
         rows = rows.filter(
             Q(serial_number__icontains=search)
@@ -438,6 +439,48 @@ def assets_with_serial(viewer: Viewer, serial: str) -> list[Asset]:
         assets_for(viewer)
         .filter(serial_number=serial)
         .select_related("customer", "site", "product_line")
+    )
+
+
+# --- Serial numbers claimed by two partners (HP's arbitration) -------------------------------
+
+
+@dataclass(frozen=True)
+class AssetClaim:
+    claim: Asset  # held for HP's decision
+    holders: list[Asset]  # the confirmed registration(s) of its serial, with ``in_force``
+
+
+def held_claims(*, on: date) -> list[AssetClaim]:
+    """Every held registration, oldest first, with the current holders: three queries."""
+    claims = list(
+        Asset.objects.held()
+        .select_related("customer__partner", "site", "product_line")
+        .order_by("created_at", "pk")
+    )
+    if not claims:
+        return []
+    holders_by_serial: dict[tuple[str, str], list[Asset]] = defaultdict(list)
+    for holder in (
+        Asset.objects.confirmed()
+        .filter(serial_number__in={c.serial_number for c in claims})
+        .select_related("customer__partner", "site")
+        .prefetch_related(in_force_prefetch(on))
+        .order_by("pk")
+    ):
+        holders_by_serial[(holder.vendor, holder.serial_number)].append(holder)
+    return [
+        AssetClaim(claim=c, holders=holders_by_serial.get((c.vendor, c.serial_number), []))
+        for c in claims
+    ]
+
+
+def recent_claim_decisions(*, limit: int = 20) -> list[Asset]:
+    """The last registrations HP decided on (confirmed or rejected), newest first."""
+    return list(
+        Asset.objects.filter(registration_decided_at__isnull=False)
+        .select_related("customer__partner", "registration_decided_by")
+        .order_by("-registration_decided_at", "-pk")[:limit]
     )
 
 

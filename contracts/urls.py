@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from contracts.views import assets, catalogue, contracts, customers, sell
+from contracts.views import assets, catalogue, claims, contracts, customers, sell
 
 app_name = "contracts"
 
@@ -32,4 +32,17 @@ urlpatterns = [
     path("customers/<int:customer_id>/import/", assets.customer_import, name="customer-import"),
     path("assets/lookup/", assets.asset_lookup, name="asset-lookup"),
     path("assets/<int:asset_id>/", assets.asset_detail, name="asset"),
+    path("hp/asset-claims/", claims.asset_claim_list, name="asset-claims"),
+    path(
+        "hp/asset-claims/<int:asset_id>/assign/",
+        claims.asset_claim_decide,
+        {"decision": "assign"},
+        name="asset-claim-assign",
+    ),
+    path(
+        "hp/asset-claims/<int:asset_id>/reject/",
+        claims.asset_claim_decide,
+        {"decision": "reject"},
+        name="asset-claim-reject",
+    ),
 ]

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from partners import eligibility as engine
 from partners.models import Course, Engineer, Partner
+from partners.services import USERNAME_UNAVAILABLE, username_taken
 from servicone.access import PartnerRole
 from servicone.presenters import is_english
 
@@ -215,8 +216,8 @@ class PartnerUserForm(forms.Form):
             user_model._meta.get_field("username").run_validators(username)
         except forms.ValidationError as exc:
             raise forms.ValidationError(exc.messages) from None
-        if user_model.objects.filter(username__iexact=username).exists():
-            raise forms.ValidationError(_("Cet identifiant est déjà utilisé."), code="duplicate")
+        if username_taken(username):
+            raise forms.ValidationError(USERNAME_UNAVAILABLE, code="unique")
         return username
 
     def clean(self) -> dict[str, Any]:

@@ -9,10 +9,19 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
 
-from contracts.models import Asset, Contract, Customer, Offering, OfferingKind, Vendor
+from contracts.models import (
+    Asset,
+    AssetRegistration,
+    Contract,
+    Customer,
+    Offering,
+    OfferingKind,
+    Vendor,
+)
 from contracts.selectors import coverages_in_force
 from partners.selectors import today
 from servicone.access import is_hp_staff, partner_of
+from servicone.api.filters import IdFilter, IdOrCodeFilter
 
 
 def caller_tier_rank(user: Any) -> int | None:
@@ -23,13 +32,6 @@ def caller_tier_rank(user: Any) -> int | None:
     if partner is None:
         return None
     return partner.tier.rank if partner.tier_id else -1
-
-
-def _id_or_code(queryset: QuerySet[Any], field: str, value: str) -> QuerySet[Any]:
-    value = value.strip()
-    if value.isdigit():
-        return queryset.filter(**{f"{field}_id": int(value)})
-    return queryset.filter(**{f"{field}__code": value})
 
 
 class OfferingFilter(django_filters.FilterSet):
@@ -68,7 +70,7 @@ class OfferingFilter(django_filters.FilterSet):
 
 
 class CustomerFilter(django_filters.FilterSet):
-    partner = django_filters.NumberFilter(field_name="partner_id", help_text="HP staff.")
+    partner = IdFilter(field_name="partner_id", help_text="HP staff.")
     search = django_filters.CharFilter(field_name="name", lookup_expr="icontains")
 
     class Meta:
@@ -77,20 +79,24 @@ class CustomerFilter(django_filters.FilterSet):
 
 
 class AssetFilter(django_filters.FilterSet):
-    customer = django_filters.NumberFilter(field_name="customer_id")
-    site = django_filters.NumberFilter(field_name="site_id")
+    customer = IdFilter(field_name="customer_id")
+    site = IdFilter(field_name="site_id")
     serial = django_filters.CharFilter(
         method="filter_serial", help_text="Exact serial number (case does not matter)."
     )
     product_line = django_filters.CharFilter(field_name="product_line__code")
     vendor = django_filters.ChoiceFilter(choices=Vendor.choices)
+    registration = django_filters.ChoiceFilter(
+        choices=AssetRegistration.choices,
+        help_text="held: waiting for HP's check before it may be covered.",
+    )
     covered = django_filters.BooleanFilter(
         method="filter_covered", help_text="Under coverage in force today (true) or not (false)."
     )
 
     class Meta:
         model = Asset
-        fields = ["customer", "site", "serial", "product_line", "vendor", "covered"]
+        fields = ["customer", "site", "serial", "product_line", "vendor", "registration", "covered"]
 
     def filter_serial(self, queryset: QuerySet[Asset], name: str, value: str) -> QuerySet[Asset]:
         # Serial numbers are stored upper-case (``asset_create``): an exact, indexed match.
@@ -103,10 +109,10 @@ class AssetFilter(django_filters.FilterSet):
 
 class ContractFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=Contract.Status.choices)
-    customer = django_filters.NumberFilter(field_name="customer_id")
-    offering = django_filters.CharFilter(method="filter_offering", help_text="Offering id or code.")
-    asset = django_filters.NumberFilter(field_name="coverages__asset_id")
-    partner = django_filters.NumberFilter(field_name="partner_id", help_text="HP staff.")
+    customer = IdFilter(field_name="customer_id")
+    offering = IdOrCodeFilter(field_name="offering", help_text="Offering id or code.")
+    asset = IdFilter(field_name="coverages__asset_id")
+    partner = IdFilter(field_name="partner_id", help_text="HP staff.")
     ends_before = django_filters.DateFilter(
         field_name="ends_on",
         lookup_expr="lte",
@@ -116,8 +122,3 @@ class ContractFilter(django_filters.FilterSet):
     class Meta:
         model = Contract
         fields = ["status", "customer", "offering", "asset", "partner", "ends_before"]
-
-    def filter_offering(
-        self, queryset: QuerySet[Contract], name: str, value: str
-    ) -> QuerySet[Contract]:
-        return _id_or_code(queryset, "offering", value)

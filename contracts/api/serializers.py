@@ -23,6 +23,7 @@ from rest_framework.exceptions import ErrorDetail
 
 from contracts.models import (
     Asset,
+    AssetRegistration,
     Contract,
     ContractAsset,
     CreditEntry,
@@ -34,6 +35,7 @@ from contracts.models import (
 from contracts.selectors import Entitlement
 from partners.api.serializers import IdOrCodeRelatedField
 from partners.models import Partner, ProductLine, Tier
+from servicone.api.ids import ApiIdField
 from servicone.api.tenancy import ScopedPrimaryKeyRelatedField, scope_queryset
 
 
@@ -53,7 +55,7 @@ class ScopedIdListField(serializers.ListField):
     def __init__(self, *, queryset: Any, tenant_field: str, **kwargs: Any) -> None:
         self.queryset = queryset
         self.tenant_field = tenant_field
-        super().__init__(child=serializers.IntegerField(min_value=1), **kwargs)
+        super().__init__(child=ApiIdField(), **kwargs)
 
     def to_internal_value(self, data: Any) -> list[Any]:
         ids = list(dict.fromkeys(super().to_internal_value(data)))
@@ -221,6 +223,12 @@ class AssetSerializer(serializers.ModelSerializer):
     )
     covered = serializers.SerializerMethodField(help_text="Under coverage in force today.")
     coverage = serializers.SerializerMethodField(help_text="The coverages in force today.")
+    registration = serializers.ChoiceField(
+        choices=AssetRegistration.choices,
+        read_only=True,
+        help_text="confirmed: usable. held: the serial number is being checked by HP before "
+        "it may be covered (no coverage, no ticket until then). rejected: not retained by HP.",
+    )
 
     class Meta:
         model = Asset
@@ -234,10 +242,12 @@ class AssetSerializer(serializers.ModelSerializer):
             "site",
             "covered",
             "coverage",
+            "registration",
             "created_at",
         ]
         read_only_fields = ["created_at"]
-        # Serial uniqueness per vendor is the service's rule (it never says whose it is).
+        # Serial numbers are the service's rule: a serial another partner holds is held
+        # for HP's arbitration, and no answer ever says whose it is.
         validators: list[Any] = []
 
     @staticmethod
@@ -252,6 +262,59 @@ class AssetSerializer(serializers.ModelSerializer):
     @extend_schema_field(CoverageSerializer(many=True))
     def get_coverage(self, asset: Asset) -> list[dict[str, Any]]:
         return list(CoverageSerializer(self._coverage(asset), many=True).data)
+
+
+# --- Serial numbers claimed by two partners (HP programme managers) -------------------------------
+
+
+class IdNameSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    name = serializers.CharField(read_only=True)
+
+
+class ClaimRegistrationSerializer(serializers.Serializer):
+    """One registration of the serial number: whose, where, since when."""
+
+    id = serializers.IntegerField(read_only=True)
+    partner = IdNameSerializer(source="customer.partner", read_only=True)
+    customer = IdNameSerializer(read_only=True)
+    site = serializers.CharField(source="site.name", read_only=True)
+    registered_at = serializers.DateTimeField(source="created_at", read_only=True)
+    registration = serializers.CharField(read_only=True)
+
+
+class HolderSerializer(ClaimRegistrationSerializer):
+    contracts_in_force = serializers.SerializerMethodField(
+        help_text="Numbers of the holder's contracts covering the asset today (they end if "
+        "the claim is assigned)."
+    )
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_contracts_in_force(self, asset: Asset) -> list[str]:
+        return [c.contract.number for c in getattr(asset, "in_force", [])]
+
+
+class AssetClaimSerializer(ClaimRegistrationSerializer):
+    """A registration held for HP's decision, with the confirmed one it competes with."""
+
+    serial_number = serializers.CharField(read_only=True)
+    vendor = serializers.CharField(read_only=True)
+    product_line = serializers.CharField(source="product_line.code", read_only=True)
+    holders = serializers.SerializerMethodField()
+
+    @extend_schema_field(HolderSerializer(many=True))
+    def get_holders(self, asset: Asset) -> list[dict[str, Any]]:
+        holders = self.context.get("holders", {}).get(asset.pk, [])
+        return list(HolderSerializer(holders, many=True).data)
+
+
+class ClaimDecisionSerializer(serializers.Serializer):
+    comment = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=2000,
+        help_text="Kept in the audit trail; never sent to the partners.",
+    )
 
 
 # --- Entitlements ------------------------------------------------------------------------------------

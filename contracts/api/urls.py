@@ -6,5 +6,6 @@ from servicone.api.router import router
 router.register("offerings", views.OfferingViewSet, basename="offering")
 router.register("customers", views.CustomerViewSet, basename="customer")
 router.register("assets", views.AssetViewSet, basename="asset")
+router.register("asset-claims", views.AssetClaimViewSet, basename="asset-claim")
 router.register("entitlements", views.EntitlementViewSet, basename="entitlement")
 router.register("contracts", views.ContractViewSet, basename="contract")

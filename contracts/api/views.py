@@ -10,7 +10,9 @@ Who may write:
 * sales (``contracts/`` POST, ``activate``, ``renew``, ``cancel``): the partner's admin and
   sales people only — sales are the partner's, HP staff read them;
 * consuming Proactive Select credits: HP staff (CDS delivers preventive services) and the
-  partner's admin.
+  partner's admin;
+* deciding a serial number claimed by two partners (``asset-claims/``): HP programme
+  managers only.
 """
 
 from __future__ import annotations
@@ -21,11 +23,12 @@ from django.db.models import Count, QuerySet
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import exceptions, serializers, status, viewsets
+from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.permissions import IsAuthenticated
+from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from contracts import selectors, services
 from contracts.api import filters
@@ -37,6 +40,7 @@ from servicone.access import (
     SELLING_ROLES,
     PartnerRole,
     is_hp_staff,
+    is_programme_manager,
     partner_of,
     partner_role,
     tenant_scope,
@@ -202,7 +206,15 @@ class CustomerViewSet(TenantScopedCreateViewSet):
 
 
 @extend_schema_view(
-    create=extend_schema(summary="Register an asset at a customer site"),
+    create=extend_schema(
+        summary="Register an asset at a customer site",
+        description=(
+            "A serial number (per vendor) the partner already registered is 400 "
+            "`serial_taken`. One another partner holds is accepted but `registration: held`: "
+            "it cannot be covered (400 `asset_not_confirmed` on a sale) until HP decides "
+            "(`asset-claims/`); nothing says who holds it."
+        ),
+    ),
 )
 class AssetViewSet(TenantScopedCreateViewSet):
     """The installed base of the partner's customers, with the coverage in force today."""
@@ -235,6 +247,74 @@ class AssetViewSet(TenantScopedCreateViewSet):
             actor=self.request.user,
         )
         serializer.instance = self.get_queryset().get(pk=asset.pk)
+
+
+# --- Serial numbers claimed by two partners ------------------------------------------------------
+
+
+class IsProgrammeManager(BasePermission):
+    message = _("Seul un responsable programme HP peut faire cela.")
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        return is_programme_manager(request.user)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Registrations held for HP's arbitration (programme managers)",
+        description=(
+            "A partner that registers a serial number another partner already holds gets "
+            "its registration accepted but held (`registration: held`): it cannot be "
+            "covered until a programme manager assigns the asset to it (the holder's "
+            "registration is then rejected and its coverage ends) or rejects the claim. "
+            "Oldest first, each with the confirmed registration(s) it competes with."
+        ),
+    ),
+)
+class AssetClaimViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """HP's review list of serial numbers claimed by two partners, and the decisions."""
+
+    serializer_class = s.AssetClaimSerializer
+    permission_classes = [IsAuthenticated, IsProgrammeManager]
+    pagination_class = None  # the review list is short; it is read whole
+    queryset = Asset.objects.all()
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        claims = selectors.held_claims(on=today())
+        context = {
+            **self.get_serializer_context(),
+            "holders": {c.claim.pk: c.holders for c in claims},
+        }
+        data = s.AssetClaimSerializer([c.claim for c in claims], many=True, context=context).data
+        return Response(data)
+
+    def _decide(self, request: Request, decide: Any) -> Response:
+        asset = self.get_object()
+        form = s.ClaimDecisionSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        decided = decide(
+            asset=asset, actor=request.user, comment=form.validated_data.get("comment", "")
+        )
+        return Response(s.AssetClaimSerializer(decided, context=self.get_serializer_context()).data)
+
+    @extend_schema(
+        summary="Assign the asset to the claimant: its registration is confirmed, the "
+        "holder's rejected (409 claim_decided once decided)",
+        request=s.ClaimDecisionSerializer,
+        responses=s.AssetClaimSerializer,
+    )
+    @action(detail=True, methods=["post"])
+    def assign(self, request: Request, pk: str | None = None) -> Response:
+        return self._decide(request, services.asset_claim_assign)
+
+    @extend_schema(
+        summary="Reject the claim: the holder keeps the asset (409 claim_decided once decided)",
+        request=s.ClaimDecisionSerializer,
+        responses=s.AssetClaimSerializer,
+    )
+    @action(detail=True, methods=["post"])
+    def reject(self, request: Request, pk: str | None = None) -> Response:
+        return self._decide(request, services.asset_claim_reject)
 
 
 # --- Entitlements ---------------------------------------------------------------------------------

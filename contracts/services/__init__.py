@@ -1,10 +1,11 @@
 """Writes of the catalogue side: customers, sites, assets, contracts, credits.
 
-One module per family (``customers``, ``sales``, ``credits``, ``scheduled``); every
+One module per family (``customers``, ``claims``, ``sales``, ``credits``, ``scheduled``); every
 service is importable from here, the way callers have always imported them.
 """
 
 from contracts.selectors import RENEWAL_REMINDER_DAYS
+from contracts.services.claims import asset_claim_assign, asset_claim_reject
 from contracts.services.common import Actor
 from contracts.services.credits import credits_consume
 from contracts.services.customers import (
@@ -32,6 +33,8 @@ __all__ = [
     "RENEWAL_REMINDER_DAYS",
     "Actor",
     "SiteSpec",
+    "asset_claim_assign",
+    "asset_claim_reject",
     "asset_create",
     "contract_activate",
     "contract_cancel",

@@ -1,4 +1,8 @@
-"""Writes of a partner's installed base: end customers, their sites and assets."""
+"""Writes of a partner's installed base: end customers, their sites and assets.
+
+A serial number another partner already holds is held for HP's arbitration
+(``contracts.models.AssetRegistration``; the decisions are in ``claims``).
+"""
 
 from __future__ import annotations
 
@@ -11,12 +15,14 @@ from django.utils.translation import gettext_lazy as _
 
 from contracts.models import (
     Asset,
+    AssetRegistration,
     Customer,
     Site,
     Vendor,
     validate_region,
     validate_timezone,
 )
+from contracts.services.claims import claim_held_notice
 from contracts.services.common import Actor
 from partners.models import Partner, ProductLine
 from servicone.audit import audit
@@ -151,6 +157,23 @@ def _check_asset_fields(*, customer: Customer, site: Site, serial_number: str, v
     return serial
 
 
+def _registered_by(partner_id: int, *, vendor: str, serial: str) -> bool:
+    """The partner already has this serial (confirmed or held) at one of its customers."""
+    return (
+        Asset.objects.filter(vendor=vendor, serial_number=serial, customer__partner_id=partner_id)
+        .exclude(registration=AssetRegistration.REJECTED)
+        .exists()
+    )
+
+
+def _serial_taken() -> DomainError:
+    return DomainError(
+        "serial_taken",
+        _("Ce numéro de série est déjà enregistré pour ce constructeur."),
+        field="serial_number",
+    )
+
+
 @transaction.atomic
 def asset_create(
     *,
@@ -162,26 +185,47 @@ def asset_create(
     model: str = "",
     actor: Actor,
 ) -> Asset:
-    """An asset at one of ``customer``'s sites; its serial number is unique per vendor."""
+    """An asset at one of ``customer``'s sites.
+
+    A serial number (per vendor) is registered once per partner: registering it again is
+    refused (``serial_taken``). When *another* partner already holds it, the registration
+    is accepted but held for HP's arbitration (``AssetRegistration.HELD``: not coverable
+    until HP staff decide), the answer saying nothing of that partner, and HP's programme
+    managers are notified. The first registration of a serial is confirmed at once.
+    """
     serial = _check_asset_fields(
         customer=customer, site=site, serial_number=serial_number, vendor=vendor
     )
+    fields = {
+        "customer": customer,
+        "site": site,
+        "serial_number": serial,
+        "vendor": vendor,
+        "product_line": product_line,
+        "model": model.strip(),
+    }
     try:
         with transaction.atomic():
-            asset = Asset.objects.create(
-                customer=customer,
-                site=site,
-                serial_number=serial,
-                vendor=vendor,
-                product_line=product_line,
-                model=model.strip(),
-            )
+            asset = Asset.objects.create(**fields, registration=AssetRegistration.CONFIRMED)
     except IntegrityError:
-        # Never say whose it is: another partner's installed base stays invisible.
-        raise DomainError(
-            "serial_taken",
-            _("Ce numéro de série est déjà enregistré pour ce constructeur."),
-            field="serial_number",
-        ) from None
+        # Confirmed already: this partner's own (refused), or another partner's (held).
+        # Asked only now, so that the usual first registration costs no extra query.
+        if _registered_by(customer.partner_id, vendor=vendor, serial=serial):
+            raise _serial_taken() from None
+        try:
+            with transaction.atomic():
+                asset = Asset.objects.create(**fields, registration=AssetRegistration.HELD)
+        except IntegrityError:  # the same customer's concurrent request won
+            raise _serial_taken() from None
+        audit(
+            action="asset.claim_held",
+            actor=actor,
+            partner=customer.partner,
+            obj=asset,
+            serial=serial,
+            vendor=vendor,
+        )
+        claim_held_notice(asset)
+        return asset
     audit(action="asset.create", actor=actor, partner=customer.partner, obj=asset, serial=serial)
     return asset

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from contracts.models import (
     Asset,
+    AssetRegistration,
     Contract,
     ContractAsset,
     CreditEntry,
@@ -118,6 +119,25 @@ def _lock_assets(assets: Sequence[Asset]) -> list[Asset]:
     )
 
 
+def _check_registered(assets: Sequence[Asset]) -> None:
+    """Only a confirmed asset may be covered (a held one waits for HP's arbitration)."""
+    for asset in assets:
+        if asset.registration == AssetRegistration.HELD:
+            message = _(
+                "L'équipement %(serial)s est en cours de vérification par HP : il ne peut pas "
+                "encore être couvert."
+            )
+        elif asset.registration == AssetRegistration.REJECTED:
+            message = _(
+                "L'équipement %(serial)s n'a pas été retenu par HP : il ne peut pas être couvert."
+            )
+        else:
+            continue
+        raise DomainError(
+            "asset_not_confirmed", message % {"serial": asset.serial_number}, field="assets"
+        )
+
+
 def _check_overlap(
     *,
     assets: Sequence[Asset],
@@ -172,8 +192,10 @@ def contract_sell(
 
     Refuses (``DomainError``, nothing written): a tier that may not sell it
     (``tier_not_allowed``), a customer or asset of another partner, a product
-    line the offering does not cover, coverage overlapping an active contract of
-    the same kind (``coverage_overlap``), a start in the past.
+    line the offering does not cover, an asset whose registration is not confirmed
+    (held for HP's arbitration or rejected: ``asset_not_confirmed``), coverage
+    overlapping an active contract of the same kind (``coverage_overlap``), a start in
+    the past.
     """
     today = today or local_today()
     partner = (
@@ -211,6 +233,7 @@ def contract_sell(
                 % {"line": asset.product_line.display_name, "serial": asset.serial_number},
                 field="assets",
             )
+    _check_registered(locked)
     ends_on = contract_end(offering, starts_on)
     if offering.covers_assets:
         _check_overlap(assets=locked, kind=offering.kind, starts_on=starts_on, ends_on=ends_on)
@@ -274,7 +297,8 @@ def contract_sell(
 
 @transaction.atomic
 def contract_activate(*, contract: Contract, actor: Actor, today: date | None = None) -> Contract:
-    """A quote becomes a sale: same checks as selling (tier, overlap) at activation time."""
+    """A quote becomes a sale: same checks as selling (tier, registrations, overlap) at
+    activation time."""
     today = today or local_today()
     locked = (
         Contract.objects.select_for_update(of=("self",))
@@ -286,6 +310,8 @@ def contract_activate(*, contract: Contract, actor: Actor, today: date | None = 
     offering = locked.offering
     _check_tier_sells(locked.partner, offering, at_activation=True)
     assets = _lock_assets(list(locked.assets.all()))
+    # An asset HP gave to another partner since the quote was written cannot be covered.
+    _check_registered(assets)
     if offering.covers_assets:
         _check_overlap(
             assets=assets,

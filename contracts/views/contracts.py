@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 from contracts import presenters, selectors, services
 from contracts.forms import CancelForm, ContractFilterForm
 from contracts.models import Contract, OfferingKind
-from contracts.views.shared import found, page_of
+from contracts.views.shared import found, page_of, query_id
 from partners.selectors import today as local_today
 from servicone.access import Viewer, seller_required, with_viewer
 from servicone.errors import DomainError
@@ -27,6 +27,9 @@ FILTERS = ("status", "customer", "kind", "q", "ending")
 @with_viewer
 def contract_list(request: HttpRequest, viewer: Viewer) -> HttpResponse:
     today = local_today()
+    # A customer "id" that cannot be one is not found, as on the sell pages (the HP form
+    # would otherwise pass 2**70 on to the database).
+    query_id(request.GET, "customer")
     form = ContractFilterForm(request.GET or None, customers=selectors.customer_choices(viewer))
     filters: dict[str, Any] = {}
     if form.is_bound and form.is_valid():

@@ -1,4 +1,4 @@
-"""HTTP helpers the sales pages share: ids from URLs, search, pages, the forms that
+"""HTTP helpers the sales pages share: ids from query strings, search, pages, the forms that
 create a customer (with its first site) or an asset.
 """
 
@@ -16,6 +16,7 @@ from contracts import services
 from contracts.forms import AssetForm, CustomerForm, SiteForm
 from contracts.models import Asset, Customer
 from servicone.access import Viewer
+from servicone.api.ids import parse_id
 from servicone.errors import DomainError
 from servicone.forms import add_domain_error
 
@@ -29,15 +30,27 @@ def posted(request: HttpRequest) -> QueryDict | None:
     return request.POST if request.method == "POST" else None
 
 
-def int_or_404(raw: str | None) -> int:
-    """A positive id from a URL parameter; anything else is not found."""
-    try:
-        value = int(raw or "")
-    except ValueError:
-        raise Http404 from None
-    if value <= 0:
+def id_or_404(raw: str | None) -> int:
+    """An id from a URL's query string (``servicone.api.ids``' rule); anything else: 404.
+
+    A number too large for an id column is as absent as a negative one: it used to reach
+    the database and crash the page (SQLite's integers are 64-bit).
+    """
+    value = parse_id(raw)
+    if value is None:
         raise Http404
     return value
+
+
+def query_id(params: QueryDict, name: str) -> int | None:
+    """``?<name>=<id>``: ``None`` when absent or blank, 404 when it is not an id."""
+    raw = params.get(name, "")
+    return id_or_404(raw) if raw.strip() else None
+
+
+def query_ids(params: QueryDict, name: str) -> set[int]:
+    """Every ``?<name>=<id>`` of the query string (blanks skipped); 404 if one is not an id."""
+    return {id_or_404(raw) for raw in params.getlist(name) if raw.strip()}
 
 
 def found(obj: M | None) -> M:
@@ -107,5 +120,18 @@ def save_asset(request: HttpRequest, customer: Customer, form: AssetForm) -> Ass
     except DomainError as error:
         add_domain_error(form, error)
         return None
-    messages.success(request, _("Équipement %(serial)s ajouté.") % {"serial": asset.serial_number})
+    if asset.is_confirmed:
+        messages.success(
+            request, _("Équipement %(serial)s ajouté.") % {"serial": asset.serial_number}
+        )
+    else:
+        # Held for HP's arbitration: said without a word about who else has the serial.
+        messages.warning(
+            request,
+            _(
+                "Équipement %(serial)s enregistré : HP le vérifie avant qu'il puisse être "
+                "couvert. Vos administrateurs seront notifiés de la décision."
+            )
+            % {"serial": asset.serial_number},
+        )
     return asset

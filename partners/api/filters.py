@@ -3,20 +3,13 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 import django_filters
 from django.db.models import Q, QuerySet
 
 from partners import selectors
 from partners.models import Accreditation, Certification, Course, Engineer, Partner
-
-
-def _id_or_code(queryset: QuerySet[Any], field: str, value: str) -> QuerySet[Any]:
-    value = value.strip()
-    if value.isdigit():
-        return queryset.filter(**{f"{field}_id": int(value)})
-    return queryset.filter(**{f"{field}__code": value})
+from servicone.api.filters import IdFilter, IdOrCodeFilter
 
 
 class CourseFilter(django_filters.FilterSet):
@@ -60,7 +53,7 @@ class PartnerFilter(django_filters.FilterSet):
 
 
 class EngineerFilter(django_filters.FilterSet):
-    partner = django_filters.NumberFilter(field_name="partner_id")
+    partner = IdFilter(field_name="partner_id")
     is_active = django_filters.BooleanFilter()
     search = django_filters.CharFilter(
         method="filter_search", help_text="Part of the name or e-mail."
@@ -77,9 +70,9 @@ class EngineerFilter(django_filters.FilterSet):
 
 
 class CertificationFilter(django_filters.FilterSet):
-    engineer = django_filters.NumberFilter(field_name="engineer_id")
-    partner = django_filters.NumberFilter(field_name="engineer__partner_id")
-    course = django_filters.CharFilter(method="filter_course", help_text="Course id or code.")
+    engineer = IdFilter(field_name="engineer_id")
+    partner = IdFilter(field_name="engineer__partner_id")
+    course = IdOrCodeFilter(field_name="course", help_text="Course id or code.")
     valid = django_filters.BooleanFilter(method="filter_valid", help_text="Valid today (or not).")
     expires_before = django_filters.DateFilter(
         field_name="expires_on",
@@ -91,11 +84,6 @@ class CertificationFilter(django_filters.FilterSet):
         model = Certification
         fields = ["engineer", "partner", "course", "valid", "expires_before"]
 
-    def filter_course(
-        self, queryset: QuerySet[Certification], name: str, value: str
-    ) -> QuerySet[Certification]:
-        return _id_or_code(queryset, "course", value)
-
     def filter_valid(
         self, queryset: QuerySet[Certification], name: str, value: bool
     ) -> QuerySet[Certification]:
@@ -106,14 +94,9 @@ class CertificationFilter(django_filters.FilterSet):
 
 class AccreditationFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=Accreditation.Status.choices)
-    tier = django_filters.CharFilter(method="filter_tier", help_text="Tier id or code.")
-    partner = django_filters.NumberFilter(field_name="partner_id")
+    tier = IdOrCodeFilter(field_name="tier", help_text="Tier id or code.")
+    partner = IdFilter(field_name="partner_id")
 
     class Meta:
         model = Accreditation
         fields = ["status", "tier", "partner"]
-
-    def filter_tier(
-        self, queryset: QuerySet[Accreditation], name: str, value: str
-    ) -> QuerySet[Accreditation]:
-        return _id_or_code(queryset, "tier", value)

@@ -18,6 +18,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
+from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
@@ -38,6 +39,7 @@ from partners.models import (
     TierRequirement,
 )
 from servicone.access import PartnerRole
+from servicone.api.ids import looks_like_id
 from servicone.api.tenancy import ScopedPrimaryKeyRelatedField
 
 User = get_user_model()
@@ -66,7 +68,8 @@ class IdOrCodeRelatedField(serializers.RelatedField):
         if isinstance(data, bool) or not isinstance(data, (int, str)) or data == "":
             self.fail("incorrect_type", data_type=type(data).__name__)
         text = str(data).strip()
-        lookup: dict[str, int | str] = {"pk": int(text)} if text.isdigit() else {"code": text}
+        # ASCII digits only: "²" is a digit to str.isdigit but not to int() (a 500 once).
+        lookup: dict[str, int | str] = {"pk": int(text)} if looks_like_id(text) else {"code": text}
         try:
             return self.get_queryset().get(**lookup)
         except (ObjectDoesNotExist, ValueError, OverflowError):
@@ -224,8 +227,17 @@ class PartnerSerializer(serializers.ModelSerializer):
 
 
 class PartnerUserSerializer(serializers.ModelSerializer):
-    """A portal login of one partner, with its role there."""
+    """A portal login of one partner, with its role there.
 
+    ``username``: Django's rules for its characters and length; whether it is free (in
+    any case) is the service's check, answered ``unique`` without saying whose it is.
+    """
+
+    username = serializers.CharField(
+        max_length=150,
+        validators=[UnicodeUsernameValidator()],
+        help_text="Letters, digits and @ . + - _ only; unique whatever the case.",
+    )
     role = serializers.ChoiceField(choices=PartnerRole.choices, source="membership.role")
     password = serializers.CharField(
         write_only=True,
@@ -258,6 +270,11 @@ class PartnerUserSerializer(serializers.ModelSerializer):
                 }
             ) from None
         return attrs
+
+    def validate_username(self, value: str) -> str:
+        if services.username_taken(value):
+            raise serializers.ValidationError(services.USERNAME_UNAVAILABLE, code="unique")
+        return value
 
     def create(self, validated_data: dict[str, Any]) -> Any:
         return services.partner_user_create(

@@ -7,7 +7,7 @@ router.register("tiers", views.TierViewSet, basename="tier")
 router.register("courses", views.CourseViewSet, basename="course")
 router.register("partners", views.PartnerViewSet, basename="partner")
 router.register(
-    r"partners/(?P<partner_pk>[0-9]+)/users", views.PartnerUserViewSet, basename="partner-user"
+    r"partners/(?P<partner_pk>[^/.]+)/users", views.PartnerUserViewSet, basename="partner-user"
 )
 router.register("engineers", views.EngineerViewSet, basename="engineer")
 router.register("certifications", views.CertificationViewSet, basename="certification")

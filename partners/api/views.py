@@ -13,6 +13,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Prefetch, Q, QuerySet
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
@@ -39,6 +40,7 @@ from partners.models import (
 )
 from servicone.access import is_hp_staff, is_partner_admin, is_programme_manager, partner_of
 from servicone.api.idempotency import IdempotentCreateMixin
+from servicone.api.ids import parse_id
 from servicone.api.permissions import WritesAfterTenantLookup
 from servicone.api.tenancy import TenantScopedMixin, scope_queryset
 from servicone.api.viewsets import TenantScopedCreateViewSet
@@ -301,7 +303,11 @@ class PartnerUserViewSet(
     @cached_property
     def partner(self) -> Partner:
         visible = scope_queryset(Partner.objects.all(), self.request.user, "pk")
-        return get_object_or_404(visible, pk=self.kwargs["partner_pk"])
+        # Any path segment reaches here (a 404 in the API's format): only ids are looked up.
+        partner_id = parse_id(self.kwargs["partner_pk"])
+        if partner_id is None:
+            raise Http404
+        return get_object_or_404(visible, pk=partner_id)
 
     def get_queryset(self) -> QuerySet[Any]:
         if getattr(self, "swagger_fake_view", False):

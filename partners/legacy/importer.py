@@ -39,7 +39,8 @@ def legacy_check_database(rows: tuple[LegacyRow, ...]) -> tuple[RowError, ...]:
     # Usernames compared without regard to case: "Claire.Morel@…" is the same account.
     for username, email in (
         get_user_model()
-        .objects.annotate(username_lower=Lower("username"), email_lower=Lower("email"))
+        # Usernames are unique whatever their case (partners.0005): "Claire.Morel@…" is taken.
+        .objects.annotate(email_lower=Lower("email"), username_lower=Lower("username"))
         .filter(Q(username_lower__in=emails) | Q(email_lower__in=emails))
         .values_list("username", "email_lower")
     ):

@@ -24,10 +24,15 @@ from partners.services.partner import (
 )
 from partners.services.team import (
     CERTIFICATION_RENEWAL_WINDOW_DAYS,
+    USERNAME_UNAVAILABLE,
     certification_create,
+    certification_delete,
     certification_expiry,
     engineer_create,
+    engineer_update,
+    membership_set_role,
     partner_user_create,
+    username_taken,
 )
 from partners.services.tiers import (
     partner_apply_evaluation,
@@ -40,6 +45,7 @@ __all__ = [
     "ACCREDITATION_VALIDITY",
     "CERTIFICATION_RENEWAL_WINDOW_DAYS",
     "SIREN_TAKEN",
+    "USERNAME_UNAVAILABLE",
     "accreditation_apply",
     "accreditation_approve",
     "accreditation_create",
@@ -47,8 +53,11 @@ __all__ = [
     "accreditation_submit",
     "accreditation_withdraw",
     "certification_create",
+    "certification_delete",
     "certification_expiry",
     "engineer_create",
+    "engineer_update",
+    "membership_set_role",
     "partner_apply_evaluation",
     "partner_create",
     "partner_set_declared_revenue",
@@ -57,4 +66,5 @@ __all__ = [
     "partners_evaluate_all",
     "tier_period_record",
     "tier_periods_backfill",
+    "username_taken",
 ]

@@ -1,4 +1,4 @@
-"""The partner's people: engineers, their certifications, and portal logins."""
+"""The partner's people: engineers, their certifications, and portal logins (with roles)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from partners import eligibility as engine
 from partners import selectors
 from partners.models import Certification, Course, Engineer, Membership, Partner
 from partners.services.tiers import schedule_tier_evaluation
-from servicone.access import AnyUser
+from servicone.access import AnyUser, PartnerRole
 from servicone.audit import audit
 from servicone.errors import DomainError
 
@@ -23,6 +23,25 @@ if TYPE_CHECKING:
 
 # A renewal may be recorded while the current certification is in its last days.
 CERTIFICATION_RENEWAL_WINDOW_DAYS = 90
+
+# Said whoever holds the username (another partner's user, HP staff): nothing more.
+USERNAME_UNAVAILABLE = _("Cet identifiant n'est pas disponible : choisissez-en un autre.")
+
+
+def username_taken(username: str, *, except_user_id: int | None = None) -> bool:
+    """Whether a login already uses ``username``, whatever its case (``Admin`` is ``admin``).
+
+    The unique index on ``LOWER(username)`` (migration ``partners.0005``) holds it in the
+    database; this check lets forms say so before trying.
+    """
+    rows = get_user_model().objects.filter(username__iexact=username.strip())
+    if except_user_id is not None:
+        rows = rows.exclude(pk=except_user_id)
+    return rows.exists()
+
+
+def _username_unavailable() -> DomainError:
+    return DomainError("unique", USERNAME_UNAVAILABLE, field="username")
 
 
 @transaction.atomic
@@ -46,6 +65,76 @@ def engineer_create(
 
 
 @transaction.atomic
+def engineer_update(
+    *,
+    engineer: Engineer,
+    actor: AnyUser | None,
+    name: str | None = None,
+    email: str | None = None,
+    is_active: bool | None = None,
+    user: User | None = None,
+    clear_user: bool = False,
+) -> Engineer:
+    """Change the given fields (``None``: left as is; ``clear_user`` unlinks the login).
+
+    The e-mail stays unique within the partner; a linked login must be one of the
+    partner's users. One audit row lists what changed; (de)activating an engineer
+    re-evaluates the partner's tier (certified engineers count only while active).
+    """
+    locked = Engineer.objects.select_for_update().get(pk=engineer.pk)
+    given: dict[str, object] = {}
+    if name is not None:
+        if not name.strip():
+            raise DomainError("required", _("Le nom de l'ingénieur est obligatoire."), field="name")
+        given["name"] = name.strip()
+    if email is not None:
+        email = email.strip().lower()
+        duplicate = Engineer.objects.filter(partner_id=locked.partner_id, email=email)
+        if email and duplicate.exclude(pk=locked.pk).exists():
+            raise DomainError(
+                "duplicate_email",
+                _("Un ingénieur de ce partenaire a déjà cette adresse e-mail."),
+                field="email",
+            )
+        given["email"] = email
+    if is_active is not None:
+        given["is_active"] = is_active
+    if user is not None:
+        if not Membership.objects.filter(user=user, partner_id=locked.partner_id).exists():
+            raise DomainError(
+                "user_not_of_partner",
+                _("Ce compte n'est pas un utilisateur de ce partenaire."),
+                field="user",
+            )
+        given["user_id"] = user.pk
+    elif clear_user:
+        given["user_id"] = None
+    changes = {f: v for f, v in given.items() if getattr(locked, f) != v}
+    if not changes:
+        return locked
+    before = {f: getattr(locked, f) for f in changes}
+    for field, value in changes.items():
+        setattr(locked, field, value)
+    try:
+        with transaction.atomic():
+            locked.save(update_fields=list(changes))
+    except IntegrityError:  # the login is another engineer's
+        raise DomainError(
+            "user_taken", _("Ce compte est déjà celui d'un autre ingénieur."), field="user"
+        ) from None
+    audit(
+        action="engineer.update",
+        actor=actor,
+        partner=locked.partner,
+        obj=locked,
+        changes={f: [str(before[f]), str(v)] for f, v in changes.items()},
+    )
+    if "is_active" in changes:
+        schedule_tier_evaluation(locked.partner_id)
+    return locked
+
+
+@transaction.atomic
 def partner_user_create(
     *,
     partner: Partner,
@@ -60,9 +149,13 @@ def partner_user_create(
     """A portal login for one of the partner's people, with its role there; audited.
 
     The caller (form or serializer) has checked the input's shape and the password
-    rules; a username taken meanwhile by a concurrent request is a 400 on ``username``.
+    rules. A username already in use, in any case (``Admin`` when ``admin`` exists), is
+    a 400 ``unique`` on ``username`` with a message that does not say whose it is (an
+    HP login, another partner's); so is one taken meanwhile by a concurrent request.
     """
     user_model = get_user_model()
+    if username_taken(username):
+        raise _username_unavailable()
     try:
         with transaction.atomic():
             user = user_model.objects.create_user(
@@ -73,9 +166,7 @@ def partner_user_create(
                 last_name=last_name,
             )
     except IntegrityError:
-        raise DomainError(
-            "unique", _("Cet identifiant est déjà utilisé."), field="username"
-        ) from None
+        raise _username_unavailable() from None
     membership = Membership.objects.create(user=user, partner=partner, role=role)
     audit(
         action="membership.create",
@@ -87,6 +178,29 @@ def partner_user_create(
     )
     user.membership = membership
     return user
+
+
+@transaction.atomic
+def membership_set_role(*, membership: Membership, role: str, actor: AnyUser | None) -> Membership:
+    """Give the partner's user another role there; audited."""
+    if role not in PartnerRole.values:
+        raise DomainError("invalid_choice", _("Rôle inconnu : %(r)s.") % {"r": role}, field="role")
+    locked = Membership.objects.select_for_update().select_related("user").get(pk=membership.pk)
+    if locked.role == role:
+        return locked
+    before = locked.role
+    locked.role = role
+    locked.save(update_fields=["role"])
+    audit(
+        action="membership.role",
+        actor=actor,
+        partner=locked.partner,
+        obj=locked,
+        username=locked.user.get_username(),
+        before=before,
+        after=role,
+    )
+    return locked
 
 
 def certification_expiry(course: Course, passed_on: date) -> date:
@@ -158,3 +272,26 @@ def certification_create(
     )
     schedule_tier_evaluation(engineer.partner_id)
     return certification
+
+
+@transaction.atomic
+def certification_delete(*, certification: Certification, actor: AnyUser | None) -> None:
+    """Remove a certification recorded by mistake; audited, and the tier re-evaluated."""
+    locked = (
+        Certification.objects.select_for_update(of=("self",))
+        .select_related("engineer__partner", "course")
+        .get(pk=certification.pk)
+    )
+    partner = locked.engineer.partner
+    audit(
+        action="certification.delete",
+        actor=actor,
+        partner=partner,
+        obj=locked,
+        engineer=locked.engineer.name,
+        course=locked.course.code,
+        passed_on=locked.passed_on.isoformat(),
+        expires_on=locked.expires_on.isoformat(),
+    )
+    locked.delete()
+    schedule_tier_evaluation(partner.pk)

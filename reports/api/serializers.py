@@ -15,6 +15,7 @@ from reports.selectors import (
     Scorecard,
     TierAtRisk,
 )
+from servicone.api.ids import ApiIdField
 from tickets.api.serializers import TicketErrorsSerializer as ErrorsSerializer  # noqa: F401
 from tickets.models import SlaTargetKind
 
@@ -47,9 +48,8 @@ class MonthField(serializers.CharField):
 
 
 class ScorecardQuerySerializer(serializers.Serializer):
-    partner = serializers.IntegerField(
+    partner = ApiIdField(
         required=False,
-        min_value=1,
         help_text="Partner id. Partner users may omit it (their own); HP staff must give it.",
     )
     month = MonthField(required=False, help_text="YYYY-MM, Europe/Paris; default: this month.")

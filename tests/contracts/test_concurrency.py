@@ -1,15 +1,17 @@
-"""Races on contracts, on real PostgreSQL: credits never negative, one sale per coverage."""
+"""Races on contracts, on real PostgreSQL: credits never negative, one sale per coverage,
+one confirmed registration per serial number."""
 
 from __future__ import annotations
 
 import pytest
 from django.db import connection
 
-from contracts.models import Contract, CreditEntry
-from contracts.services import contract_sell, credits_consume
+from contracts.models import Asset, AssetRegistration, Contract, CreditEntry
+from contracts.services import asset_create, contract_sell, credits_consume
+from partners.models import ProductLine
 from partners.selectors import today
 from servicone.errors import DomainError
-from tests.contracts.factories import asset_of, offering
+from tests.contracts.factories import CustomerFactory, SiteFactory, asset_of, offering
 from tests.partners.concurrency import race
 from tests.partners.factories import set_tier
 
@@ -66,3 +68,27 @@ def test_two_sales_covering_the_same_asset_at_once_make_one_contract(partner):
     assert sum(isinstance(r, Contract) for r in results) == 1, results
     assert sum(isinstance(r, DomainError) and r.code == "coverage_overlap" for r in results) == 1
     assert Contract.objects.count() == 1
+
+
+def test_two_partners_registering_one_serial_at_once_make_one_confirmed_and_one_held(
+    partner, other_partner
+):
+    sites = [SiteFactory(customer=CustomerFactory(partner=p)) for p in (partner, other_partner)]
+    line = ProductLine.objects.get(code="proliant")
+
+    def register(site):
+        return lambda: asset_create(
+            customer=site.customer,
+            site=site,
+            serial_number="CZJRACE001",
+            product_line=line,
+            actor=None,
+        )
+
+    results = race(register(sites[0]), register(sites[1]))
+
+    assert all(isinstance(r, Asset) for r in results), results
+    assert sorted(r.registration for r in results) == [
+        AssetRegistration.CONFIRMED,
+        AssetRegistration.HELD,
+    ]

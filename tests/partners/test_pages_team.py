@@ -207,7 +207,7 @@ def test_admin_lists_and_creates_a_partner_user_with_a_role(client, partner, par
     [
         ({"password1": "court", "password2": "court"}, "Ce mot de passe est trop court."),
         ({"password2": "Autre-Chose-2026"}, "Les deux mots de passe ne correspondent pas."),
-        ({"username": "P.ADMIN"}, "Cet identifiant est déjà utilisé."),
+        ({"username": "P.ADMIN"}, "Cet identifiant n'est pas disponible : choisissez-en un autre."),
         ({"role": "superuser"}, "Sélectionnez un choix valide."),
     ],
 )

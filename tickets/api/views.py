@@ -18,10 +18,9 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import django_filters.rest_framework as filters
 from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.db.models import Case, Prefetch, Q, QuerySet, Value, When
+from django.db.models import Case, Prefetch, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
@@ -37,13 +36,12 @@ from servicone.api.idempotency import IdempotentCreateMixin
 from servicone.api.tenancy import scope_queryset
 from servicone.errors import NotAllowed
 from tickets import selectors, services, sla_clock, transitions
+from tickets.api import filters
 from tickets.api import serializers as s
 from tickets.models import (
-    OPEN_STATUSES,
     Organisation,
     SlaTarget,
     SlaTargetKind,
-    Status,
     Ticket,
     TicketEvent,
 )
@@ -86,46 +84,6 @@ def with_detail_data(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
         "segments",
         "pauses",
     )
-
-
-# --- Filters --------------------------------------------------------------------------------------
-
-
-class TicketFilter(filters.FilterSet):
-    status = filters.MultipleChoiceFilter(
-        choices=Status.choices, help_text="One or more statuses (repeat the parameter)."
-    )
-    delivered_by = filters.ChoiceFilter(choices=Organisation.choices)
-    severity = filters.MultipleChoiceFilter(choices=[(i, str(i)) for i in range(1, 5)])
-    asset = filters.NumberFilter(field_name="asset_id", help_text="Asset id.")
-    partner = filters.NumberFilter(
-        field_name="partner_id", help_text="Partner id (HP staff; a partner sees its own anyway)."
-    )
-    open = filters.BooleanFilter(
-        method="filter_open", help_text="true: not yet resolved; false: resolved or closed."
-    )
-    cds_queue = filters.BooleanFilter(
-        method="filter_cds_queue",
-        help_text="true: the CDS queue — open tickets CDS delivers plus partner tickets "
-        "flagged for CDS backup (an SLA breach); false: everything else.",
-    )
-
-    class Meta:
-        model = Ticket
-        fields = ["status", "delivered_by", "severity", "asset", "partner", "open", "cds_queue"]
-
-    def filter_open(self, queryset: QuerySet[Ticket], name: str, value: bool) -> QuerySet[Ticket]:
-        if value:
-            return queryset.filter(status__in=OPEN_STATUSES)
-        return queryset.exclude(status__in=OPEN_STATUSES)
-
-    def filter_cds_queue(
-        self, queryset: QuerySet[Ticket], name: str, value: bool
-    ) -> QuerySet[Ticket]:
-        in_queue = Q(status__in=OPEN_STATUSES) & (
-            Q(delivered_by=Organisation.CDS) | Q(cds_backup=True)
-        )
-        return queryset.filter(in_queue) if value else queryset.exclude(in_queue)
 
 
 # --- Tickets --------------------------------------------------------------------------------------
@@ -251,7 +209,7 @@ class TicketViewSet(
 ):
     """On-site tickets: open, read, and act on them through their lifecycle."""
 
-    filterset_class = TicketFilter
+    filterset_class = filters.TicketFilter
     queryset = Ticket.objects.none()  # the real one is per caller: get_queryset
 
     def get_queryset(self) -> QuerySet[Ticket]:

@@ -26,6 +26,7 @@ def test_a_seller_registers_an_asset_at_a_customer_site(sales_api, site):
         "site": site.pk,
         "covered": False,
         "coverage": [],
+        "registration": "confirmed",
         "created_at": response.json()["created_at"],
     }
 
@@ -81,16 +82,31 @@ def test_a_site_of_another_customer_is_400(admin_api, site, partner):
     assert codes(response) == [("site", "site_not_of_customer")]
 
 
-def test_a_serial_number_taken_elsewhere_is_400_without_saying_whose(
+def test_a_serial_number_another_partner_holds_is_held_for_hp_without_saying_whose(
     admin_api, site, other_partner
 ):
-    asset_of(other_partner, serial_number="CZJ1234567")
+    """Issue 13, finding 6: no longer refused (which told whose it was and let the first
+    to register block the other); accepted, held until HP staff arbitrate."""
+    theirs = asset_of(other_partner, serial_number="CZJ1234567")
+
+    response = admin_api.post(f"{API}/assets/", new_asset(site), format="json")
+
+    assert response.status_code == 201
+    assert response.json()["registration"] == "held"
+    assert response.json()["covered"] is False
+    assert other_partner.name not in response.content.decode()
+    assert theirs.customer.name not in response.content.decode()
+    theirs.refresh_from_db()
+    assert theirs.registration == "confirmed"
+
+
+def test_a_serial_number_the_partner_already_has_is_400_serial_taken(admin_api, site, partner):
+    asset_of(partner, serial_number="CZJ1234567")
 
     response = admin_api.post(f"{API}/assets/", new_asset(site), format="json")
 
     assert response.status_code == 400
     assert codes(response) == [("serial_number", "serial_taken")]
-    assert other_partner.name not in response.content.decode()
 
 
 def test_an_asset_shows_the_contracts_covering_it_today(engineer_api, asset):

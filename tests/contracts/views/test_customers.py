@@ -136,10 +136,33 @@ def test_an_unknown_region_is_refused(sales, customer):
     assert not Site.objects.filter(name="X").exists()
 
 
-def test_adding_an_asset_with_a_serial_already_registered_says_so_without_the_owner(
+def test_adding_an_asset_another_partner_holds_is_held_for_hp_without_naming_the_owner(
     sales, customer, site, other_partner
 ):
+    """Issue 13, finding 6: accepted and held for HP's check, the owner never named."""
     asset_of(other_partner, serial_number="CZJTAKEN01")
+    response = sales.post(
+        f"/customers/{customer.pk}/assets/add/",
+        {
+            "asset-serial_number": "czjtaken01",
+            "asset-vendor": "hp",
+            "asset-product_line": product_line("proliant").pk,
+            "asset-site": site.pk,
+        },
+        follow=True,
+    )
+    assert response.status_code == 200
+    page = html(response)
+    assert (
+        "Équipement CZJTAKEN01 enregistré : HP le vérifie avant qu'il puisse être couvert." in page
+    )
+    assert "En attente de vérification HP" in page
+    assert "Concurrent SA" not in page
+    assert Asset.objects.get(customer=customer).registration == "held"
+
+
+def test_adding_an_asset_the_partner_already_has_says_so(sales, customer, site, seller):
+    asset_of(seller, serial_number="CZJTAKEN01")
     response = sales.post(
         f"/customers/{customer.pk}/assets/add/",
         {
@@ -150,9 +173,7 @@ def test_adding_an_asset_with_a_serial_already_registered_says_so_without_the_ow
         },
     )
     assert response.status_code == 400
-    page = html(response)
-    assert "Ce numéro de série est déjà enregistré pour ce constructeur." in page
-    assert "Concurrent SA" not in page
+    assert "Ce numéro de série est déjà enregistré pour ce constructeur." in html(response)
 
 
 def test_an_asset_cannot_be_added_on_another_customers_site(sales, customer, seller):
