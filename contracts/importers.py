@@ -178,8 +178,10 @@ def _normalise_region(value: str) -> str:
     return aliases.get(value.casefold(), value)
 
 
-def _serials_taken(rows: Sequence[CsvRow]) -> set[tuple[str, str]]:
-    """(vendor, serial) pairs of the file already registered, by anyone: a query per vendor."""
+def _serials_taken(rows: Sequence[CsvRow], partner_id: int) -> set[tuple[str, str]]:
+    """(vendor, serial) pairs of the file this partner has registered already (a query per
+    vendor). Another partner's serial is not refused here, nor named: ``asset_create``
+    accepts it and holds it for HP's arbitration, as on the page and the API."""
     serials_by_vendor: dict[str, set[str]] = {}
     for row in rows:
         serials_by_vendor.setdefault(_vendor(row), set()).add(row.serial_number.upper())
@@ -188,9 +190,9 @@ def _serials_taken(rows: Sequence[CsvRow]) -> set[tuple[str, str]]:
         if vendor in Vendor.values:
             taken.update(
                 (vendor, s)
-                for s in Asset.objects.filter(vendor=vendor, serial_number__in=serials).values_list(
-                    "serial_number", flat=True
-                )
+                for s in Asset.objects.filter(
+                    vendor=vendor, serial_number__in=serials, customer__partner_id=partner_id
+                ).values_list("serial_number", flat=True)
             )
     return taken
 
@@ -202,7 +204,7 @@ class _RowCheck:
         # Everything the rows refer to, in a fixed number of queries.
         self.lines_by_code = {p.code: p for p in ProductLine.objects.all()}
         self.sites = {s.name.casefold(): s for s in Site.objects.filter(customer=customer)}
-        self.taken = _serials_taken(rows)
+        self.taken = _serials_taken(rows, customer.partner_id)
         self.first_line: dict[tuple[str, str], int] = {}
         self.new_sites: dict[str, NewSite] = {}
 
@@ -291,7 +293,7 @@ class _RowCheck:
             else:
                 self.first_line[key] = line
                 if key in self.taken:
-                    # Never say whose it is: another partner's installed base stays invisible.
+                    # The partner's own asset, already registered.
                     errors.append(
                         RowError(
                             line,

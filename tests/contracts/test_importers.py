@@ -158,15 +158,27 @@ def test_the_same_serial_with_another_vendor_is_not_a_duplicate(customer):
     assert report.created == 2
 
 
-def test_a_serial_registered_by_another_partner_is_refused_without_naming_it(
+def test_a_serial_registered_by_another_partner_is_imported_and_held_for_hp_naming_no_one(
     customer, other_partner
 ):
+    # Issue 13, finding 6: refusing it told this partner that someone else had the asset
+    # and let a partner block another by registering first. It is held for HP instead.
+    from contracts.models import AssetRegistration
+
     asset_of(other_partner, serial_number="CZJTAKEN")
     report = run(customer, csv_of("CZJ1;hp;proliant;;Siège;;;;", "czjtaken;hp;proliant;;Siège;;;;"))
+    assert report.ok, report.errors
+    assert report.created == 2
+    held = Asset.objects.get(customer=customer, serial_number="CZJTAKEN")
+    assert held.registration == AssetRegistration.HELD
+
+
+def test_a_serial_this_partner_registered_already_is_refused(customer):
+    asset_of(customer.partner, serial_number="CZJMINE")
+    report = run(customer, csv_of("CZJ1;hp;proliant;;Siège;;;;", "czjmine;hp;proliant;;Siège;;;;"))
     assert codes(report) == [(3, "serial_number", "serial_taken")]
     message = report.errors[0].message
-    assert message == "Le numéro de série CZJTAKEN est déjà enregistré pour ce constructeur."
-    assert "Concurrent" not in message
+    assert message == "Le numéro de série CZJMINE est déjà enregistré pour ce constructeur."
     assert Asset.objects.filter(customer=customer).count() == 0
 
 
