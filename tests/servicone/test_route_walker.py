@@ -8,7 +8,9 @@ is declared in ``route_rights.py``. For every route × method:
 - another partner's ids answer exactly like ids that do not exist: same status (404), same
   body, for each partner role;
 - a role without the right is refused (403; the admin sends non-staff users to its login);
-- a role with the right is served (no 401/403/404/405, no server error).
+- a role with the right is served (no 401/403/404/405, no server error);
+- every answer carries the security headers (CSP, Permissions-Policy; no-store once logged in
+  and on the API; ``Vary: Authorization`` on the API).
 
 One data set serves the whole module: two partners, each with its users, an engineer and a
 certification, an accreditation application, a customer with a site and an asset under a
@@ -39,6 +41,7 @@ from contracts.models import ContractAsset, Offering
 from partners.models import Certification, Course, Tier
 from servicone.access import PartnerRole, StaffRole
 from servicone.models import Notification
+from servicone.security import PERMISSIONS_POLICY
 from tests.partners.factories import (
     PartnerFactory,
     partner_user,
@@ -273,6 +276,17 @@ def assert_error_format(response: Any) -> None:
         assert error["message"], error
 
 
+def assert_security_headers(route: routes.Route, response: Any, *, logged_in: bool) -> None:
+    """The policies on every answer; never stored when it is a logged-in user's or the API's;
+    an API answer varies with the token (test_security_headers.py checks them one by one)."""
+    assert response.has_header("Content-Security-Policy"), route.key
+    assert response["Permissions-Policy"] == PERMISSIONS_POLICY, route.key
+    if logged_in or route.family == routes.API:
+        assert "no-store" in response.get("Cache-Control", ""), route.key
+    if route.family == routes.API:
+        assert "Authorization" in response.get("Vary", ""), route.key
+
+
 def _comparable(response: Any, paths: tuple[str, ...]) -> object:
     """The body as the caller reads it, with the requested path blanked (a page may print
     it) and the CSRF token (masked anew on every answer) left out."""
@@ -337,6 +351,7 @@ def test_an_anonymous_caller_must_log_in(world: World, family: str) -> None:
     for route in walked:
         path = routes.fill(route, world.ids_for(ADMIN, world.a))
         response = world.request(None, route, path)
+        assert_security_headers(route, response, logged_in=False)
         if route.family == routes.API:
             if response.status_code != 401 or not response.has_header("WWW-Authenticate"):
                 failures.append(f"{route.key}: {response.status_code}")
@@ -371,6 +386,7 @@ def test_each_role_is_served_or_refused_as_declared(world: World, route: routes.
     allowed = _rights(route) or frozenset()
     for role in ROLES:
         response = world.request(role, route, routes.fill(route, world.ids_for(role, world.a)))
+        assert_security_headers(route, response, logged_in=True)
         status = response.status_code
         if role in allowed:
             assert status < 500, (role, status)
