@@ -117,6 +117,13 @@ class UnknownParameter(LookupError):
 
 def parameter_kind(route: Route, name: str) -> str:
     """What ``name`` takes on ``route``; an unknown name is an error naming the route."""
+    if route.family == ADMIN:
+        if name not in ADMIN_PARAMETERS:
+            raise UnknownParameter(
+                f"{route.key}: no value is known for the admin's path parameter {name!r}. "
+                "Add one to ADMIN_PARAMETERS (tests/servicone/routes.py)."
+            )
+        return ADMIN
     kind = PARAMETERS.get((route.segment, name)) or PARAMETERS.get(name)
     if kind is None:
         raise UnknownParameter(
@@ -127,19 +134,22 @@ def parameter_kind(route: Route, name: str) -> str:
 
 
 def fill(route: Route, ids: Callable[[str], object]) -> str:
-    """The route's path with each parameter from ``ids(kind)``."""
-    if route.family == ADMIN:
-        return route.path(ADMIN_PARAMETERS)
-    values = {}
+    """The route's path with each parameter from ``ids(kind)`` (constants and, in the admin,
+    ADMIN_PARAMETERS as they are)."""
+    values: dict[str, object] = {}
     for name in route.params:
         kind = parameter_kind(route, name)
-        values[name] = CONSTANTS[kind] if kind in CONSTANTS else ids(kind)
+        if kind == ADMIN:
+            values[name] = ADMIN_PARAMETERS[name]
+        elif kind in CONSTANTS:
+            values[name] = CONSTANTS[kind]
+        else:
+            values[name] = ids(kind)
     return route.path(values)
 
 
 def tenant_parameters(route: Route) -> list[str]:
-    if route.family == ADMIN:
-        return []
+    """The parameters that take the id of a partner's object (all checked to be known)."""
     return [name for name in route.params if parameter_kind(route, name) in TENANT_KINDS]
 
 

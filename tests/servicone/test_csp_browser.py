@@ -81,7 +81,8 @@ class Visitor:
         assert response.status == 200, f"{path}: {response.status}"
         if ready:
             expect(self.page.locator(ready).first).to_be_visible()
-        self.page.wait_for_load_state("networkidle")
+        # A refusal is reported by an event queued while the page loads: it has run by the
+        # time this later script does.
         reported = self.page.evaluate("window.__cspViolations || []")
         return [*reported, *self.console]
 
