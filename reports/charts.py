@@ -472,11 +472,12 @@ def stylesheet() -> str:
     *texts, prefix = captured
     css = "".join(texts)
     on_values = dict(_VALUE_COLOUR.findall(css))
+    scope = f".{CHART_CLASS}"
     palette_rules = [
-        f"{{p}} .chart-{name},{{p}} .chart-{name} a:visited {{{{stroke:{colour};fill:{colour}}}}}"
+        f"{scope} .chart-{name},{scope} .chart-{name} a:visited {{stroke:{colour};fill:{colour}}}"
         for colour, name in PALETTE.items()
     ] + [
-        f"{{p}} .text-overlay .chart-value-{colour} text {{{{fill:{colour}}}}}"
+        f"{scope} .text-overlay .chart-value-{colour} text {{fill:{colour}}}"
         for colour in sorted(set(on_values.values()))
     ]
     lines: list[str] = []
@@ -484,13 +485,10 @@ def stylesheet() -> str:
         if not rule.strip():
             continue
         if ".color-" in rule:
-            if palette_rules:  # the palette's rules where pygal had its colours
-                lines.extend(r.format(p=f".{CHART_CLASS}") for r in palette_rules)
-                palette_rules = []
+            lines.extend(palette_rules)  # the palette's rules where pygal had its colours
+            palette_rules = []
             continue
         selector, _brace, declarations = rule.partition("{")
-        selector = selector.replace(prefix, f".{CHART_CLASS} ").replace(
-            prefix.strip(), f".{CHART_CLASS}"
-        )
+        selector = selector.replace(prefix, f"{scope} ").replace(prefix.strip(), scope)
         lines.append(f"{selector} {{{declarations}}}")
     return "\n".join(lines) + "\n"

@@ -26,7 +26,7 @@ from contracts.models import ContractAsset
 from reports import charts
 from servicone.models import Notification
 from tests.conftest import login
-from tests.partners.factories import PASSWORD, set_tier, submitted_application
+from tests.partners.factories import PASSWORD, certify, set_tier, submitted_application
 from tests.tickets.factories import covered_asset
 from tickets.services import ticket_acknowledge, ticket_handover, ticket_open
 
@@ -89,9 +89,10 @@ class Visitor:
 
 @pytest.fixture
 def portal(partner, partner_admin, partner_sales, partner_engineer, other_partner) -> Portal:
-    """A Deliver partner part of the way to Expert, with tickets of this month (one handed
-    over to CDS), a submitted application, and a second partner at Sell."""
+    """A Deliver partner short of some criteria (bars part filled), with tickets of this
+    month (one handed over to CDS), an application for Expert, and a second partner at Sell."""
     asset = covered_asset(partner)
+    certify(partner, "3PAR-MASE", 1, passed_on=timezone.localdate() - timedelta(days=30))
     partner.declared_revenue_12m_eur = Decimal("14000.00")
     partner.save(update_fields=["declared_revenue_12m_eur"])
     set_tier(other_partner, "sell")
@@ -167,7 +168,9 @@ def open_as(page: Any, _playwright_browser: Any) -> Iterator[Callable[[str | Non
 # --- What a refused style would break ----------------------------------------------------------
 
 BARS_JS = """
-() => [...document.querySelectorAll(".progress, .hbar")].map((bar) => {
+() => [...document.querySelectorAll(".progress, .hbar")]
+  .filter((bar) => bar.getClientRects().length > 0)  // shown (not in a closed <details>)
+  .map((bar) => {
   const rect = bar.querySelector("rect");
   const asked = rect ? parseFloat(rect.getAttribute("width")) : NaN;
   return {
@@ -181,16 +184,18 @@ BARS_JS = """
 """
 
 
-def assert_bars_drawn(visitor: Visitor, *, at_least: int) -> None:
+def assert_bars_drawn(visitor: Visitor, *, at_least: int, part_filled: bool = False) -> None:
     """Each progress bar filled to its value, in the portal's colours; some not empty."""
     bars = visitor.page.evaluate(BARS_JS)
     assert len(bars) >= at_least, bars
     for bar in bars:
         assert bar["height"] > 0, bar
         assert bar["fill"] in (BRAND, OK), bar
-        expected = max(bar["track"] * bar["asked"] / 100, 0)
+        expected = bar["track"] * bar["asked"] / 100
         assert abs(bar["drawn"] - expected) <= 2.5, bar  # the 2 px floor of an empty count
     assert any(bar["drawn"] > 10 for bar in bars), bars
+    if part_filled:
+        assert any(10 < bar["drawn"] < bar["track"] - 10 for bar in bars), bars
 
 
 CHART_JS = """
@@ -261,7 +266,7 @@ def test_partner_pages_run_under_the_policy_with_their_bars_and_charts(
     for path, ready in pages.items():
         assert admin.visit(path, ready) == [], path
         if path == "/programme/":
-            assert_bars_drawn(admin, at_least=3)
+            assert_bars_drawn(admin, at_least=3, part_filled=True)
         if path == "/reports/scorecard/":
             assert_charts_drawn(
                 admin, "chart-sla", "chart-delivery", "chart-tickets-trend", "chart-revenue"
@@ -312,8 +317,10 @@ def test_hp_pages_and_the_admin_run_under_the_policy_with_their_bars_and_charts(
     }
     for path, ready in pages.items():
         assert manager.visit(path, ready) == [], path
-        if path in ("/hp/programme/", f"/hp/partners/{portal.partner}/"):
+        if path == "/hp/programme/":
             assert_bars_drawn(manager, at_least=3)
+        if path == f"/hp/partners/{portal.partner}/":
+            assert_bars_drawn(manager, at_least=3, part_filled=True)
         if path == "/reports/programme/":
             assert_charts_drawn(manager, "chart-organisations", "chart-tickets-trend")
         if path.startswith("/reports/scorecard/"):
