@@ -4,12 +4,17 @@ Each builder takes the selectors' dataclasses and returns a ``Chart``: its title
 and the SVG to inline, or no SVG and the sentence to show instead when there is
 nothing to draw (a partner without tickets must not get an empty or broken
 chart). Titles, labels and numbers follow the active language; the SVG references
-nothing outside itself (no script, no stylesheet, no font) so it renders the same
-in the page, in a saved copy and under a strict content security policy.
+nothing outside itself (no script, no stylesheet link, no font).
+
+The SVG carries no ``<style>`` element and no ``style`` attribute either: the portal's
+Content-Security-Policy refuses inline styles. pygal's stylesheet, the same for every chart
+but its series colours, lives in ``portal.css`` (``stylesheet()`` writes it); each series is
+coloured by a class of the palette (``chart-brand``…) that the stylesheet defines.
 """
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -50,6 +55,21 @@ BRAND, OK, BAD, INFO, CDS, WARN, MUTED = (
     "#b46900",
     "#5b6478",
 )
+# The class of a series drawn in each colour of the palette (portal.css colours them).
+PALETTE = {
+    BRAND: "brand",
+    OK: "ok",
+    BAD: "bad",
+    INFO: "info",
+    CDS: "cds",
+    WARN: "warn",
+    MUTED: "muted",
+}
+CHART_CLASS = "pygal-chart"  # pygal's class on the root of every chart
+# pygal's rules for the series at index N (minified): its colour, and that of the values
+# printed on it (black or white, whichever reads on the colour).
+_SERIES_COLOUR = re.compile(r"\.color-(\d+)[^{}]*\{stroke:([^;}]+);fill:[^;}]+\}")
+_VALUE_COLOUR = re.compile(r"\.text-overlay \.color-(\d+) text\{fill:([^;}]+)\}")
 FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif'
 WIDTH, HEIGHT = 760, 320
 
@@ -128,8 +148,48 @@ def _local(tag: Any) -> str:
     return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
 
 
+def _strip_styles(root: Any) -> str:
+    """Remove what the Content-Security-Policy would refuse; return pygal's stylesheet text.
+
+    The ``<style>`` element goes (portal.css holds its rules), and so do ``style``
+    attributes: their declarations (a value's own colour, a hidden tooltip) become
+    presentation attributes, which are not styles to the policy.
+    """
+    css = ""
+    for parent in list(root.iter()):
+        for child in list(parent):
+            if _local(child.tag) == "style":
+                css += child.text or ""
+                parent.remove(child)
+    for node in root.iter():
+        declarations = node.attrib.pop("style", "")
+        for declaration in declarations.split(";"):
+            name, _sep, value = declaration.partition(":")
+            if name.strip():
+                node.set(name.strip(), value.strip())
+    return css
+
+
+def _colour_series(root: Any, css: str) -> None:
+    """Swap pygal's per-chart ``color-N`` rules for the palette's classes."""
+    colours = {int(index): colour for index, colour in _SERIES_COLOUR.findall(css)}
+    on_values = {int(index): colour for index, colour in _VALUE_COLOUR.findall(css)}
+    for node in root.iter():
+        classes = (node.get("class") or "").split()
+        index = next((int(c[6:]) for c in classes if c.startswith("color-")), None)
+        if index is None or index not in colours:
+            continue
+        colour = colours[index]
+        if colour in PALETTE:
+            classes += [f"chart-{PALETTE[colour]}", f"chart-value-{on_values.get(index, 'black')}"]
+            node.set("class", " ".join(classes))
+        else:  # not a palette colour: say it on the element (no printed-value colour then)
+            node.set("fill", colour)
+            node.set("stroke", colour)
+
+
 def _finish(title: str, series_titles: Sequence[str]) -> Callable[[Any], Any]:
-    """An xml filter: accessible root, no script or comment, a native tooltip per value."""
+    """An xml filter: accessible root, no script, style or comment, a native tooltip per value."""
 
     def finish(root: Any) -> Any:
         root.set("role", "img")
@@ -140,6 +200,7 @@ def _finish(title: str, series_titles: Sequence[str]) -> Callable[[Any], Any]:
                 # carry pygal's home page URLs.
                 if child.tag is etree.Comment or _local(child.tag) == "script":
                     parent.remove(child)
+        _colour_series(root, _strip_styles(root))
         for group in root.iter():
             classes = (group.get("class") or "").split()
             if _local(group.tag) != "g" or "series" not in classes:
@@ -384,3 +445,50 @@ def organisations_chart(organisations: Sequence[OrganisationCompliance]) -> Char
         ],
     )
     return Chart("organisations", title, _render(chart, title))
+
+
+# --- The charts' stylesheet ----------------------------------------------------------------------
+
+
+def stylesheet() -> str:
+    """The charts' rules as portal.css holds them: pygal's stylesheet for the portal's style,
+    scoped to ``.pygal-chart`` rather than one chart's id, with the palette's colour classes
+    where pygal had per-chart ``color-N`` rules (tests/reports/test_charts.py checks that
+    portal.css has it; paste this function's output there after a pygal upgrade)."""
+    captured: list[str] = []
+
+    def capture(root: Any) -> Any:
+        for node in root.iter():
+            if _local(node.tag) == "style":
+                captured.append(node.text or "")
+        captured.append(f"#{root.get('id')} ")
+        return root
+
+    chart = pygal.Bar(**_config("", *PALETTE))
+    for colour in PALETTE:
+        chart.add(colour, [1])
+    chart.add_xml_filter(capture)
+    chart.render(is_unicode=True)
+    *texts, prefix = captured
+    css = "".join(texts)
+    on_values = dict(_VALUE_COLOUR.findall(css))
+    scope = f".{CHART_CLASS}"
+    palette_rules = [
+        f"{scope} .chart-{name},{scope} .chart-{name} a:visited {{stroke:{colour};fill:{colour}}}"
+        for colour, name in PALETTE.items()
+    ] + [
+        f"{scope} .text-overlay .chart-value-{colour} text {{fill:{colour}}}"
+        for colour in sorted(set(on_values.values()))
+    ]
+    lines: list[str] = []
+    for rule in css.replace("\n", "").split("}"):
+        if not rule.strip():
+            continue
+        if ".color-" in rule:
+            lines.extend(palette_rules)  # the palette's rules where pygal had its colours
+            palette_rules = []
+            continue
+        selector, _brace, declarations = rule.partition("{")
+        selector = selector.replace(prefix, f"{scope} ").replace(prefix.strip(), scope)
+        lines.append(f"{selector} {{{declarations}}}")
+    return "\n".join(lines) + "\n"

@@ -463,6 +463,23 @@ SESSION_IDLE_SECONDS_PARTNER = env_int("SESSION_IDLE_MINUTES_PARTNER", 8 * 60, m
 SESSION_MAX_AGE_SECONDS = env_int("SESSION_MAX_HOURS", 12, minimum=1) * 3600
 SESSION_COOKIE_AGE = SESSION_MAX_AGE_SECONDS
 
+# --- Content Security Policy (django-csp, csp.middleware.CSPMiddleware) --------------------------
+# Everything the pages load comes from the portal itself: no inline script, no inline style
+# (style attributes included), no plugin, no framing. The charts are inline SVG styled by
+# portal.css; the API docs load Swagger UI and its start-up script as files.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+
 # --- Production refuses the embedded default ---------------------------------------------------
 # The demo's SQLite file, filesystem broker and per-process cache cannot be shared by
 # several web and worker processes on several machines: with DEBUG off, say which

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 from xml.etree import ElementTree
 
 import pytest
@@ -22,6 +23,7 @@ from reports.selectors import (
     TierMonth,
 )
 
+STATIC = Path(__file__).resolve().parents[2] / "servicone" / "static"
 NNBSP = "\u202f"
 NBSP = "\u00a0"
 MONTHS = Month(2026, 11).trailing(12)
@@ -234,3 +236,38 @@ def test_pygal_leaves_no_legacy_import_hook_behind():
     import sys
 
     assert all(hasattr(finder, "find_spec") for finder in sys.meta_path)
+
+
+def test_charts_carry_no_style_element_or_attribute_the_content_security_policy_refuses(french):
+    for chart in every_chart():
+        root = parse(str(chart.svg))
+        assert root.find(".//{http://www.w3.org/2000/svg}style") is None, chart.slug
+        styled = [node.tag for node in root.iter() if "style" in node.attrib]
+        assert styled == [], chart.slug
+
+
+def test_each_series_is_coloured_by_a_palette_class_of_the_portals_stylesheet(french):
+    stylesheet = (STATIC / "servicone" / "portal.css").read_text()
+    for chart in every_chart():
+        root = parse(str(chart.svg))
+        assert charts.CHART_CLASS in root.get("class", "").split(), chart.slug
+        used = {
+            c
+            for node in root.iter()
+            for c in node.get("class", "").split()
+            if c.startswith("chart-")
+        }
+        assert used, chart.slug
+        for css_class in used:
+            assert f".{css_class} " in stylesheet, (chart.slug, css_class)
+
+
+def test_a_value_in_its_own_colour_keeps_it_without_a_style_attribute(french):
+    organisations = parse(str(charts.organisations_chart(ORGANISATIONS).svg))
+    fills = {node.get("fill") for node in organisations.iter() if node.get("fill")}
+    assert charts.CDS in fills  # CDS's bar, in CDS purple
+
+
+def test_the_portals_stylesheet_holds_the_charts_rules_as_pygal_writes_them():
+    # After a pygal upgrade: paste charts.stylesheet() into portal.css, in place of the old rules.
+    assert charts.stylesheet() in (STATIC / "servicone" / "portal.css").read_text()
