@@ -47,6 +47,7 @@ from servicone.access import (
 )
 from servicone.api.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
 from servicone.api.permissions import WritesAfterTenantLookup
+from servicone.api.tenancy import TenantScopedMixin
 from servicone.api.viewsets import TenantScopedCreateViewSet
 
 
@@ -252,10 +253,16 @@ class AssetViewSet(TenantScopedCreateViewSet):
 # --- Serial numbers claimed by two partners ------------------------------------------------------
 
 
-class IsProgrammeManager(BasePermission):
+class ProgrammeManagerAfterTenantLookup(BasePermission):
+    """Programme managers only; on a detail route the refusal waits for the tenant look-up,
+    so another partner's asset answers 404 like a missing one (API.md), never 403."""
+
     message = _("Seul un responsable programme HP peut faire cela.")
 
     def has_permission(self, request: Request, view: APIView) -> bool:
+        return bool(getattr(view, "detail", False)) or is_programme_manager(request.user)
+
+    def has_object_permission(self, request: Request, view: APIView, obj: Any) -> bool:
         return is_programme_manager(request.user)
 
 
@@ -271,13 +278,14 @@ class IsProgrammeManager(BasePermission):
         ),
     ),
 )
-class AssetClaimViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class AssetClaimViewSet(TenantScopedMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
     """HP's review list of serial numbers claimed by two partners, and the decisions."""
 
     serializer_class = s.AssetClaimSerializer
-    permission_classes = [IsAuthenticated, IsProgrammeManager]
+    permission_classes = [IsAuthenticated, ProgrammeManagerAfterTenantLookup]
     pagination_class = None  # the review list is short; it is read whole
     queryset = Asset.objects.all()
+    tenant_field = "customer__partner"
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         claims = selectors.held_claims(on=today())

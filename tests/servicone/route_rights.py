@@ -68,6 +68,13 @@ RIGHTS: dict[str, frozenset[str] | None] = {
     "GET /hp/accreditations/{accreditation_id}/": ONLY_PM,
     "POST /hp/accreditations/{accreditation_id}/approve/": ONLY_PM,
     "POST /hp/accreditations/{accreditation_id}/reject/": ONLY_PM,
+    # Serial numbers claimed by two partners: HP's programme managers arbitrate.
+    "GET /hp/asset-claims/": ONLY_PM,
+    "POST /hp/asset-claims/{asset_id}/assign/": ONLY_PM,
+    "POST /hp/asset-claims/{asset_id}/reject/": ONLY_PM,
+    "GET /api/v1/asset-claims/": ONLY_PM,
+    "POST /api/v1/asset-claims/{id}/assign/": ONLY_PM,
+    "POST /api/v1/asset-claims/{id}/reject/": ONLY_PM,
     # --- Sales side ---------------------------------------------------------------------------
     "GET /catalogue/": EVERYONE,
     "GET /contracts/": EVERYONE,

@@ -73,6 +73,7 @@ PARAMETERS: dict[str | tuple[str, str], str] = {
     ("notifications", "pk"): "notification",
     ("accreditations", "id"): "accreditation",
     ("assets", "id"): "asset",
+    ("asset-claims", "id"): "asset",
     ("certifications", "id"): "certification",
     ("contracts", "id"): "contract",
     ("courses", "id"): "course",
