@@ -392,6 +392,7 @@ SPECTACULAR_SETTINGS = {
         "CreditEntryKindEnum": "contracts.models.CreditEntry.Kind",
         "WebhookDeliveryStatusEnum": "webhooks.models.DeliveryStatus",
         "WebhookEventTypeEnum": "webhooks.models.EventType",
+        "WebhookSubscribableEventEnum": "webhooks.models.SUBSCRIBABLE_CHOICES",
         "WebhookDisabledReasonEnum": "webhooks.models.DisabledReason",
     },
 }

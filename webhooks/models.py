@@ -35,6 +35,7 @@ class EventType(models.TextChoices):
 
 # Event types an endpoint subscribes to; ``ping`` goes to the endpoint it tests, always.
 SUBSCRIBABLE = tuple(t for t in EventType if t != EventType.PING)
+SUBSCRIBABLE_CHOICES = [(t.value, t.label) for t in SUBSCRIBABLE]
 
 
 class DeliveryStatus(models.TextChoices):

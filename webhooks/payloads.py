@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from webhooks.api.serializers import EndpointSerializer
+from webhooks.api.serializers import WebhookEndpointSerializer
 from webhooks.models import Endpoint
 from webhooks.registry import Audience, register
 
@@ -14,7 +14,7 @@ def render_endpoints(ids: Sequence[int], audience: Audience) -> dict[int, Any]:
     endpoints = Endpoint.objects.filter(pk__in=ids)
     if audience.partner_id is not None:
         endpoints = endpoints.filter(partner_id=audience.partner_id)
-    return {e.pk: EndpointSerializer(e).data for e in endpoints}
+    return {e.pk: WebhookEndpointSerializer(e).data for e in endpoints}
 
 
 def register_renderers() -> None:

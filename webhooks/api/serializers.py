@@ -12,10 +12,10 @@ from typing import Any
 
 from rest_framework import serializers
 
-from webhooks.models import SUBSCRIBABLE, Delivery, Endpoint, EventType
+from webhooks.models import SUBSCRIBABLE_CHOICES, Delivery, Endpoint, EventType
 
 
-class EndpointSerializer(serializers.ModelSerializer):
+class WebhookEndpointSerializer(serializers.ModelSerializer):
     partner = serializers.IntegerField(
         source="partner_id",
         read_only=True,
@@ -24,7 +24,7 @@ class EndpointSerializer(serializers.ModelSerializer):
         "every partner's events.",
     )
     events = serializers.ListField(
-        child=serializers.ChoiceField(choices=[(t.value, t.label) for t in SUBSCRIBABLE]),
+        child=serializers.ChoiceField(choices=SUBSCRIBABLE_CHOICES),
         help_text="Event types sent to this endpoint.",
     )
     previous_secret_expires_at = serializers.DateTimeField(
@@ -55,7 +55,7 @@ class EndpointSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class EndpointWithSecretSerializer(EndpointSerializer):
+class WebhookEndpointWithSecretSerializer(WebhookEndpointSerializer):
     """The endpoint with its signing secret: shown once, at creation and rotation."""
 
     secret = serializers.CharField(
@@ -63,8 +63,8 @@ class EndpointWithSecretSerializer(EndpointSerializer):
         help_text="whsec_…: verify each delivery's webhook-signature with it. Shown once.",
     )
 
-    class Meta(EndpointSerializer.Meta):
-        fields = [*EndpointSerializer.Meta.fields, "secret"]
+    class Meta(WebhookEndpointSerializer.Meta):
+        fields = [*WebhookEndpointSerializer.Meta.fields, "secret"]
         read_only_fields = fields
 
     def to_representation(self, instance: Any) -> dict[str, Any]:
@@ -74,14 +74,14 @@ class EndpointWithSecretSerializer(EndpointSerializer):
         return data
 
 
-class EndpointCreateSerializer(serializers.Serializer):
+class WebhookEndpointCreateSerializer(serializers.Serializer):
     url = serializers.CharField(
         max_length=500,
         help_text="https:// (http:// only on a development server); must not resolve to a "
         "private, loopback, link-local, multicast or reserved address.",
     )
     events = serializers.ListField(
-        child=serializers.ChoiceField(choices=[(t.value, t.label) for t in SUBSCRIBABLE]),
+        child=serializers.ChoiceField(choices=SUBSCRIBABLE_CHOICES),
         min_length=1,
         max_length=len(EventType),
     )
@@ -90,10 +90,10 @@ class EndpointCreateSerializer(serializers.Serializer):
     )
 
 
-class EndpointUpdateSerializer(serializers.Serializer):
+class WebhookEndpointUpdateSerializer(serializers.Serializer):
     url = serializers.CharField(max_length=500, required=False)
     events = serializers.ListField(
-        child=serializers.ChoiceField(choices=[(t.value, t.label) for t in SUBSCRIBABLE]),
+        child=serializers.ChoiceField(choices=SUBSCRIBABLE_CHOICES),
         min_length=1,
         max_length=len(EventType),
         required=False,
@@ -105,7 +105,7 @@ class EndpointUpdateSerializer(serializers.Serializer):
     )
 
 
-class DeliverySerializer(serializers.ModelSerializer):
+class WebhookDeliverySerializer(serializers.ModelSerializer):
     event_id = serializers.CharField(
         source="event.uid",
         read_only=True,

@@ -92,7 +92,7 @@ _STATUS_PARAMETER = OpenApiParameter(
         "endpoint (programme-wide ones have `partner: null`).",
     ),
     retrieve=extend_schema(
-        summary="A webhook endpoint", responses={200: s.EndpointSerializer, 404: _NOT_FOUND}
+        summary="A webhook endpoint", responses={200: s.WebhookEndpointSerializer, 404: _NOT_FOUND}
     ),
     destroy=extend_schema(
         summary="Delete an endpoint and its delivery log",
@@ -109,7 +109,7 @@ class EndpointViewSet(
     """Signed webhooks (Standard Webhooks): where events are sent, and what became of them."""
 
     queryset = Endpoint.objects.order_by("created_at", "pk")
-    serializer_class = s.EndpointSerializer
+    serializer_class = s.WebhookEndpointSerializer
     permission_classes = [IsAuthenticated, WebhookPermission]
     filterset_class = EndpointFilter
     tenant_field = "partner"
@@ -124,12 +124,12 @@ class EndpointViewSet(
         description="A partner's administrator creates the partner's endpoints; HP staff "
         "programme-wide ones (`partner: null`), which receive every partner's events.",
         parameters=[IDEMPOTENCY_KEY_PARAMETER],
-        request=s.EndpointCreateSerializer,
-        responses={201: s.EndpointWithSecretSerializer, 400: _ERRORS, 403: _ERRORS},
+        request=s.WebhookEndpointCreateSerializer,
+        responses={201: s.WebhookEndpointWithSecretSerializer, 400: _ERRORS, 403: _ERRORS},
     )
     @idempotent
     def create(self, request: Request) -> Response:
-        form = s.EndpointCreateSerializer(data=request.data)
+        form = s.WebhookEndpointCreateSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         endpoint, secret = services.endpoint_create(
             actor=request.user,
@@ -139,22 +139,22 @@ class EndpointViewSet(
             description=form.validated_data.get("description", ""),
         )
         return Response(
-            s.EndpointWithSecretSerializer((endpoint, secret)).data, status=status.HTTP_201_CREATED
+            s.WebhookEndpointWithSecretSerializer((endpoint, secret)).data, status=status.HTTP_201_CREATED
         )
 
     @extend_schema(
         summary="Change the URL, the events, the description or `active`",
-        request=s.EndpointUpdateSerializer,
-        responses={200: s.EndpointSerializer, 400: _ERRORS, 403: _FORBIDDEN, 404: _NOT_FOUND},
+        request=s.WebhookEndpointUpdateSerializer,
+        responses={200: s.WebhookEndpointSerializer, 400: _ERRORS, 403: _FORBIDDEN, 404: _NOT_FOUND},
     )
     def partial_update(self, request: Request, pk: str | None = None) -> Response:
         endpoint = self.get_object()
-        form = s.EndpointUpdateSerializer(data=request.data)
+        form = s.WebhookEndpointUpdateSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         endpoint = services.endpoint_update(
             endpoint=endpoint, actor=request.user, **form.validated_data
         )
-        return Response(s.EndpointSerializer(endpoint).data)
+        return Response(s.WebhookEndpointSerializer(endpoint).data)
 
     def perform_destroy(self, instance: Endpoint) -> None:
         services.endpoint_delete(endpoint=instance, actor=self.request.user)
@@ -164,34 +164,34 @@ class EndpointViewSet(
         description="The old secret keeps signing for 24 h: meanwhile each delivery carries "
         "two signatures, space separated, so the receiver can switch at its pace.",
         request=None,
-        responses={200: s.EndpointWithSecretSerializer, 403: _FORBIDDEN, 404: _NOT_FOUND},
+        responses={200: s.WebhookEndpointWithSecretSerializer, 403: _FORBIDDEN, 404: _NOT_FOUND},
     )
     @action(detail=True, methods=["post"], url_path="rotate-secret", url_name="rotate-secret")
     def rotate_secret(self, request: Request, pk: str | None = None) -> Response:
         endpoint, secret = services.endpoint_rotate_secret(
             endpoint=self.get_object(), actor=request.user
         )
-        return Response(s.EndpointWithSecretSerializer((endpoint, secret)).data)
+        return Response(s.WebhookEndpointWithSecretSerializer((endpoint, secret)).data)
 
     @extend_schema(
         summary="Send a `ping` event to this endpoint",
         description="Its `data` is the endpoint. Delivered like any event (signed, logged, "
         "retried); see `deliveries/`.",
         request=None,
-        responses={202: s.DeliverySerializer, 403: _FORBIDDEN, 404: _NOT_FOUND, 409: _CONFLICT},
+        responses={202: s.WebhookDeliverySerializer, 403: _FORBIDDEN, 404: _NOT_FOUND, 409: _CONFLICT},
     )
     @action(detail=True, methods=["post"])
     def ping(self, request: Request, pk: str | None = None) -> Response:
         delivery = services.endpoint_ping(endpoint=self.get_object(), actor=request.user)
         delivery = selectors.deliveries_of(delivery.endpoint_id).get(pk=delivery.pk)
-        return Response(s.DeliverySerializer(delivery).data, status=status.HTTP_202_ACCEPTED)
+        return Response(s.WebhookDeliverySerializer(delivery).data, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(
         summary="The endpoint's delivery log, newest first",
         description="One row per event sent to it: the latest attempt's outcome and, while "
         "`pending`, when the next attempt leaves.",
         parameters=[_STATUS_PARAMETER],
-        responses={200: s.DeliverySerializer(many=True), 400: _ERRORS, 404: _NOT_FOUND},
+        responses={200: s.WebhookDeliverySerializer(many=True), 400: _ERRORS, 404: _NOT_FOUND},
     )
     @action(detail=True, methods=["get"], filterset_class=None)
     def deliveries(self, request: Request, pk: str | None = None) -> Response:
@@ -209,7 +209,7 @@ class EndpointViewSet(
                 )
             rows = rows.filter(status=wanted)
         page = self.paginate_queryset(rows)
-        return self.get_paginated_response(s.DeliverySerializer(page, many=True).data)
+        return self.get_paginated_response(s.WebhookDeliverySerializer(page, many=True).data)
 
     @extend_schema(
         summary="Send a delivery again now (same event id, same body)",
@@ -217,7 +217,7 @@ class EndpointViewSet(
             OpenApiParameter("delivery_id", OpenApiTypes.INT, OpenApiParameter.PATH),
         ],
         request=None,
-        responses={202: s.DeliverySerializer, 403: _FORBIDDEN, 404: _NOT_FOUND, 409: _CONFLICT},
+        responses={202: s.WebhookDeliverySerializer, 403: _FORBIDDEN, 404: _NOT_FOUND, 409: _CONFLICT},
     )
     @action(
         detail=True,
@@ -233,4 +233,4 @@ class EndpointViewSet(
             raise exceptions.NotFound()
         delivery = services.delivery_redeliver(delivery=found, actor=request.user)
         delivery = selectors.deliveries_of(endpoint.pk).get(pk=delivery.pk)
-        return Response(s.DeliverySerializer(delivery).data, status=status.HTTP_202_ACCEPTED)
+        return Response(s.WebhookDeliverySerializer(delivery).data, status=status.HTTP_202_ACCEPTED)
