@@ -101,9 +101,12 @@ def test_patch_changes_url_events_and_active(admin_api):
         False,
     )
     assert data["disabled_reason"] == "manual"
-    assert admin_api.patch(f"{URL}{hook_id}/", {"active": True}, format="json").json()[
-        "disabled_reason"
-    ] == ""
+    assert (
+        admin_api.patch(f"{URL}{hook_id}/", {"active": True}, format="json").json()[
+            "disabled_reason"
+        ]
+        == ""
+    )
     assert AuditEvent.objects.filter(action="webhook.update", object_id=hook_id).count() == 2
 
 
@@ -124,7 +127,8 @@ def test_rotating_the_secret_shows_the_new_one_and_keeps_the_old_24_hours(admin_
     response = admin_api.post(f"{URL}{created['id']}/rotate-secret/")
     assert response.status_code == 200
     rotated = response.json()
-    assert rotated["secret"].startswith("whsec_") and rotated["secret"] != created["secret"]
+    assert rotated["secret"].startswith("whsec_")
+    assert rotated["secret"] != created["secret"]
     assert rotated["previous_secret_expires_at"] == (NOW + timedelta(hours=24)).isoformat()
     hook = Endpoint.objects.get(pk=created["id"])
     assert (hook.secret, hook.previous_secret) == (rotated["secret"], created["secret"])
@@ -211,9 +215,7 @@ def test_another_partners_endpoint_and_delivery_are_404(admin_api, other_api, ot
     assert Endpoint.objects.get(pk=theirs.pk).secret == theirs.secret
 
 
-def test_hp_staff_read_every_endpoint_and_change_only_the_programmes(
-    pm_api, admin_api, partner
-):
+def test_hp_staff_read_every_endpoint_and_change_only_the_programmes(pm_api, admin_api, partner):
     partners = create(admin_api).json()["id"]
     programme = create(pm_api).json()["id"]
     listed = pm_api.get(URL).json()["results"]

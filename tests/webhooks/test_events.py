@@ -32,7 +32,7 @@ from tests.webhooks.factories import PARIS, endpoint
 from tickets import sla
 from tickets.services import ticket_act, ticket_open
 from webhooks import fanout
-from webhooks.models import Delivery, Event, EventType, Payload
+from webhooks.models import Delivery, Event, Payload
 from webhooks.services import endpoint_ping, endpoint_update
 
 pytestmark = pytest.mark.django_db
@@ -61,9 +61,7 @@ def body(delivery: Delivery) -> dict:
 # --- Written with the change -------------------------------------------------------------------
 
 
-def test_opening_a_ticket_writes_its_event_in_one_insert_and_renders_nothing(
-    asset, partner_admin
-):
+def test_opening_a_ticket_writes_its_event_in_one_insert_and_renders_nothing(asset, partner_admin):
     with CaptureQueriesContext(connection) as queries:
         ticket = open_ticket(asset, partner_admin)
     touching = [q["sql"] for q in queries if '"webhooks_' in q["sql"]]
@@ -163,7 +161,9 @@ def test_certifications_90_then_30_days_from_expiry_are_announced_once_each(part
     certifications_announce_expiring(today=date(2026, 11, 4))  # 89 days left
     certifications_announce_expiring(today=date(2026, 11, 5))  # run again: nothing new
     certifications_announce_expiring(today=date(2027, 1, 2))  # 30 days left
-    assert list(Event.objects.filter(resource_id=expiring.pk).values_list("dedup_key", flat=True)) == [
+    assert list(
+        Event.objects.filter(resource_id=expiring.pk).values_list("dedup_key", flat=True)
+    ) == [
         f"certification-expiring:{expiring.pk}:90",
         f"certification-expiring:{expiring.pk}:30",
     ]
@@ -180,7 +180,7 @@ def test_certifications_90_then_30_days_from_expiry_are_announced_once_each(part
 
 def test_only_active_subscribed_endpoints_get_a_delivery(asset, partner, partner_admin):
     tickets, _ = endpoint(partner_admin, partner, events=["ticket.opened"])
-    contracts, _ = endpoint(partner_admin, partner, events=["contract.sold"])
+    endpoint(partner_admin, partner, events=["contract.sold"])
     off, _ = endpoint(partner_admin, partner, events=["ticket.opened"])
     endpoint_update(endpoint=off, actor=partner_admin, active=False)
     open_ticket(asset, partner_admin)
@@ -268,7 +268,7 @@ def test_a_ping_goes_to_its_endpoint_alone_carrying_the_endpoint(
     partner, partner_admin, programme_manager
 ):
     hook, secret = endpoint(partner_admin, partner, events=["ticket.opened"])
-    other, _ = endpoint(programme_manager, None, events=["ticket.opened"])
+    endpoint(programme_manager, None, events=["ticket.opened"])
     delivery = endpoint_ping(endpoint=hook, actor=partner_admin)
     fanout.dispatch_batch()
 

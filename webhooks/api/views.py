@@ -139,13 +139,19 @@ class EndpointViewSet(
             description=form.validated_data.get("description", ""),
         )
         return Response(
-            s.WebhookEndpointWithSecretSerializer((endpoint, secret)).data, status=status.HTTP_201_CREATED
+            s.WebhookEndpointWithSecretSerializer((endpoint, secret)).data,
+            status=status.HTTP_201_CREATED,
         )
 
     @extend_schema(
         summary="Change the URL, the events, the description or `active`",
         request=s.WebhookEndpointUpdateSerializer,
-        responses={200: s.WebhookEndpointSerializer, 400: _ERRORS, 403: _FORBIDDEN, 404: _NOT_FOUND},
+        responses={
+            200: s.WebhookEndpointSerializer,
+            400: _ERRORS,
+            403: _FORBIDDEN,
+            404: _NOT_FOUND,
+        },
     )
     def partial_update(self, request: Request, pk: str | None = None) -> Response:
         endpoint = self.get_object()
@@ -178,7 +184,12 @@ class EndpointViewSet(
         description="Its `data` is the endpoint. Delivered like any event (signed, logged, "
         "retried); see `deliveries/`.",
         request=None,
-        responses={202: s.WebhookDeliverySerializer, 403: _FORBIDDEN, 404: _NOT_FOUND, 409: _CONFLICT},
+        responses={
+            202: s.WebhookDeliverySerializer,
+            403: _FORBIDDEN,
+            404: _NOT_FOUND,
+            409: _CONFLICT,
+        },
     )
     @action(detail=True, methods=["post"])
     def ping(self, request: Request, pk: str | None = None) -> Response:
@@ -217,7 +228,12 @@ class EndpointViewSet(
             OpenApiParameter("delivery_id", OpenApiTypes.INT, OpenApiParameter.PATH),
         ],
         request=None,
-        responses={202: s.WebhookDeliverySerializer, 403: _FORBIDDEN, 404: _NOT_FOUND, 409: _CONFLICT},
+        responses={
+            202: s.WebhookDeliverySerializer,
+            403: _FORBIDDEN,
+            404: _NOT_FOUND,
+            409: _CONFLICT,
+        },
     )
     @action(
         detail=True,
