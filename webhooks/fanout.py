@@ -94,9 +94,10 @@ def _subscribers(event: Event, endpoints: Sequence[Endpoint]) -> list[Endpoint]:
     ]
 
 
-def dispatch_batch(*, batch_size: int = FANOUT_BATCH, now: datetime | None = None) -> FanOut:
+def dispatch_batch(*, batch_size: int | None = None, now: datetime | None = None) -> FanOut:
     """Fan out one batch of new events; ``more`` when the batch was full."""
     now = now or timezone.now()
+    batch_size = batch_size or FANOUT_BATCH
     with transaction.atomic():
         events = list(
             Event.objects.select_for_update(skip_locked=True)

@@ -11,7 +11,7 @@ bring retries due soon back on time.
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from celery import shared_task
 from django.conf import settings
@@ -37,21 +37,30 @@ def dispatch_events(invocation: int = 1) -> int:
     return result.events
 
 
+def follow_up(run: delivery.Run, now: datetime) -> float | None:
+    """When the endpoint's next run should be, in seconds from now; None: the sweep's.
+
+    More due now: at once (behind the other endpoints' runs, queued after them). A retry
+    due soon: a timer, a second late rather than early (an early run finds nothing due).
+    A run that attempted nothing (woken early, or the endpoint held) sets no timer, so
+    timers never chain without sending anything."""
+    if run.more:
+        return 0.0
+    if run.attempted and run.next_due is not None and run.next_due - now <= ETA_HORIZON:
+        return max(0.0, (run.next_due - now).total_seconds()) + 1
+    return None
+
+
 @shared_task(name="webhooks.tasks.deliver_endpoint")
 def deliver_endpoint(endpoint_id: int, invocation: int = 1) -> int:
     """One run of an endpoint's due deliveries, then what comes next for it."""
     run = delivery.endpoint_deliver_due(endpoint_id)
-    if run.more:
-        # Behind the other endpoints' runs, at most TASK_REQUEUE_LIMIT times in a row.
-        if invocation < settings.TASK_REQUEUE_LIMIT:
-            deliver_endpoint.apply_async((endpoint_id,), {"invocation": invocation + 1})
-    elif run.attempted and run.next_due is not None:
-        wait = run.next_due - timezone.now()
-        if wait <= ETA_HORIZON:
-            # A second late rather than early: an early run finds nothing due.
-            deliver_endpoint.apply_async(
-                (endpoint_id,), countdown=max(0.0, wait.total_seconds()) + 1
-            )
+    countdown = follow_up(run, timezone.now())
+    if countdown == 0 and invocation < settings.TASK_REQUEUE_LIMIT:
+        # At most TASK_REQUEUE_LIMIT runs in a row; the sweep picks up what is left.
+        deliver_endpoint.apply_async((endpoint_id,), {"invocation": invocation + 1})
+    elif countdown:
+        deliver_endpoint.apply_async((endpoint_id,), countdown=countdown)
     return run.attempted
 
 

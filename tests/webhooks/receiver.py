@@ -37,6 +37,8 @@ class Receiver:
     location: str = ""
     hold: threading.Event | None = None
     received: list[Received] = field(default_factory=list)
+    # Set when the first request arrived (for tests waiting on another process).
+    arrived: threading.Event = field(default_factory=threading.Event)
 
     @property
     def url(self) -> str:
@@ -59,6 +61,7 @@ def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
             receiver.received.append(
                 Received(self.path, {k.lower(): v for k, v in self.headers.items()}, body)
             )
+            receiver.arrived.set()
             if receiver.hold is not None:
                 receiver.hold.wait(timeout=30)
             status = receiver.statuses.pop(0) if receiver.statuses else receiver.status
