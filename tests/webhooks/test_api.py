@@ -288,3 +288,13 @@ def test_the_openapi_schema_describes_the_webhook_endpoints(client, db):
     assert set(statuses) == {"pending", "delivered", "failed"}
     assert "ping" in components["WebhookEventTypeEnum"]["enum"]
     assert "ping" not in components["WebhookSubscribableEventEnum"]["enum"]
+
+
+def test_a_retried_creation_with_the_same_idempotency_key_creates_one_endpoint(admin_api):
+    body = {"url": "https://hooks.example.com/in", "events": EVENTS}
+    first = admin_api.post(URL, body, format="json", HTTP_IDEMPOTENCY_KEY="hook-1")
+    again = admin_api.post(URL, body, format="json", HTTP_IDEMPOTENCY_KEY="hook-1")
+    assert first.status_code == again.status_code == 201
+    assert again["Idempotent-Replayed"] == "true"
+    assert again.json() == first.json()  # the secret too: the client may have lost it
+    assert Endpoint.objects.count() == 1

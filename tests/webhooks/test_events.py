@@ -286,3 +286,30 @@ def test_a_partner_user_who_is_not_admin_has_no_endpoint(partner):
 
     with pytest.raises(NotAllowed):
         endpoint(sales, partner)
+
+
+def test_the_nightly_evaluation_writes_its_tier_changes_set_wise(db):
+    from partners.services import partners_evaluate_all
+    from tests.partners.factories import PartnerFactory
+
+    partners = PartnerFactory.create_batch(3)
+    partners_evaluate_all()  # every partner gets its first tier
+    changed = Event.objects.filter(type="tier.changed")
+    assert sorted(changed.values_list("resource_id", flat=True)) == sorted(p.pk for p in partners)
+    assert set(changed.values_list("partner_id", flat=True)) == {p.pk for p in partners}
+
+
+def test_the_ownership_fall_back_to_cds_is_a_ticket_update(asset, partner_admin, clock):
+    from tickets.services import ticket_fallback_to_cds
+
+    ticket = open_ticket(asset, partner_admin)
+    clock.move_to(ticket.ownership_due_at + timedelta(minutes=1))
+    assert ticket_fallback_to_cds(ticket=ticket)
+    assert types() == ["ticket.opened", "ticket.updated"]
+
+
+def test_a_late_acknowledgement_records_the_breach_no_timer_fired(asset, partner_admin, clock):
+    ticket = open_ticket(asset, partner_admin)
+    clock.move_to(datetime(2026, 11, 26, 20, 0, tzinfo=PARIS))  # past the response deadline
+    ticket_act(ticket=ticket, action="acknowledge", actor=partner_admin)
+    assert types() == ["ticket.opened", "sla.breached", "ticket.updated"]
