@@ -193,13 +193,16 @@ def endpoint_update(
     count toward the 5 days."""
     locked = _lock(endpoint)
     _check_manage(actor, locked.partner_id)
-    changes: dict[str, Any] = {}
-    if url is not None and clean_url(url) != locked.url:
-        locked.url = changes["url"] = clean_url(url)
-    if events is not None and clean_events(events) != locked.events:
-        locked.events = changes["events"] = clean_events(events)
-    if description is not None and description.strip()[:200] != locked.description:
-        locked.description = changes["description"] = description.strip()[:200]
+    wanted: dict[str, Any] = {}
+    if url is not None:
+        wanted["url"] = clean_url(url)
+    if events is not None:
+        wanted["events"] = clean_events(events)
+    if description is not None:
+        wanted["description"] = description.strip()[:200]
+    changes = {field: value for field, value in wanted.items() if getattr(locked, field) != value}
+    for field, value in changes.items():
+        setattr(locked, field, value)
     if active is not None and active != locked.active:
         changes["active"] = active
         _set_active(locked, active, DisabledReason.MANUAL)
