@@ -92,10 +92,11 @@ def system_resolver(host: str, port: int) -> list[str]:
     return list(dict.fromkeys(str(info[4][0]).split("%", 1)[0] for info in infos))
 
 
-def checked_address(
+def checked_addresses(
     host: str, port: int, *, allowed: Sequence[Network] = (), resolver: Resolver = system_resolver
-) -> str:
-    """The address to connect to for ``host``: resolved once, every answer checked.
+) -> tuple[str, ...]:
+    """The addresses to connect to for ``host``, in the resolver's order: resolved once,
+    every answer checked.
 
     Raises ``UnsafeDestination`` when the name does not resolve or when any of its
     addresses is refused (a name answering one public and one private address is
@@ -112,7 +113,7 @@ def checked_address(
         reason = refusal(address, allowed)
         if reason is not None:
             raise UnsafeDestination(reason, f"{host} resolves to {address}")
-    return answers[0]
+    return tuple(answers)
 
 
 def literal_address(host: str) -> IPAddress | None:

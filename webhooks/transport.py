@@ -1,13 +1,13 @@
 """One POST to a receiver, under the SSRF rules. Pure: no Django.
 
-``Sender.post`` resolves the URL's host (``addresses.checked_address``: every answer
-checked), connects to *that* address — the name is never looked up twice, TLS still
-verifies the certificate against the name — sends the body and reads at most
+``Sender.post`` resolves the URL's host (``addresses.checked_addresses``: every answer
+checked), connects to an address it checked — the name is never looked up twice, TLS
+still verifies the certificate against the name — sends the body and reads at most
 ``MAX_BODY`` bytes of the answer. Redirects are answers like any other (a 3xx is not a
 delivery) and never followed. The whole exchange has ``timeout`` seconds.
 
 A sender keeps its connection to a receiver open between deliveries (HTTP keep-alive)
-while the host keeps resolving to the same address: one endpoint's deliveries go out one
+while the host keeps resolving to the same addresses: one endpoint's deliveries go out one
 after the other, and a new TCP (and TLS) handshake each time would cost more than the
 delivery.
 """
@@ -23,13 +23,15 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from webhooks.addresses import Network, Resolver, UnsafeDestination, checked_address
+from webhooks.addresses import Network, Resolver, UnsafeDestination, checked_addresses
 from webhooks.addresses import system_resolver as _system_resolver
 
 # The answer is read up to this many bytes, whatever it announces; the log keeps less.
 MAX_BODY = 64 * 1024
 EXCERPT_CHARS = 500
 USER_AGENT = "ServiceOne-Webhooks/1"
+# (scheme, host, port, checked addresses): a kept-alive connection serves the same key only.
+_Key = tuple[str, str, int, tuple[str, ...]]
 
 
 @dataclass(frozen=True)
@@ -48,20 +50,28 @@ class Outcome:
 
 
 class _PinnedMixin:
-    """Connect to the address that was checked, not to whatever the name resolves to now."""
+    """Connect to the addresses that were checked, never to whatever the name resolves to
+    now: each in turn until one answers (a name with IPv6 and IPv4 addresses, one of them
+    unreachable from here)."""
 
-    pinned_address: str
+    pinned_addresses: tuple[str, ...]
 
     def _pinned_connection(
         self, address: tuple[str, int], timeout: Any = None, source_address: Any = None
     ) -> socket.socket:
-        return socket.create_connection((self.pinned_address, address[1]), timeout, source_address)
+        error: OSError | None = None
+        for pinned in self.pinned_addresses:
+            try:
+                return socket.create_connection((pinned, address[1]), timeout, source_address)
+            except OSError as refused:
+                error = refused
+        raise error or OSError("no address to connect to")
 
 
 class PinnedHTTPConnection(_PinnedMixin, http.client.HTTPConnection):
-    def __init__(self, host: str, port: int, address: str, *, timeout: float) -> None:
+    def __init__(self, host: str, port: int, addresses: tuple[str, ...], *, timeout: float) -> None:
         super().__init__(host, port, timeout=timeout)
-        self.pinned_address = address
+        self.pinned_addresses = addresses
         self._create_connection = self._pinned_connection
 
 
@@ -69,10 +79,16 @@ class PinnedHTTPSConnection(_PinnedMixin, http.client.HTTPSConnection):
     """TLS to the checked address; the certificate is verified against the URL's host."""
 
     def __init__(
-        self, host: str, port: int, address: str, *, timeout: float, context: ssl.SSLContext
+        self,
+        host: str,
+        port: int,
+        addresses: tuple[str, ...],
+        *,
+        timeout: float,
+        context: ssl.SSLContext,
     ) -> None:
         super().__init__(host, port, timeout=timeout, context=context)
-        self.pinned_address = address
+        self.pinned_addresses = addresses
         self._create_connection = self._pinned_connection
 
 
@@ -104,7 +120,7 @@ class Sender:
         self.resolver = resolver
         self.ssl_context = ssl_context or ssl.create_default_context()
         self._connection: http.client.HTTPConnection | None = None
-        self._connection_key: tuple[str, str, int, str] | None = None
+        self._connection_key: _Key | None = None
 
     def close(self) -> None:
         if self._connection is not None:
@@ -137,7 +153,7 @@ class Sender:
             return refused("invalid_url")
         host = parts.hostname
         try:
-            address = checked_address(host, port, allowed=self.allowed, resolver=self.resolver)
+            addresses = checked_addresses(host, port, allowed=self.allowed, resolver=self.resolver)
         except UnsafeDestination as error:
             return refused(f"refused ({error.reason}): {error.detail}"[:300])
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
@@ -146,7 +162,7 @@ class Sender:
             "Content-Type": "application/json",
             "User-Agent": USER_AGENT,
         }
-        key = (scheme, host, port, address)
+        key = (scheme, host, port, addresses)
         reused = self._connection is not None and self._connection_key == key
         try:
             return self._exchange(key, target, body, sent_headers, started)
@@ -164,24 +180,24 @@ class Sender:
             self.close()
             return refused(_error_text(error))
 
-    def _connect(self, key: tuple[str, str, int, str]) -> http.client.HTTPConnection:
+    def _connect(self, key: _Key) -> http.client.HTTPConnection:
         if self._connection is not None and self._connection_key == key:
             return self._connection
         self.close()
-        scheme, host, port, address = key
+        scheme, host, port, addresses = key
         connection: http.client.HTTPConnection
         if scheme == "https":
             connection = PinnedHTTPSConnection(
-                host, port, address, timeout=self.timeout, context=self.ssl_context
+                host, port, addresses, timeout=self.timeout, context=self.ssl_context
             )
         else:
-            connection = PinnedHTTPConnection(host, port, address, timeout=self.timeout)
+            connection = PinnedHTTPConnection(host, port, addresses, timeout=self.timeout)
         self._connection, self._connection_key = connection, key
         return connection
 
     def _exchange(
         self,
-        key: tuple[str, str, int, str],
+        key: _Key,
         target: str,
         body: bytes,
         headers: Mapping[str, str],

@@ -9,7 +9,7 @@ import pytest
 from tests.webhooks.receiver import running
 from webhooks.addresses import (
     UnsafeDestination,
-    checked_address,
+    checked_addresses,
     embedded_ipv4,
     parse_networks,
     refusal,
@@ -90,18 +90,21 @@ def test_networks_the_operator_allows_are_allowed_and_only_those():
 def test_a_name_is_refused_when_any_of_its_addresses_is():
     resolve = resolver_of({"mixed.example": ["93.184.215.14", "10.0.0.5"]})
     with pytest.raises(UnsafeDestination) as refused:
-        checked_address("mixed.example", 443, resolver=resolve)
+        checked_addresses("mixed.example", 443, resolver=resolve)
     assert refused.value.reason == "private"
 
 
-def test_a_public_name_gives_the_address_to_connect_to():
-    resolve = resolver_of({"hooks.example": ["93.184.215.14", "2606:4700:4700::1111"]})
-    assert checked_address("hooks.example", 443, resolver=resolve) == "93.184.215.14"
+def test_a_public_name_gives_the_addresses_to_connect_to():
+    resolve = resolver_of({"hooks.example": ["2606:4700:4700::1111", "93.184.215.14"]})
+    assert checked_addresses("hooks.example", 443, resolver=resolve) == (
+        "2606:4700:4700::1111",
+        "93.184.215.14",
+    )
 
 
 def test_a_name_that_does_not_resolve_is_refused():
     with pytest.raises(UnsafeDestination) as refused:
-        checked_address("nowhere.example", 443, resolver=resolver_of({}))
+        checked_addresses("nowhere.example", 443, resolver=resolver_of({}))
     assert refused.value.reason == "unresolvable"
 
 
@@ -137,9 +140,9 @@ def test_the_sender_refuses_plain_http_when_https_is_required():
     assert outcome.error == "https_required"
 
 
-def test_tls_is_verified_against_the_name_while_connecting_to_the_checked_address(monkeypatch):
-    """The HTTPS connection opens a socket to the checked address and asks TLS for the
-    URL's host (SNI and certificate check), never resolving the name itself."""
+def test_tls_is_verified_against_the_name_while_connecting_to_the_checked_addresses(monkeypatch):
+    """The HTTPS connection opens a socket to the checked addresses in turn and asks TLS
+    for the URL's host (SNI and certificate check), never resolving the name itself."""
     import socket
     import ssl
 
@@ -156,16 +159,18 @@ def test_tls_is_verified_against_the_name_while_connecting_to_the_checked_addres
 
     def fake_connection(address, timeout=None, source_address=None):
         opened.append(address)
+        if ":" in address[0]:
+            raise OSError("Network is unreachable")  # no IPv6 route here: the next one
         return socket.socket()
 
     monkeypatch.setattr(transport.socket, "create_connection", fake_connection)
     sender = Sender(
         timeout=5,
         https_only=True,
-        resolver=resolver_of({"hooks.example": ["93.184.215.14"]}),
+        resolver=resolver_of({"hooks.example": ["2606:4700:4700::1111", "93.184.215.14"]}),
         ssl_context=FakeContext(ssl.PROTOCOL_TLS_CLIENT),
     )
     outcome = sender.post("https://hooks.example:8443/in", b"{}", {})
-    assert opened == [("93.184.215.14", 8443)]
+    assert opened == [("2606:4700:4700::1111", 8443), ("93.184.215.14", 8443)]
     assert wrapped == ["hooks.example"]
     assert outcome.error == "OSError: stop here"
