@@ -49,7 +49,7 @@ lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports --no-cache
-	$(VENV)/bin/mypy servicone partners contracts tickets reports demo
+	$(VENV)/bin/mypy servicone webhooks partners contracts tickets reports demo
 
 format: $(VENV)/.dev
 	$(VENV)/bin/ruff check --fix .

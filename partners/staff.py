@@ -13,9 +13,10 @@ from django.contrib.auth.models import Group, Permission
 from servicone.access import StaffRole
 
 # App labels whose models a programme manager edits in the admin (tiers,
-# thresholds, courses, catalogue; login lock-outs to see and reset: "axes");
+# thresholds, courses, catalogue; login lock-outs to see and reset: "axes"; webhook
+# endpoints to see and disable: "webhooks");
 # CDS roles work in the portal, not the admin.
-PROGRAMME_MANAGER_APPS = ("partners", "contracts", "servicone", "axes")
+PROGRAMME_MANAGER_APPS = ("partners", "contracts", "servicone", "axes", "webhooks")
 
 
 def ensure_staff_groups(**_: Any) -> None:

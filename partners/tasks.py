@@ -5,7 +5,11 @@ from __future__ import annotations
 from celery import shared_task
 
 from partners.models import Partner
-from partners.services import partner_apply_evaluation, partners_evaluate_all
+from partners.services import (
+    certifications_announce_expiring,
+    partner_apply_evaluation,
+    partners_evaluate_all,
+)
 
 
 @shared_task(name="partners.tasks.evaluate_partner_tier")
@@ -21,3 +25,9 @@ def evaluate_partner_tier(partner_id: int) -> str | None:
 def evaluate_all_partner_tiers() -> dict[str, int]:
     """The nightly evaluation: grants, grace periods, reminders and downgrades."""
     return partners_evaluate_all()
+
+
+@shared_task(name="partners.tasks.announce_expiring_certifications")
+def announce_expiring_certifications() -> int:
+    """``certification.expiring`` webhooks, 90 then 30 days before each expiry."""
+    return certifications_announce_expiring()

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The production profile on one machine: collectstatic, migrate, then gunicorn, a Celery
-# worker and beat (the Procfile, through honcho) on PostgreSQL and Redis. Ctrl-C or SIGTERM
-# stops all three. Every variable is documented in the README's "Production" section.
+# worker, the webhook deliveries' worker and beat (the Procfile, through honcho) on
+# PostgreSQL and Redis. Ctrl-C or SIGTERM stops them all. Every variable is documented in the README's "Production" section.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
@@ -29,4 +29,4 @@ if [ "${PROD_MIGRATE:-1}" = "1" ]; then
 fi
 
 export PATH="$PWD/$BIN:$PATH"
-exec "$BIN/honcho" start --no-prefix -f Procfile -p "${PORT:-8000}" ${PROD_PROCESSES:-web worker beat}
+exec "$BIN/honcho" start --no-prefix -f Procfile -p "${PORT:-8000}" ${PROD_PROCESSES:-web worker webhooks beat}

@@ -44,6 +44,24 @@ BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "servicone.tasks.purge_idempotency_keys",
         "schedule": crontab(minute=17),
     },
+    # Webhooks: events and retries are rows; this fans out any event and queues any endpoint
+    # whose on-commit queueing was lost, and brings back retries due later than their
+    # timers reach (ETA tasks cover the first 15 minutes). On the webhooks queue.
+    "webhooks-sweep": {
+        "task": "webhooks.tasks.sweep",
+        "schedule": 60.0,
+    },
+    # Webhook events (with their bodies and delivery log) are kept 30 days.
+    "webhooks-purge": {
+        "task": "webhooks.tasks.purge",
+        "schedule": crontab(hour=3, minute=40),
+    },
+    # Certifications 90 and 30 days from expiry: a certification.expiring webhook each
+    # (once per threshold, a missed day catches up), after the nightly tier evaluation.
+    "partners-certifications-expiring": {
+        "task": "partners.tasks.announce_expiring_certifications",
+        "schedule": crontab(hour=2, minute=50),
+    },
     # The e-mail outbox: a safety net for notifications whose on-commit send was lost.
     "notifications-outbox": {
         "task": "servicone.tasks.send_notification_emails",

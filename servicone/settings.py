@@ -102,6 +102,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "servicone",
+    "webhooks",
     "partners",
     "contracts",
     "tickets",
@@ -316,6 +317,9 @@ if _broker_scheme in ("redis", "rediss"):
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Workers log through Django's LOGGING (JSON lines with the request id in production).
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# Webhook deliveries have a queue, and a worker, of their own (Procfile "webhooks",
+# scripts/run.sh): a slow or failing receiver never holds up the SLA sweep or the e-mails.
+CELERY_TASK_ROUTES = {"webhooks.tasks.*": {"queue": "webhooks"}}
 # A batch job re-queues itself while work remains, at most this many runs in a row
 # (servicone.jobs.requeue); its next scheduled run picks up whatever is left.
 TASK_REQUEUE_LIMIT = env_int("TASK_REQUEUE_LIMIT", 50, minimum=1)
@@ -358,6 +362,7 @@ SERVICONE_API_URLCONFS = [
     "contracts.api.urls",
     "tickets.api.urls",
     "reports.api.urls",
+    "webhooks.api.urls",
 ]
 SPECTACULAR_SETTINGS = {
     # Swagger UI assets come from the drf-spectacular-sidecar package, not a CDN.
@@ -385,6 +390,10 @@ SPECTACULAR_SETTINGS = {
         "AccreditationStatusEnum": "partners.models.Accreditation.Status",
         "RequirementKindEnum": "partners.models.TierRequirement.Kind",
         "CreditEntryKindEnum": "contracts.models.CreditEntry.Kind",
+        "WebhookDeliveryStatusEnum": "webhooks.models.DeliveryStatus",
+        "WebhookEventTypeEnum": "webhooks.models.EventType",
+        "WebhookSubscribableEventEnum": "webhooks.models.SUBSCRIBABLE_CHOICES",
+        "WebhookDisabledReasonEnum": "webhooks.models.DisabledReason",
     },
 }
 
@@ -431,6 +440,21 @@ except ArithmeticError:
     raise ImproperlyConfigured("OWNERSHIP_WINDOW_RATIO must be a decimal number") from None
 if not Decimal("0") < OWNERSHIP_WINDOW_RATIO <= Decimal("1"):
     raise ImproperlyConfigured("OWNERSHIP_WINDOW_RATIO must be in (0, 1]")
+
+# --- Webhooks ----------------------------------------------------------------------------------
+# Receivers must be https:// in production (DEBUG=0); a development server may send to http://.
+WEBHOOK_HTTPS_ONLY = not DEBUG
+# Networks webhooks may be sent to although private (receivers on the operator's premises):
+# comma-separated CIDRs, none by default. Every other private, loopback, link-local,
+# multicast or reserved address is refused when a delivery leaves (webhooks.addresses).
+WEBHOOK_ALLOWED_NETWORKS = env_list("WEBHOOK_ALLOWED_NETWORKS", [])
+try:
+    for _network in WEBHOOK_ALLOWED_NETWORKS:
+        ipaddress.ip_network(_network, strict=False)
+except ValueError as exc:
+    raise ImproperlyConfigured(
+        f"WEBHOOK_ALLOWED_NETWORKS is not a list of networks: {exc}"
+    ) from None
 
 # --- Behind the TLS proxy ------------------------------------------------------------------
 # How many reverse proxies (load balancer, nginx…) stand between clients and the web

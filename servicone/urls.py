@@ -32,6 +32,7 @@ urlpatterns = [
     path("", include("contracts.urls")),
     path("", include("tickets.urls")),
     path("", include("reports.urls")),
+    path("", include("webhooks.urls")),
 ]
 
 admin.site.site_header = "ServiceOne — administration"

@@ -243,13 +243,17 @@ def _database_url_for_worker() -> str:
 class WorkerProcess:
     """One ``celery worker`` process; ``kill()`` is a SIGKILL (a crash), ``stop()`` a warm stop."""
 
-    def __init__(self, env: dict[str, str], log: Path, name: str, concurrency: int) -> None:
+    def __init__(
+        self, env: dict[str, str], log: Path, name: str, concurrency: int, queues: str = ""
+    ) -> None:
         self.log = log
         pool = (
             ["--pool=solo"]
             if concurrency == 1
             else ["--pool=prefork", f"--concurrency={concurrency}"]
         )
+        if queues:
+            pool.append(f"--queues={queues}")
         with log.open("a") as log_file:
             self.proc = subprocess.Popen(
                 [
@@ -295,7 +299,8 @@ class WorkerHandle:
     log: Path
     result: Callable[..., Any]  # result(async_result, timeout=60) -> the task's return value
     evidence: list[str]  # lines printed at the end of the run (what the worker did)
-    start: Callable[..., WorkerProcess]  # start(concurrency=1, **env) -> another worker
+    # start(concurrency=1, queues="", **env) -> another worker (queues: e.g. "webhooks")
+    start: Callable[..., WorkerProcess]
     first: WorkerProcess | None = None
 
 
@@ -336,9 +341,9 @@ def celery_worker(transactional_db: None, tmp_path: Path, settings: Any) -> Iter
     log = tmp_path / "worker.log"
     workers: list[WorkerProcess] = []
 
-    def start(concurrency: int = 1, **extra_env: str) -> WorkerProcess:
+    def start(concurrency: int = 1, queues: str = "", **extra_env: str) -> WorkerProcess:
         worker = WorkerProcess(
-            {**base_env, **extra_env}, log, f"test-worker{len(workers)}", concurrency
+            {**base_env, **extra_env}, log, f"test-worker{len(workers)}", concurrency, queues
         )
         workers.append(worker)
         return worker

@@ -51,6 +51,8 @@ from tickets.models import (
 )
 from tickets.selectors import cds_dispatchers, credits_contract_for, routing_facts
 from tickets.transitions import ACTION_EVENTS, check
+from tickets.webhook_events import emit, emit_if_updated, watched
+from webhooks.models import EventType
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -195,6 +197,8 @@ def ticket_open(
         reason=decision.reason,
         messages=decision.messages,
     )
+    # The webhook event: one INSERT; its body is rendered by the fan-out, after the commit.
+    emit(ticket, EventType.TICKET_OPENED, at)
     _after_commit(ticket)
     return ticket
 
@@ -237,11 +241,14 @@ def _transition(
     The row lock serialises actions on one ticket, and the check runs under it, so
     two people acting at once cannot both move the ticket from the same status.
     ``saves`` names the columns ``change`` set; ``meets`` the SLA targets the move
-    meets (at ``at``); ``then`` runs after the save, before the timeline line.
+    meets (at ``at``); ``then`` runs after the save, before the timeline line. A move
+    that changes the status, who delivers or the escalation level emits
+    ``ticket.updated``.
     """
     at = at or _now()
     locked = _lock(ticket)
     check(locked, action, actor)
+    before = watched(locked)
     detail = change(locked, at)
     locked.save(update_fields=list(saves))
     for kind in meets:
@@ -249,6 +256,7 @@ def _transition(
     if then is not None:
         then(locked, at)
     _event(locked, ACTION_EVENTS[action], actor, at, **detail)
+    emit_if_updated(locked, before, at)
     return locked
 
 
@@ -499,6 +507,7 @@ def ticket_handover(
         return {"reason": reason.strip()}
 
     locked = _transition(ticket, "handover", actor, at, change, ["handed_over_at"])
+    emit(locked, EventType.TICKET_HANDED_OVER, locked.handed_over_at or _now())
     _notify_cds(
         locked,
         _("Ticket %(n)s confié au CDS par le partenaire") % {"n": locked.number},
@@ -570,6 +579,7 @@ def ticket_fallback_to_cds(*, ticket: Ticket, at: datetime | None = None) -> boo
     ):
         return False
     window_end = locked.ownership_due_at
+    before = watched(locked)
     _move_to_cds(locked, at, reason=SegmentReason.FALLBACK)
     locked.fell_back_at = at
     locked.save(update_fields=["fell_back_at"])
@@ -580,6 +590,7 @@ def ticket_fallback_to_cds(*, ticket: Ticket, at: datetime | None = None) -> boo
         at,
         ownership_due_at=window_end.isoformat(),
     )
+    emit_if_updated(locked, before, at)
     _notify_cds(
         locked,
         _("Ticket %(n)s non pris en charge par le partenaire : le CDS le reprend")

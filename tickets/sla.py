@@ -29,6 +29,8 @@ from django.utils import timezone
 from tickets import sla_clock, sla_consequences
 from tickets.models import SlaEvent, SlaEventKind, SlaState, SlaTarget, SlaTargetKind, Ticket
 from tickets.selectors import pauses_of
+from tickets.webhook_events import emit
+from webhooks.models import EventType
 
 log = logging.getLogger(__name__)
 
@@ -155,7 +157,8 @@ def target_mark_met(ticket: Ticket, kind: str, at: datetime) -> SlaTarget | None
     if target.state in ACTIVE_STATES:
         if target.enforced and target.due_at is not None and at > target.due_at:
             # Late and no timer fired yet (an outage): the breach is recorded now, once.
-            _record_event(target, SlaEventKind.BREACHED, at)
+            if _record_event(target, SlaEventKind.BREACHED, at):
+                emit(ticket, EventType.SLA_BREACHED, at)
             target.state = SlaState.BREACHED
             target.breached_at = at
         else:

@@ -31,6 +31,7 @@ from tickets.models import (
     TicketEventKind,
 )
 from tickets.selectors import cds_dispatcher_ids
+from tickets.webhook_events import emit_sla_events
 
 # (event, target, ticket, audience): "partner" admins, "cds" dispatch or both.
 Pending = tuple[str, SlaTarget, Ticket, tuple[str, ...]]
@@ -48,7 +49,8 @@ def on_sla_events(
     Warning → notify who delivers (partner admins or CDS dispatch, and the
     assigned engineer). Breach → escalate one level (L3 at most), flag CDS to
     back up a partner's ticket, notify partner admins and CDS dispatch, and
-    queue the ownership fall-back of an unowned partner ticket. ``tickets`` are
+    queue the ownership fall-back of an unowned partner ticket. Each event, and each
+    escalation, is a webhook event too (one INSERT for the batch). ``tickets`` are
     the events' tickets, locked by the caller. A fixed number of queries,
     however many events.
     """
@@ -111,6 +113,9 @@ def on_sla_events(
                 escalation_level=level, cds_backup=backup, updated_at=stamp
             )
     TicketEvent.objects.bulk_create(timeline)
+    emit_sla_events(
+        [(ticket, event) for event, _target, ticket, _audience in pending], touched.values(), at
+    )
     notify_many(_sla_messages(pending))
     if fallbacks:
         transaction.on_commit(lambda: _queue_fallbacks(fallbacks))

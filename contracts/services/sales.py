@@ -36,6 +36,8 @@ from partners.services import partner_apply_evaluation
 from servicone.audit import audit
 from servicone.errors import DomainError, StateConflict
 from servicone.money import format_date_fr
+from webhooks.events import event_emit
+from webhooks.models import EventType
 
 # --- Selling -----------------------------------------------------------------------------------
 
@@ -290,6 +292,7 @@ def contract_sell(
         delivery_mode=mode,
     )
     if not quote:
+        event_emit(type=EventType.CONTRACT_SOLD, partner_id=partner.pk, resource_id=contract.pk)
         # The sale counts at once: the tier is re-evaluated (as of today) in this transaction.
         partner_apply_evaluation(partner=partner)
     return contract
@@ -339,6 +342,7 @@ def contract_activate(*, contract: Contract, actor: Actor, today: date | None = 
         obj=locked,
         number=locked.number,
     )
+    event_emit(type=EventType.CONTRACT_SOLD, partner_id=locked.partner_id, resource_id=locked.pk)
     partner_apply_evaluation(partner=locked.partner)
     return locked
 
@@ -374,6 +378,9 @@ def contract_cancel(
         obj=locked,
         number=locked.number,
         reason=reason.strip(),
+    )
+    event_emit(
+        type=EventType.CONTRACT_CANCELLED, partner_id=locked.partner_id, resource_id=locked.pk
     )
     if was_sold:
         partner_apply_evaluation(partner=locked.partner)

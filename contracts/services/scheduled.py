@@ -19,6 +19,8 @@ from servicone.money import format_date_en, format_date_fr
 from servicone.notify import notify, partner_admins
 from servicone.presenters import is_english
 from servicone.text import single_line
+from webhooks.events import event_emit
+from webhooks.models import EventType
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +85,8 @@ def _date(day: date) -> str:
 
 
 def contracts_send_renewal_reminders(*, today: date | None = None) -> int:
-    """Remind the partner 90, 60 and 30 days before an active contract ends, once each.
+    """Remind the partner 90, 60 and 30 days before an active contract ends, once each
+    (a notification and a ``contract.expiring`` webhook event).
 
     Written in the portal's language (``LANGUAGE_CODE``), like every notification.
     Each contract is its own transaction: a reminder that fails is logged and sent by
@@ -111,6 +114,13 @@ def _remind(contract: Contract, today: date) -> int:
         "customer": contract.customer.name,
         "offering": contract.offering.display_name,
     }
+    # The webhook once per threshold too, whatever the notification did (a job run twice).
+    event_emit(
+        type=EventType.CONTRACT_EXPIRING,
+        partner_id=contract.partner_id,
+        resource_id=contract.pk,
+        dedup_key=f"contract-expiring:{contract.pk}:{threshold}",
+    )
     return notify(
         recipients=partner_admins(contract.partner),
         partner=contract.partner,

@@ -23,11 +23,13 @@ from partners.services.partner import (
     partner_update,
 )
 from partners.services.team import (
+    CERTIFICATION_EXPIRY_NOTICE_DAYS,
     CERTIFICATION_RENEWAL_WINDOW_DAYS,
     USERNAME_UNAVAILABLE,
     certification_create,
     certification_delete,
     certification_expiry,
+    certifications_announce_expiring,
     engineer_create,
     engineer_update,
     membership_set_role,
@@ -43,6 +45,7 @@ from partners.services.tiers import (
 
 __all__ = [
     "ACCREDITATION_VALIDITY",
+    "CERTIFICATION_EXPIRY_NOTICE_DAYS",
     "CERTIFICATION_RENEWAL_WINDOW_DAYS",
     "SIREN_TAKEN",
     "USERNAME_UNAVAILABLE",
@@ -55,6 +58,7 @@ __all__ = [
     "certification_create",
     "certification_delete",
     "certification_expiry",
+    "certifications_announce_expiring",
     "engineer_create",
     "engineer_update",
     "membership_set_role",

@@ -25,6 +25,8 @@ from servicone.access import AnyUser, is_partner_admin, is_programme_manager
 from servicone.audit import audit
 from servicone.errors import DomainError, NotAllowed, StateConflict
 from servicone.notify import notify, partner_admins, programme_managers
+from webhooks.events import event_emit
+from webhooks.models import EventType
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -117,6 +119,9 @@ def accreditation_submit(
         partner=locked.partner,
         obj=locked,
         tier=locked.tier.code,
+    )
+    event_emit(
+        type=EventType.ACCREDITATION_SUBMITTED, partner_id=locked.partner_id, resource_id=locked.pk
     )
     with override(settings.LANGUAGE_CODE):
         names = {"tier": locked.tier.name, "partner": locked.partner.name}
@@ -250,6 +255,9 @@ def _decide(
         tier=locked.tier.code,
         comment=comment,
         snapshot=snapshot,
+    )
+    event_emit(
+        type=EventType.ACCREDITATION_DECIDED, partner_id=locked.partner_id, resource_id=locked.pk
     )
     with override(settings.LANGUAGE_CODE):
         subject, body = _decision_notice(locked.tier.name, approve, comment)

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from dateutil.relativedelta import relativedelta
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
 
 from partners import eligibility as engine
@@ -17,12 +18,18 @@ from partners.services.tiers import schedule_tier_evaluation
 from servicone.access import AnyUser, PartnerRole
 from servicone.audit import audit
 from servicone.errors import DomainError
+from webhooks.events import EventSpec, events_emit
+from webhooks.models import EventType
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
 # A renewal may be recorded while the current certification is in its last days.
 CERTIFICATION_RENEWAL_WINDOW_DAYS = 90
+
+# ``certification.expiring`` webhooks leave this many days before the expiry (the first is
+# the programme's warning period), once each.
+CERTIFICATION_EXPIRY_NOTICE_DAYS = (engine.EXPIRY_WARNING_DAYS, 30)
 
 # Said whoever holds the username (another partner's user, HP staff): nothing more.
 USERNAME_UNAVAILABLE = _("Cet identifiant n'est pas disponible : choisissez-en un autre.")
@@ -295,3 +302,42 @@ def certification_delete(*, certification: Certification, actor: AnyUser | None)
     )
     locked.delete()
     schedule_tier_evaluation(partner.pk)
+
+
+@transaction.atomic
+def certifications_announce_expiring(*, today: date | None = None) -> int:
+    """Emit ``certification.expiring`` for certifications 90 then 30 days from expiry.
+
+    Once per certification and threshold (the events' key): a job run twice, or after a
+    missed day, emits each one once. Certifications of inactive engineers, and those
+    already renewed (a later one on the same course), are left out. One query to find
+    them, one INSERT for the events; returns how many were due.
+    """
+    today = today or selectors.today()
+    horizon = today + timedelta(days=max(CERTIFICATION_EXPIRY_NOTICE_DAYS))
+    renewed = Certification.objects.filter(
+        engineer=OuterRef("engineer"),
+        course=OuterRef("course"),
+        expires_on__gt=OuterRef("expires_on"),
+    )
+    due = (
+        Certification.objects.expiring_between(today, horizon)
+        .filter(engineer__is_active=True, engineer__partner__is_active=True)
+        .exclude(Exists(renewed))
+        .values_list("pk", "engineer__partner_id", "expires_on")
+    )
+    specs = []
+    for pk, partner_id, expires_on in due:
+        days_left = (expires_on - today).days
+        # The smallest threshold not yet passed: a missed day still emits its event once.
+        threshold = min(d for d in CERTIFICATION_EXPIRY_NOTICE_DAYS if days_left <= d)
+        specs.append(
+            EventSpec(
+                EventType.CERTIFICATION_EXPIRING,
+                partner_id,
+                pk,
+                dedup_key=f"certification-expiring:{pk}:{threshold}",
+            )
+        )
+    events_emit(specs)
+    return len(specs)

@@ -25,6 +25,8 @@ from servicone.audit import audit
 from servicone.jobs import enqueue_on_commit
 from servicone.notify import Message, notify, notify_many, partner_admin_ids, partner_admins
 from servicone.text import single_line
+from webhooks.events import EventSpec, event_emit, events_emit
+from webhooks.models import EventType
 
 log = logging.getLogger(__name__)
 
@@ -293,6 +295,7 @@ def partner_apply_evaluation(
     locked.save(update_fields=_apply_decision(locked, decision, tiers, today))
     if decision.changes_tier:
         tier_period_record(partner=locked, tier=locked.tier, on=today)
+        event_emit(type=EventType.TIER_CHANGED, partner_id=locked.pk, resource_id=locked.pk)
     for notice in _audit_and_notices(locked, state, decision, old_tier, today):
         notify(
             recipients=partner_admins(locked),
@@ -417,6 +420,7 @@ def _apply_evaluations(
         decided.append((partner, state, decision, old_tier))
     Partner.objects.bulk_update(locked, list(DECISION_FIELDS))
     _tier_periods_record(moved, today)
+    events_emit(EventSpec(EventType.TIER_CHANGED, p.pk, p.pk) for p in moved)
     notices = [
         (partner.pk, notice)
         for partner, state, decision, old_tier in decided

@@ -22,6 +22,9 @@ SELLERS = frozenset({ADMIN, SALES})  # the sales side's writes (servicone.access
 ONLY_ADMIN = frozenset({ADMIN})
 ONLY_PM = frozenset({PM})
 ADMIN_OR_PM = frozenset({ADMIN, PM})
+# Webhooks: a partner's administrators (its endpoints) and HP staff (programme-wide ones,
+# and every partner's read-only). The walker's ids are a partner's endpoint: HP reads it.
+WEBHOOKS = ONLY_ADMIN | HP
 # Ticket actions on a ticket the partner delivers: its admins and engineers work it.
 WORKING = frozenset({ADMIN, ENGINEER})
 OPEN = None  # anyone, logged in or not
@@ -110,6 +113,19 @@ RIGHTS: dict[str, frozenset[str] | None] = {
     # --- Reports ------------------------------------------------------------------------------
     "GET /reports/scorecard/": EVERYONE,
     "GET /reports/programme/": HP,
+    # --- Webhooks -----------------------------------------------------------------------------
+    "GET /webhooks/": WEBHOOKS,
+    "GET /webhooks/new/": WEBHOOKS,
+    "POST /webhooks/new/": WEBHOOKS,
+    "GET /webhooks/{endpoint_id}/": WEBHOOKS,
+    # Changing a partner's endpoint: its administrators (HP changes programme-wide ones).
+    "POST /webhooks/{endpoint_id}/": ONLY_ADMIN,
+    "POST /webhooks/{endpoint_id}/rotate-secret/": ONLY_ADMIN,
+    "POST /webhooks/{endpoint_id}/ping/": ONLY_ADMIN,
+    "POST /webhooks/{endpoint_id}/delete/": ONLY_ADMIN,
+    "POST /webhooks/{endpoint_id}/deliveries/{delivery_id}/redeliver/": ONLY_ADMIN,
+    # HP's programme managers may switch any endpoint off (as in the admin).
+    "POST /webhooks/{endpoint_id}/disable/": ADMIN_OR_PM,
     # --- API: base ----------------------------------------------------------------------------
     "GET /api/schema/": OPEN,
     "GET /api/docs/": OPEN,
@@ -178,6 +194,16 @@ RIGHTS: dict[str, frozenset[str] | None] = {
     # --- API: reports -------------------------------------------------------------------------
     "GET /api/v1/reports/scorecard/": EVERYONE,
     "GET /api/v1/reports/programme/": HP,
+    # --- API: webhooks ------------------------------------------------------------------------
+    "GET /api/v1/webhooks/": WEBHOOKS,
+    "POST /api/v1/webhooks/": WEBHOOKS,
+    "GET /api/v1/webhooks/{id}/": WEBHOOKS,
+    "PATCH /api/v1/webhooks/{id}/": ONLY_ADMIN,
+    "DELETE /api/v1/webhooks/{id}/": ONLY_ADMIN,
+    "POST /api/v1/webhooks/{id}/rotate-secret/": ONLY_ADMIN,
+    "POST /api/v1/webhooks/{id}/ping/": ONLY_ADMIN,
+    "GET /api/v1/webhooks/{id}/deliveries/": WEBHOOKS,
+    "POST /api/v1/webhooks/{id}/deliveries/{delivery_id}/redeliver/": ONLY_ADMIN,
 }
 
 # Admin pages anyone may reach: its login and logout.

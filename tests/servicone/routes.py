@@ -70,6 +70,8 @@ PARAMETERS: dict[str | tuple[str, str], str] = {
     "asset_id": "asset",
     "ticket_id": "ticket",
     "action": "ticket_action",
+    "endpoint_id": "webhook",
+    "delivery_id": "delivery",
     ("notifications", "pk"): "notification",
     ("accreditations", "id"): "accreditation",
     ("assets", "id"): "asset",
@@ -84,6 +86,7 @@ PARAMETERS: dict[str | tuple[str, str], str] = {
     ("partners", "partner_pk"): "partner",
     ("tickets", "id"): "ticket",
     ("tiers", "id"): "tier",
+    ("webhooks", "id"): "webhook",
 }
 TENANT_KINDS = frozenset(
     {
@@ -96,6 +99,8 @@ TENANT_KINDS = frozenset(
         "contract",
         "ticket",
         "notification",
+        "webhook",
+        "delivery",
     }
 )
 # The ticket page's action buttons post to .../actions/<action>/: any action will do.

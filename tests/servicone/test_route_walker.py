@@ -14,7 +14,8 @@ is declared in ``route_rights.py``. For every route × method:
 
 One data set serves the whole module: two partners, each with its users, an engineer and a
 certification, an accreditation application, a customer with a site and an asset under a
-contract, a ticket and notifications; HP staff of each role. Every test runs in a savepoint
+contract, a ticket, notifications, and a webhook endpoint with a delivery; HP staff of each
+role. Every test runs in a savepoint
 rolled back afterwards, so a POST that changes something changes it for that test only.
 """
 
@@ -59,6 +60,7 @@ from tests.servicone.route_rights import (
 )
 from tests.tickets.factories import covered_asset
 from tickets.services import ticket_open
+from webhooks.services import endpoint_create, endpoint_ping
 
 PARIS = ZoneInfo("Europe/Paris")
 NOW = datetime(2026, 11, 26, 10, 0, tzinfo=PARIS)  # a Thursday morning
@@ -119,6 +121,13 @@ def _tenant(name: str) -> Tenant:
         at=NOW,
     )
     accreditation = submitted_application(partner, users[ADMIN])
+    webhook, _secret = endpoint_create(
+        actor=users[ADMIN],
+        partner=partner,
+        url=f"https://hooks.{name.lower()}.example.com/in",
+        events=["ticket.opened"],
+    )
+    delivery = endpoint_ping(endpoint=webhook, actor=users[ADMIN])
     tenant = Tenant(
         ids={
             "partner": partner.pk,
@@ -130,6 +139,8 @@ def _tenant(name: str) -> Tenant:
             "asset": asset.pk,
             "contract": contract.pk,
             "ticket": ticket.pk,
+            "webhook": webhook.pk,
+            "delivery": delivery.pk,
         },
         users=users,
     )

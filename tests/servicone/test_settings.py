@@ -37,6 +37,7 @@ def _start(**env: str) -> subprocess.CompletedProcess[str]:
         ({"TIME_ZONE": "Mars/Olympus"}, "TIME_ZONE"),
         ({"TIER_GRACE_DAYS": "ninety"}, "TIER_GRACE_DAYS"),
         ({"PORTAL_URL": "portal.example"}, "PORTAL_URL"),
+        ({"WEBHOOK_ALLOWED_NETWORKS": "127.0.0.0/8,intranet"}, "WEBHOOK_ALLOWED_NETWORKS"),
     ],
 )
 def test_a_bad_variable_stops_start_up_naming_it(env, named):

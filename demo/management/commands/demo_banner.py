@@ -23,5 +23,5 @@ class Command(BaseCommand):
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for login in DEMO_LOGINS:
             self.stdout.write(f"  {login.username:<18} {login.role:<22} {login.description}")
-        self.stdout.write("Ctrl-C stops the web server, the worker and beat.")
+        self.stdout.write("Ctrl-C stops the web server, the workers and beat.")
         self.stdout.write(line)

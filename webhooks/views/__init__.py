@@ -1,0 +1,1 @@
+"""Webhook pages: a partner administrator's endpoints, HP staff's programme-wide ones."""
