@@ -256,11 +256,12 @@ def _revenue_table(card: Scorecard) -> Table:
             r.revenue_12m_eur,
         )
     ]
-    if r.tier_code:
+    # Only a tier with a revenue criterion of its own has a threshold to show.
+    if r.tier_code and r.tier_threshold_eur is not None:
         rows.append(
             (_("Seuil du niveau actuel (%(t)s)") % {"t": r.tier_name}, r.tier_threshold_eur)
         )
-    if r.next_tier_code:
+    if r.next_tier_code and r.next_threshold_eur is not None:
         rows.append(
             (_("Seuil du niveau suivant (%(t)s)") % {"t": r.next_tier_name}, r.next_threshold_eur)
         )

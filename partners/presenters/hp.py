@@ -35,11 +35,10 @@ class QueueRow:
 
 
 def approval_queue(applications: Iterable[Accreditation], on: date) -> list[QueueRow]:
-    rows = []
-    for application in applications:
-        submitted = timezone.localdate(application.submitted_at) if application.submitted_at else on
-        rows.append(QueueRow(application=application, age_days=(on - submitted).days))
-    return rows
+    return [
+        QueueRow(application=a, age_days=Accreditation.days_waiting(a.submitted_at, on))
+        for a in applications
+    ]
 
 
 # --- An application under review -------------------------------------------------------------
@@ -118,7 +117,9 @@ def accreditation_review(application: Accreditation) -> dict[str, Any]:
         "application": application,
         "partner": application.partner,
         "is_submitted": application.status == Accreditation.Status.SUBMITTED,
-        "age_days": (on - submitted_on).days if submitted_on else None,
+        "age_days": Accreditation.days_waiting(application.submitted_at, on)
+        if submitted_on
+        else None,
         "snapshot_date": iso_date(snapshot.get("evaluated_at")),
         "revenue_then": format_eur(revenue_then) if revenue_then is not None else "—",
         "revenue_now": format_eur(live.revenue_12m_eur),
@@ -207,6 +208,6 @@ def hp_summary() -> dict[str, Any]:
     oldest = queue.order_by("submitted_at").values_list("submitted_at", flat=True).first()
     return {
         "pending": queue.count(),
-        "oldest_days": (on - timezone.localdate(oldest)).days if oldest else None,
+        "oldest_days": Accreditation.days_waiting(oldest, on) if oldest else None,
         "in_grace": selectors.partners_in_grace().count(),
     }

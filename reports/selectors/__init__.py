@@ -35,7 +35,6 @@ from reports.selectors.scorecard import (
     RevenueStanding,
     Scorecard,
     partner_scorecard,
-    revenue_floor,
     scorecard_partner_choices,
     scorecard_partners,
 )
@@ -70,7 +69,6 @@ __all__ = [
     "Window",
     "partner_scorecard",
     "programme_dashboard",
-    "revenue_floor",
     "scorecard_partner_choices",
     "scorecard_partners",
 ]

@@ -31,7 +31,7 @@ from tickets.tasks import _fall_back_overdue
 
 PARIS = ZoneInfo("Europe/Paris")
 SEEDED_AT = datetime(2026, 12, 2, 9, 30, tzinfo=PARIS)
-MONTHS = [f"{2025 + (11 + i) // 12}-{(11 + i) % 12 + 1:02d}" for i in range(12)]
+MONTHS = ["2025-12", *(f"2026-{month:02d}" for month in range(1, 12))]
 
 
 @pytest.fixture(scope="module")
@@ -57,7 +57,6 @@ def test_every_month_of_the_year_has_tickets_for_the_charts(demo):
         timezone.localtime(at).strftime("%Y-%m")
         for at in Ticket.objects.values_list("opened_at", flat=True)
     )
-    assert MONTHS == ["2025-12", *[f"2026-{m:02d}" for m in range(1, 12)]]
     for month in MONTHS:
         assert months[month] >= 80, (month, months[month])
     assert months["2026-12"] > 0  # this week's
