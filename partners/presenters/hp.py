@@ -110,6 +110,7 @@ def accreditation_review(application: Accreditation) -> dict[str, Any]:
     except KeyError:
         unmet = []
     revenue_then = snapshot.get("services_revenue_12m_eur")
+    comparison = snapshot_comparison(labels, snapshot, live, application.tier.rank)
     submitted_on = (
         timezone.localdate(application.submitted_at) if application.submitted_at else None
     )
@@ -125,7 +126,8 @@ def accreditation_review(application: Accreditation) -> dict[str, Any]:
         "revenue_now": format_eur(live.revenue_12m_eur),
         "revenue_changed": revenue_then is not None
         and Decimal(revenue_then) != live.revenue_12m_eur,
-        "comparison": snapshot_comparison(labels, snapshot, live, application.tier.rank),
+        "comparison": comparison,
+        "changed_rows": [row for block in comparison for row in block["rows"] if row["changed"]],
         "unmet_now": unmet,
         "today": on,
     }

@@ -93,9 +93,7 @@ def test_commitments_are_kept_90_to_97_percent_of_the_time(demo):
 def test_about_a_hundred_partners_sell_and_about_thirty_deliver_their_own_tickets(demo):
     sellers = Contract.objects.values("partner").distinct().count()
     assert sellers in range(90, 111)
-    delivering = (
-        Ticket.objects.filter(delivered_by="partner").values("partner").distinct().count()
-    )
+    delivering = Ticket.objects.filter(delivered_by="partner").values("partner").distinct().count()
     assert delivering in range(25, 36)
 
 
