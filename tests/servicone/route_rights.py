@@ -45,6 +45,8 @@ RIGHTS: dict[str, frozenset[str] | None] = {
     "GET /i18n/setlang/": OPEN,
     "POST /i18n/setlang/": OPEN,
     # Probes: the metrics answer only the networks in METRICS_NETWORKS (servicone.health).
+    "GET /favicon.ico": OPEN,  # a redirect to the static icon, for clients that ask for it
+    "POST /favicon.ico": OPEN,
     "GET /healthz": OPEN,
     "POST /healthz": OPEN,
     "GET /readyz": OPEN,
