@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -36,7 +36,7 @@ def notifications_mark_all_read(*, recipient: AbstractBaseUser) -> int:
 
 
 @transaction.atomic
-def notification_preference_set(*, user: AbstractBaseUser, email_frequency: str) -> str:
+def notification_preference_set(*, user: Any, email_frequency: str) -> str:
     """Set how ``user``'s notifications are e-mailed: one by one, or an hourly or daily digest.
 
     Digests are for managers (``may_choose_email_digest``); anyone may go back to

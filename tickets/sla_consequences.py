@@ -181,7 +181,7 @@ def _sla_message(
     )
     if len(events) == 1:
         ((event, target),) = events
-        values |= {"target": SlaTargetKind(target.target).label, "due": _due_text(target)}
+        values |= {"target": str(SlaTargetKind(target.target).label), "due": _due_text(target)}
         if event == SlaEventKind.WARNED:
             subject = gettext("ServiceOne : %(number)s — délai « %(target)s » bientôt dépassé")
             body = gettext("%(number)s — %(summary)s\nÉchéance : %(due)s")

@@ -180,20 +180,15 @@ def demo_customers(
     customers = []
     for partner in partners:
         area = PARTNER_AREAS.get(partner.city, "")
+        made: list[DemoCustomer] = []
+        sites: tuple[DemoSite, ...]
         if partner.name == "Ovesys":
-            made = [
-                DemoCustomer(
-                    partner.id,
-                    name,
-                    sites := (
-                        DemoSite(site, city, code, region, tz, planner.assets(rng.randint(4, 7))),
-                    ),
-                    planner.contracts(sites, delivers=True),
+            for name, site, city, code, region, tz in OVESYS_CUSTOMERS:
+                sites = (DemoSite(site, city, code, region, tz, planner.assets(rng.randint(4, 7))),)
+                made.append(
+                    DemoCustomer(partner.id, name, sites, planner.contracts(sites, delivers=True))
                 )
-                for name, site, city, code, region, tz in OVESYS_CUSTOMERS
-            ]
         elif partner.delivers:
-            made = []
             for _ in range(rng.randint(4, 7)):
                 places = [_place(rng, area) for _ in range(1 if rng.random() < 0.7 else 2)]
                 names = rng.sample(SITE_NAMES, len(places))
@@ -210,7 +205,6 @@ def demo_customers(
                     )
                 )
         else:
-            made = []
             for _ in range(rng.randint(1, 2)):
                 city, code, region, tz = _place(rng, area)
                 sites = (

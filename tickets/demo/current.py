@@ -54,7 +54,7 @@ AGE = {
 GAP = {"acknowledge": (5, 35), "dispatch": (10, 50), "arrive": (40, 150), "pause": (20, 90)}
 GAP |= {"resolve": (30, 200), "close": (60, 600)}
 # What each status still waits for: the deadline that should be ahead of it.
-WAITS_FOR = {
+WAITS_FOR: dict[str, str] = {
     Status.OPENED: SlaTargetKind.RESPONSE,
     Status.OWNED: SlaTargetKind.ONSITE,
     Status.DISPATCHED: SlaTargetKind.ONSITE,

@@ -299,7 +299,7 @@ class Year:
         closed_at = resolved_at + timedelta(minutes=rng.randint(30, 2 * 24 * 60))
         plan.events.append((closed_at, TicketEventKind.CLOSED, worker, delivered, {}))
 
-        happened = {
+        happened: dict[str, datetime] = {
             SlaTargetKind.RESPONSE: acknowledged_at,
             SlaTargetKind.ONSITE: arrived_at,
             SlaTargetKind.RESOLUTION: resolved_at,

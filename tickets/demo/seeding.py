@@ -169,9 +169,10 @@ def _preventive_visits(
     for contract in Contract.objects.filter(
         offering__kind=OfferingKind.PROACTIVE_CREDITS, status=Contract.Status.ACTIVE
     ).select_related("offering__tier_to_deliver"):
-        covered = next(iter(by_customer.get(contract.customer_id, [])), None)
-        if covered is None:
+        found = by_customer.get(contract.customer_id)
+        if not found:
             continue
+        covered = found[0]
         row = (
             ContractAsset.objects.filter(asset_id=covered.asset_id, contract_id=covered.contract_id)
             .select_related("asset__product_line", "contract__partner__tier", "contract__offering")
@@ -263,13 +264,14 @@ def _consume_credits(written: list[Ticket]) -> None:
     for ticket in sorted(by_visit.values(), key=lambda t: t.resolved_at or t.opened_at):
         contract = contracts[ticket.credits_contract_id or 0]
         contract.credits_balance -= 1
+        delivered_at = ticket.resolved_at or ticket.opened_at  # history tickets are resolved
         entries.append(
             CreditEntry(
                 contract=contract,
                 kind=CreditEntry.Kind.CONSUMED,
                 credits=-1,
                 balance_after=contract.credits_balance,
-                at=ticket.resolved_at,
+                at=delivered_at,
                 reference=ticket.number,
                 dedup_key=f"ticket:{ticket.pk}",
             )
@@ -277,7 +279,7 @@ def _consume_credits(written: list[Ticket]) -> None:
         consumed.append(
             TicketEvent(
                 ticket_id=ticket.pk,
-                at=ticket.resolved_at,
+                at=delivered_at,
                 event=TicketEventKind.CREDITS_CONSUMED,
                 organisation=ticket.delivered_by,
                 detail={"credits": 1, "balance_after": contract.credits_balance},
