@@ -202,3 +202,15 @@ def test_the_api_reads_and_sets_the_callers_email_frequency(admin_api, engineer_
     assert refused.json()["errors"][0]["code"] == "digest_not_allowed"
     bad = admin_api.put(url, {"email_frequency": "weekly"}, format="json")
     assert bad.status_code == 400
+
+
+def test_what_waits_for_a_digest_is_not_counted_as_outbox_backlog(partner_admin, partner_engineer):
+    from servicone.observability import outbox_backlog
+
+    notification_preference_set(user=partner_admin, email_frequency="daily")
+    tell(partner_admin, "a")
+    tell(partner_engineer, "b")
+
+    backlog = {metric.name: metric.samples[0].value for metric in outbox_backlog()}
+
+    assert backlog["servicone_email_outbox_backlog"] == 1
