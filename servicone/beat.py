@@ -39,15 +39,16 @@ BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "reports.tasks.send_monthly_digests",
         "schedule": crontab(hour=7, minute=30),
     },
-    # E-mail digests for those who chose them (NotificationPreference): on the hour for
-    # "hourly", so a digest covers at most the hour before; "daily" at 7:00, before the
-    # working day, with what came in since yesterday's. Each sends only what is still
-    # unsent, so a missed run is caught up by the next.
+    # Hourly e-mail digests (NotificationPreference "hourly"): on the hour, so a digest
+    # covers at most the hour before; it sends only what is still unsent, so a missed run
+    # is caught up by the next.
     "notifications-digest-hourly": {
         "task": "servicone.tasks.send_email_digests",
         "schedule": crontab(minute=0),
         "kwargs": {"frequency": "hourly"},
     },
+    # Daily e-mail digests ("daily"): at 7:00 (Europe/Paris), before the working day,
+    # with everything since yesterday's; a missed day is caught up the next morning.
     "notifications-digest-daily": {
         "task": "servicone.tasks.send_email_digests",
         "schedule": crontab(hour=7, minute=0),
