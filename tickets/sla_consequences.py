@@ -5,6 +5,10 @@ Called by ``tickets.sla`` with the events its batch just recorded (new to the
 transaction, with their tickets locked. Set-wise: a fixed number of queries
 however many events. It imports no service, so ``tickets.services`` (which
 uses ``tickets.sla``) and ``tickets.sla`` form no cycle.
+
+Notifications do not flood after an outage: a warning whose breach time has passed
+is recorded (timeline, ``SlaEvent``) but not sent, what a batch holds about a ticket
+reaches each person in one message, and who muted the ticket hears nothing.
 """
 
 from __future__ import annotations
