@@ -12,12 +12,14 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractUser, Group
 from django.db import transaction
+from django.db.models import F, Max
 
 from contracts.demo import seed_contracts_demo
 from partners.demo import seed_programme_demo
 from partners.models import Membership, Partner
 from partners.staff import ensure_staff_groups
 from servicone.access import PartnerRole, StaffRole
+from servicone.models import Notification
 from tickets.demo import seed_tickets_demo
 
 DEMO_PASSWORD = "ServiceOne-2026"  # noqa: S105 - demo logins, printed by make run
@@ -103,6 +105,16 @@ def seed_logins() -> Partner:
 
 
 def seed_all() -> None:
+    # Notifications written while seeding tell of the demo's past (tiers granted, this
+    # week's calls handed to CDS…): shown in the portal, never e-mailed at first start.
+    last_before = Notification.objects.aggregate(last=Max("pk"))["last"] or 0
+    _seed_everything()
+    Notification.objects.filter(pk__gt=last_before, email_sent_at__isnull=True).update(
+        email_sent_at=F("created_at")
+    )
+
+
+def _seed_everything() -> None:
     ovesys = seed_logins()
     seed_programme_demo(
         ovesys=ovesys,

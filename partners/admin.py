@@ -43,7 +43,7 @@ from partners.models import (
 from servicone.audit import audit
 from servicone.errors import DomainError
 from servicone.forms import add_domain_error
-from servicone.models import AuditEvent, Notification
+from servicone.models import AuditEvent, Notification, NotificationPreference
 
 # Never copied into an audit row, whatever form shows them.
 SECRET_FIELDS = frozenset({"password", "password1", "password2"})
@@ -424,6 +424,16 @@ class NotificationAdmin(ReadOnlyAdmin):
     list_filter = ["kind"]
     list_select_related = ["recipient"]
     search_fields = ["subject", "recipient__username"]
+
+
+@admin.register(NotificationPreference)
+class NotificationPreferenceAdmin(ReadOnlyAdmin):
+    """Each person chooses on « Envoi des notifications »: consulted here (who gets digests)."""
+
+    list_display = ["user", "email_frequency", "updated_at"]
+    list_filter = ["email_frequency"]
+    list_select_related = ["user"]
+    search_fields = ["user__username"]
 
 
 # --- Logins ------------------------------------------------------------------------------------

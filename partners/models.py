@@ -7,7 +7,7 @@ The eligibility engine (``partners/eligibility.py``) reads them through
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.conf import settings
@@ -506,3 +506,12 @@ class Accreditation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.partner} → {self.tier} ({self.get_status_display()})"
+
+    @staticmethod
+    def days_waiting(submitted_at: datetime | None, on: date) -> int:
+        """How long an application has waited for HP on ``on``: whole days since the day
+        (Paris time) it was submitted; 0 for one not submitted. The one definition the
+        home page, the approval queue, the review page and the dashboard show."""
+        if submitted_at is None:
+            return 0
+        return max(0, (on - timezone.localdate(submitted_at)).days)

@@ -150,8 +150,11 @@ def scorecard_kpis(card: Scorecard) -> dict[str, Any]:
     progress = None
     if revenue.next_threshold_eur:
         progress = min(100, round(100 * revenue.revenue_12m_eur / revenue.next_threshold_eur))
+    compliance = share(met, met + breached)
     return {
-        "compliance": charts.percent(share(met, met + breached)),
+        "compliance": charts.percent(compliance),
+        # The tile's bar: the share of the month's decided commitments that were kept.
+        "compliance_bar": round(compliance) if compliance is not None else None,
         "met": met,
         "decided": met + breached,
         "ownership": duration_text(month.ownership.median_minutes),

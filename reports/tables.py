@@ -18,7 +18,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from reports.selectors import Dashboard, MonthPoint, Scorecard, Window
+from reports.selectors import Dashboard, MonthPoint, PartnerRank, Scorecard, Window
 from servicone.spreadsheet import safe_cell
 
 TEXT, INT, PCT, MINUTES, EUR, DATE = "text", "int", "pct", "minutes", "eur", "date"
@@ -256,11 +256,12 @@ def _revenue_table(card: Scorecard) -> Table:
             r.revenue_12m_eur,
         )
     ]
-    if r.tier_code:
+    # Only a tier with a revenue criterion of its own has a threshold to show.
+    if r.tier_code and r.tier_threshold_eur is not None:
         rows.append(
             (_("Seuil du niveau actuel (%(t)s)") % {"t": r.tier_name}, r.tier_threshold_eur)
         )
-    if r.next_tier_code:
+    if r.next_tier_code and r.next_threshold_eur is not None:
         rows.append(
             (_("Seuil du niveau suivant (%(t)s)") % {"t": r.next_tier_name}, r.next_threshold_eur)
         )
@@ -398,6 +399,37 @@ def dashboard_tables(board: Dashboard) -> tuple[Table, ...]:
 # ---------------------------------------------------------------------------
 
 NUMBER_FORMATS = ("fr", "en")
+
+
+def ranking_table(ranks: Iterable[PartnerRank]) -> Table:
+    """HP's ranking of partners (12 months): compliance of what each delivered, volume."""
+    return Table(
+        "ranking",
+        _("Classement des partenaires sur 12 mois"),
+        (
+            Column("partner", _("Partenaire")),
+            Column("tier", _("Niveau")),
+            Column("tickets", _("Tickets"), INT),
+            Column("by_partner", _("Délivrés par le partenaire"), INT),
+            Column("cds_pct", _("Part du CDS (%)"), PCT),
+            Column("met", _("Engagements respectés"), INT),
+            Column("breached", _("Engagements dépassés"), INT),
+            Column("compliance_pct", _("Taux de respect (%)"), PCT),
+        ),
+        tuple(
+            (
+                r.name,
+                r.tier,
+                r.tickets,
+                r.by_partner,
+                r.cds_pct,
+                r.met,
+                r.breached,
+                r.compliance_pct,
+            )
+            for r in ranks
+        ),
+    )
 
 
 def _csv_cell(value: Any, kind: str, numbers: str) -> str:

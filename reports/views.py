@@ -30,7 +30,7 @@ from django.views.decorators.http import require_GET
 from partners.models import Partner
 from reports import presenters, selectors
 from reports.periods import BadMonth, Month, paris_today
-from reports.tables import Table, dashboard_tables, scorecard_tables
+from reports.tables import Table, dashboard_tables, ranking_table, scorecard_tables
 from servicone.access import hp_staff_required, is_hp_staff, is_programme_manager, membership_of
 
 PLAIN_TEXT = "text/plain; charset=utf-8"
@@ -124,11 +124,26 @@ def scorecard(request: HttpRequest) -> HttpResponse:
         return month
 
     if partner is None:
+        # HP staff before picking a partner: every partner ranked by SLA compliance and
+        # volume over the 12 months to the month, sortable, with its CSV.
+        sort = request.GET.get("sort", selectors.DEFAULT_SORT)
+        sort = sort if sort in selectors.SORTS else selectors.DEFAULT_SORT
+        ranks = selectors.partner_ranking(month, sort=sort)
+        ranking = ranking_table(ranks)
         if exporting:
+            if request.GET.get("export") == ranking.slug:
+                return csv_response(request, [ranking], f"classement-partenaires-{month}")
             return HttpResponseBadRequest(
                 _("Choisissez un partenaire (paramètre partner)."), content_type=PLAIN_TEXT
             )
-        context: dict[str, Any] = {"partner": None, "choices": choices}
+        context: dict[str, Any] = {
+            "partner": None,
+            "choices": choices,
+            "ranking": presenters.section(
+                ranking, links=[f"?partner={r.partner_id}&month={month}" for r in ranks]
+            ),
+            "sort": sort,
+        }
         context.update(presenters.month_navigation(month, today))
         return render(request, "reports/scorecard.html", context)
 

@@ -99,6 +99,18 @@ def is_cds(user: AnyUser) -> bool:
     return bool(getattr(user, "is_superuser", False) or staff_roles(user) & set(CDS_GROUPS))
 
 
+def may_choose_email_digest(user: AnyUser) -> bool:
+    """Managers, whom many notifications reach, may have them e-mailed as a digest:
+    partner administrators, CDS dispatchers and HP programme staff (not engineers or sales)."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return (
+        is_partner_admin(user)
+        or is_programme_manager(user)
+        or StaffRole.CDS_DISPATCHER in staff_roles(user)
+    )
+
+
 def membership_of(user: AnyUser) -> Any:
     """The user's membership (with its partner loaded), or ``None``."""
     if not user.is_authenticated:

@@ -39,6 +39,21 @@ BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "reports.tasks.send_monthly_digests",
         "schedule": crontab(hour=7, minute=30),
     },
+    # Hourly e-mail digests (NotificationPreference "hourly"): on the hour, so a digest
+    # covers at most the hour before; it sends only what is still unsent, so a missed run
+    # is caught up by the next.
+    "notifications-digest-hourly": {
+        "task": "servicone.tasks.send_email_digests",
+        "schedule": crontab(minute=0),
+        "kwargs": {"frequency": "hourly"},
+    },
+    # Daily e-mail digests ("daily"): at 7:00 (Europe/Paris), before the working day,
+    # with everything since yesterday's; a missed day is caught up the next morning.
+    "notifications-digest-daily": {
+        "task": "servicone.tasks.send_email_digests",
+        "schedule": crontab(hour=7, minute=0),
+        "kwargs": {"frequency": "daily"},
+    },
     # Idempotency-Key replays last 24 h; older keys are purged hourly.
     "purge-idempotency-keys": {
         "task": "servicone.tasks.purge_idempotency_keys",

@@ -5,6 +5,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
+from servicone import navigation
 from servicone.access import (
     is_cds,
     is_hp_staff,
@@ -30,6 +31,9 @@ def portal(request: HttpRequest) -> dict[str, Any]:
     def unread() -> int:
         return unread_count(user)
 
+    def menus() -> dict[str, list[navigation.MenuItem]]:
+        return navigation.menus(user, request.path)
+
     return {
         "current_partner": partner_of(user),
         "current_partner_role": partner_role(user),
@@ -38,4 +42,6 @@ def portal(request: HttpRequest) -> dict[str, Any]:
         "is_programme_manager": is_programme_manager(user),
         "is_cds": is_cds(user),
         "unread_notifications": SimpleLazyObject(unread),
+        # The menus by role (``servicone.navigation``), the current page's item marked.
+        "menus": SimpleLazyObject(menus),
     }

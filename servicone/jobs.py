@@ -37,12 +37,13 @@ def enqueue_on_commit(task_name: str, *args: Any) -> None:
     transaction.on_commit(lambda: enqueue(task_name, *args))
 
 
-def requeue(task: Any, *, invocation: int) -> bool:
+def requeue(task: Any, *, invocation: int, **kwargs: Any) -> bool:
     """Queue ``task`` again for the rest of its work, carrying how many runs came before.
 
     A batch job that keeps finding work (a bug, or a flood) would otherwise re-queue
     itself forever; after ``TASK_REQUEUE_LIMIT`` runs in a row it stops and leaves the
-    rest to its next scheduled run. Returns whether it was queued.
+    rest to its next scheduled run. ``kwargs`` are the task's own arguments, passed on.
+    Returns whether it was queued.
     """
     if invocation >= settings.TASK_REQUEUE_LIMIT:
         log.warning(
@@ -51,5 +52,5 @@ def requeue(task: Any, *, invocation: int) -> bool:
             invocation,
         )
         return False
-    task.apply_async(kwargs={"invocation": invocation + 1})
+    task.apply_async(kwargs={**kwargs, "invocation": invocation + 1})
     return True

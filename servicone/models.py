@@ -108,6 +108,43 @@ class Notification(models.Model):
         return self.subject
 
 
+class EmailFrequency(models.TextChoices):
+    """How often a person's notifications leave by e-mail (managers may choose a digest)."""
+
+    IMMEDIATE = "immediate", _("Immédiatement, une par une")
+    HOURLY = "hourly", _("Un résumé par heure")
+    DAILY = "daily", _("Un résumé par jour (7 h)")
+
+
+# The frequencies that hold e-mails back for a digest (the outbox leaves them alone).
+DIGEST_FREQUENCIES = (EmailFrequency.HOURLY.value, EmailFrequency.DAILY.value)
+
+
+class NotificationPreference(models.Model):
+    """A person's choice of e-mail frequency; no row means immediately, one by one."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notification_preference",
+        verbose_name=_("utilisateur"),
+    )
+    email_frequency = models.CharField(
+        _("envoi des e-mails"),
+        max_length=10,
+        choices=EmailFrequency.choices,
+        default=EmailFrequency.IMMEDIATE,
+    )
+    updated_at = models.DateTimeField(_("modifiée le"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("préférence de notification")
+        verbose_name_plural = _("préférences de notification")
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.email_frequency}"
+
+
 class IdempotencyKey(models.Model):
     """The first response to a POST carrying ``Idempotency-Key`` (kept 24 h)."""
 

@@ -188,13 +188,18 @@ def outbox_backlog() -> Iterator[Metric]:
     from django.db.models import Min
     from django.utils import timezone
 
-    from servicone.models import Notification
+    from servicone.models import DIGEST_FREQUENCIES, Notification
     from servicone.notify import PORTAL_ONLY_KINDS
     from servicone.outbox import EMAIL_MAX_ATTEMPTS
 
-    pending = Notification.objects.filter(
-        email_sent_at__isnull=True, email_attempts__lt=EMAIL_MAX_ATTEMPTS
-    ).exclude(kind__in=PORTAL_ONLY_KINDS)
+    # Held for someone's hourly or daily digest is not a backlog: they wait by choice.
+    pending = (
+        Notification.objects.filter(
+            email_sent_at__isnull=True, email_attempts__lt=EMAIL_MAX_ATTEMPTS
+        )
+        .exclude(kind__in=PORTAL_ONLY_KINDS)
+        .exclude(recipient__notification_preference__email_frequency__in=DIGEST_FREQUENCIES)
+    )
     summary = pending.aggregate(oldest=Min("created_at"))
     count = GaugeMetricFamily(
         "servicone_email_outbox_backlog", "Notification e-mails waiting to be sent."

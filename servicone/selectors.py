@@ -1,4 +1,4 @@
-"""Reads of the core: the notifications a user sees in the portal."""
+"""Reads of the core: the notifications a user sees in the portal, how they are e-mailed."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from django.db.models import QuerySet
 
-from servicone.models import Notification
+from servicone.models import EmailFrequency, Notification, NotificationPreference
 
 if TYPE_CHECKING:
     from django.contrib.auth.base_user import AbstractBaseUser
@@ -28,3 +28,15 @@ def user_notifications(
     if only_unread:
         notifications = notifications.filter(read_at__isnull=True)
     return notifications
+
+
+def email_frequency_of(user: AbstractBaseUser | AnonymousUser) -> str:
+    """How ``user``'s notifications are e-mailed (immediately when never chosen)."""
+    if not user.is_authenticated:
+        return EmailFrequency.IMMEDIATE.value
+    chosen = (
+        NotificationPreference.objects.filter(user_id=user.pk)
+        .values_list("email_frequency", flat=True)
+        .first()
+    )
+    return chosen or EmailFrequency.IMMEDIATE.value

@@ -123,6 +123,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "servicone.middleware.PortalLoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # With DEBUG on (the demo), the portal's 404 page rather than Django's technical one.
+    "servicone.views.errors.StyledNotFoundMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "servicone.security.SessionLifetimeMiddleware",
     "servicone.security.TwoFactorMiddleware",
@@ -232,6 +234,11 @@ USE_TZ = True
 FORMAT_MODULE_PATH = ["servicone.formats"]
 
 # --- Static files -------------------------------------------------------------------
+# With DEBUG on, show the portal's 404 page anyway (make run's demo looks like production);
+# 0 brings back Django's technical 404 page. CSRF failures get the portal's 403 page.
+STYLED_ERROR_PAGES = env_bool("STYLED_ERROR_PAGES", True)
+CSRF_FAILURE_VIEW = "servicone.views.errors.csrf_failure"
+
 STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", VAR_DIR / "static"))
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)

@@ -35,6 +35,18 @@ def send_notification_emails(invocation: int = 1) -> int:
     return sent
 
 
+@shared_task(name="servicone.tasks.send_email_digests")
+def send_email_digests(frequency: str, invocation: int = 1) -> int:
+    """E-mail the digests of everyone who chose ``frequency`` (hourly, daily); re-queue
+    while more people are waiting."""
+    from servicone.outbox import send_digests
+
+    sent, more = send_digests(frequency)
+    if more:
+        requeue(send_email_digests, invocation=invocation, frequency=frequency)
+    return sent
+
+
 @shared_task(name="servicone.tasks.purge_idempotency_keys")
 def purge_idempotency_keys() -> int:
     """Forget POST responses older than the 24 h replay window."""

@@ -1,12 +1,14 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 
 from servicone import health
-from servicone.views import account, home, notifications
+from servicone.views import account, errors, home, notifications
 
 urlpatterns = [
     path("", home.home, name="home"),
+    path("favicon.ico", login_not_required(errors.favicon), name="favicon"),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("metrics", health.metrics, name="metrics"),
@@ -34,6 +36,12 @@ urlpatterns = [
     path("", include("reports.urls")),
     path("", include("webhooks.urls")),
 ]
+
+# The portal's own error pages, in the reader's language (servicone.views.errors).
+handler400 = errors.bad_request
+handler403 = errors.permission_denied
+handler404 = errors.page_not_found
+handler500 = errors.server_error
 
 admin.site.site_header = "ServiceOne — administration"
 admin.site.site_title = "ServiceOne"

@@ -206,8 +206,8 @@ class QueueFilterForm(forms.Form):
         label=_("Tickets"),
         required=False,
         choices=[
-            ("", _("Ouverts et clos")),
             ("open", _("Ouverts")),
+            ("", _("Ouverts et clos")),
             ("closed", _("Résolus ou clos")),
         ],
     )

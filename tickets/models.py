@@ -373,3 +373,23 @@ class SlaEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ticket_id} {self.target} {self.event}"
+
+
+class TicketMute(models.Model):
+    """Someone who asked to hear no more about a ticket: it notifies no one who muted it."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="mutes")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="muted_tickets"
+    )
+    created_at = models.DateTimeField(_("depuis le"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("ticket en sourdine")
+        verbose_name_plural = _("tickets en sourdine")
+        constraints = [
+            models.UniqueConstraint(fields=["ticket", "user"], name="ticket_mute_once_per_user"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} muted by {self.user_id}"

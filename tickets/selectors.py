@@ -9,6 +9,7 @@ the same queries whatever its size.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
@@ -43,6 +44,7 @@ from tickets.models import (
     Status,
     Ticket,
     TicketEvent,
+    TicketMute,
 )
 
 if TYPE_CHECKING:
@@ -217,6 +219,19 @@ def cds_dispatcher_ids() -> list[int]:
         .objects.filter(groups__name=StaffRole.CDS_DISPATCHER, is_active=True)
         .order_by("pk")
         .values_list("pk", flat=True)
+    )
+
+
+def muted_pairs(ticket_ids: Iterable[int]) -> set[tuple[int, int]]:
+    """``(ticket id, user id)`` of who muted these tickets, in one query."""
+    return set(
+        TicketMute.objects.filter(ticket_id__in=set(ticket_ids)).values_list("ticket_id", "user_id")
+    )
+
+
+def is_muted(ticket: Ticket, user: Any) -> bool:
+    return (
+        bool(user.is_authenticated) and TicketMute.objects.filter(ticket=ticket, user=user).exists()
     )
 
 

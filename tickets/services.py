@@ -49,7 +49,7 @@ from tickets.models import (
     TicketEventKind,
     TicketPause,
 )
-from tickets.selectors import cds_dispatchers, credits_contract_for, routing_facts
+from tickets.selectors import cds_dispatchers, credits_contract_for, muted_pairs, routing_facts
 from tickets.transitions import ACTION_EVENTS, check
 from tickets.webhook_events import emit, emit_if_updated, watched
 from webhooks.models import EventType
@@ -550,9 +550,10 @@ def _close_segment(ticket: Ticket, at: datetime) -> None:
 
 def _notify_cds(ticket: Ticket, subject: Promise | str, body: str, key: str | None = None) -> None:
     """Tell CDS dispatch, in the portal's language, that a ticket is now theirs."""
+    muted = {user_id for _ticket, user_id in muted_pairs([ticket.pk])}
     with override(settings.LANGUAGE_CODE):
         notify(
-            recipients=cds_dispatchers(),
+            recipients=[u for u in cds_dispatchers() if u.pk not in muted],
             partner=ticket.partner,
             kind="ticket_cds",
             dedup_key=key or f"ticket-cds:{ticket.pk}:{ticket.updated_at.isoformat()}",

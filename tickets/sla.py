@@ -97,13 +97,25 @@ def _next_event(target: SlaTarget) -> datetime | None:
     return target.due_at
 
 
-def targets_create(ticket: Ticket) -> list[SlaTarget]:
-    """Create the ticket's targets at opening (inside the opening transaction)."""
+def planned_targets(
+    ticket: Ticket,
+) -> list[tuple[TargetSpec, datetime | None, datetime | None]]:
+    """The targets of a ticket opened at ``ticket.opened_at``: (spec, deadline, warning).
+
+    Reads only the in-memory ticket (its offering, site and severity): what
+    ``targets_create`` stores, and what the demo's year of tickets is computed with.
+    """
     cal = calendar_for(ticket)
     ratio = ticket.offering.warning_ratio
+    return [
+        (spec, *_deadlines(cal, ticket.opened_at, spec, ratio, [])) for spec in specs_for(ticket)
+    ]
+
+
+def targets_create(ticket: Ticket) -> list[SlaTarget]:
+    """Create the ticket's targets at opening (inside the opening transaction)."""
     rows = []
-    for spec in specs_for(ticket):
-        due, warn = _deadlines(cal, ticket.opened_at, spec, ratio, [])
+    for spec, due, warn in planned_targets(ticket):
         target = SlaTarget(
             ticket=ticket,
             target=spec.target,

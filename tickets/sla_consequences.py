@@ -5,6 +5,10 @@ Called by ``tickets.sla`` with the events its batch just recorded (new to the
 transaction, with their tickets locked. Set-wise: a fixed number of queries
 however many events. It imports no service, so ``tickets.services`` (which
 uses ``tickets.sla``) and ``tickets.sla`` form no cycle.
+
+Notifications do not flood after an outage: a warning whose breach time has passed
+is recorded (timeline, ``SlaEvent``) but not sent, what a batch holds about a ticket
+reaches each person in one message, and who muted the ticket hears nothing.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.utils import timezone
-from django.utils.translation import gettext, override
+from django.utils.translation import gettext, ngettext, override
 
 from servicone.jobs import enqueue
 from servicone.notify import Message, notify_many, partner_admin_ids
@@ -30,7 +34,7 @@ from tickets.models import (
     TicketEvent,
     TicketEventKind,
 )
-from tickets.selectors import cds_dispatcher_ids
+from tickets.selectors import cds_dispatcher_ids, muted_pairs
 from tickets.webhook_events import emit_sla_events
 
 # (event, target, ticket, audience): "partner" admins, "cds" dispatch or both.
@@ -116,56 +120,118 @@ def on_sla_events(
     emit_sla_events(
         [(ticket, event) for event, _target, ticket, _audience in pending], touched.values(), at
     )
-    notify_many(_sla_messages(pending))
+    notify_many(_sla_messages(pending, at))
     if fallbacks:
         transaction.on_commit(lambda: _queue_fallbacks(fallbacks))
 
 
-def _sla_messages(pending: list[Pending]) -> list[Message]:
-    """The notifications of fired SLA events; recipients resolved in two queries at most.
+def _stale(event: str, target: SlaTarget, at: datetime) -> bool:
+    """A warning whose breach time has passed (a catch-up): recorded, but not worth sending."""
+    return event == SlaEventKind.WARNED and target.due_at is not None and target.due_at <= at
 
-    Written in the portal's language, as every notification (``settings.LANGUAGE_CODE``).
+
+def _sla_messages(pending: list[Pending], at: datetime) -> list[Message]:
+    """The notifications of fired SLA events: one per person and ticket, set-wise.
+
+    A warning whose breach time has passed by ``at`` is not sent: its breach is. What a
+    batch holds about a ticket reaches each person in one message, the event itself when
+    there is one, the list of the ticket's late events after an outage. Who muted the
+    ticket hears nothing. Written in the portal's language, as every notification
+    (``settings.LANGUAGE_CODE``); recipients resolved in three queries at most.
     """
-    partner_ids = {t.partner_id for _e, _t, t, audience in pending if "partner" in audience}
+    live = [p for p in pending if not _stale(p[0], p[1], at)]
+    if not live:
+        return []
+    partner_ids = {t.partner_id for _e, _t, t, audience in live if "partner" in audience}
     admins = partner_admin_ids(partner_ids) if partner_ids else {}
-    cds = cds_dispatcher_ids() if any("cds" in audience for *_rest, audience in pending) else []
+    cds = cds_dispatcher_ids() if any("cds" in audience for *_rest, audience in live) else []
+    muted = muted_pairs(t.pk for _e, _t, t, _a in live)
+    # ticket id -> (ticket, recipient -> the events they hear of, in the order they fired)
+    heard: dict[int, tuple[Ticket, dict[int, list[tuple[str, SlaTarget]]]]] = {}
+    for event, target, ticket, audience in live:
+        recipients = list(admins.get(ticket.partner_id, [])) if "partner" in audience else []
+        if "cds" in audience:
+            recipients += cds
+        engineer = ticket.assigned_engineer
+        if event == SlaEventKind.WARNED and engineer and engineer.user_id:
+            recipients.append(engineer.user_id)
+        _ticket, by_recipient = heard.setdefault(ticket.pk, (ticket, {}))
+        for recipient in dict.fromkeys(recipients):
+            if (ticket.pk, recipient) not in muted:
+                by_recipient.setdefault(recipient, []).append((event, target))
     messages = []
     with override(settings.LANGUAGE_CODE):
-        for event, target, ticket, audience in pending:
-            recipients = list(admins.get(ticket.partner_id, [])) if "partner" in audience else []
-            if "cds" in audience:
-                recipients += cds
-            engineer = ticket.assigned_engineer
-            if event == SlaEventKind.WARNED and engineer and engineer.user_id:
-                recipients.append(engineer.user_id)
-            if not recipients:
-                continue
-            values = {
-                "number": ticket.number,
-                "target": SlaTargetKind(target.target).label,
-                "summary": ticket.summary,
-                "due": f"{timezone.localtime(target.due_at):%d/%m/%Y %H:%M}",
-            }
-            if event == SlaEventKind.WARNED:
-                kind = "sla_warning"
-                subject = gettext("ServiceOne : %(number)s — délai « %(target)s » bientôt dépassé")
-                body = gettext("%(number)s — %(summary)s\nÉchéance : %(due)s")
-            else:
-                kind = "sla_breach"
-                subject = gettext("ServiceOne : %(number)s — délai « %(target)s » dépassé")
-                body = gettext("%(number)s — %(summary)s\nÉchéance dépassée : %(due)s")
-            messages.append(
-                Message(
-                    recipient_ids=recipients,
-                    partner_id=ticket.partner_id,
-                    kind=kind,
-                    dedup_key=f"sla:{ticket.pk}:{target.target}:{event}:{target.version}",
-                    subject=subject % values,
-                    body=body % values,
-                    link=f"/tickets/{ticket.pk}/",
-                )
-            )
+        for ticket, by_recipient in heard.values():
+            # Those who hear of the same events share one message (one row each).
+            shared: dict[tuple[tuple[str, str], ...], list[int]] = defaultdict(list)
+            events_of: dict[tuple[tuple[str, str], ...], list[tuple[str, SlaTarget]]] = {}
+            for recipient, events in by_recipient.items():
+                key = tuple((target.target, event) for event, target in events)
+                shared[key].append(recipient)
+                events_of[key] = events
+            for key, recipients in shared.items():
+                messages.append(_sla_message(ticket, events_of[key], recipients))
     return messages
+
+
+def _due_text(target: SlaTarget) -> str:
+    return f"{timezone.localtime(target.due_at):%d/%m/%Y %H:%M}" if target.due_at else "—"
+
+
+def _sla_message(
+    ticket: Ticket, events: list[tuple[str, SlaTarget]], recipients: list[int]
+) -> Message:
+    """One ticket's events for these recipients: the event, or the list of late events."""
+    values = {"number": ticket.number, "summary": ticket.summary}
+    kind = (
+        "sla_breach"
+        if any(event == SlaEventKind.BREACHED for event, _t in events)
+        else "sla_warning"
+    )
+    if len(events) == 1:
+        ((event, target),) = events
+        values |= {"target": str(SlaTargetKind(target.target).label), "due": _due_text(target)}
+        if event == SlaEventKind.WARNED:
+            subject = gettext("ServiceOne : %(number)s — délai « %(target)s » bientôt dépassé")
+            body = gettext("%(number)s — %(summary)s\nÉchéance : %(due)s")
+        else:
+            subject = gettext("ServiceOne : %(number)s — délai « %(target)s » dépassé")
+            body = gettext("%(number)s — %(summary)s\nÉchéance dépassée : %(due)s")
+        dedup_key = f"sla:{ticket.pk}:{target.target}:{event}:{target.version}"
+        subject, body = subject % values, body % values
+    else:
+        # A catch-up (after an outage): the ticket once, with every late event listed.
+        subject = ngettext(
+            "ServiceOne : %(number)s — %(count)s alerte de délai",
+            "ServiceOne : %(number)s — %(count)s alertes de délai",
+            len(events),
+        ) % (values | {"count": len(events)})
+        lines = []
+        for event, target in events:
+            line = (
+                gettext("%(target)s : bientôt dépassé (échéance %(due)s)")
+                if event == SlaEventKind.WARNED
+                else gettext("%(target)s : dépassé (échéance %(due)s)")
+            )
+            lines.append(
+                "- "
+                + line % {"target": SlaTargetKind(target.target).label, "due": _due_text(target)}
+            )
+        body = "\n".join(
+            [gettext("%(number)s — %(summary)s") % values, gettext("Délais en retard :"), *lines]
+        )
+        dedup_key = f"sla:{ticket.pk}:" + "+".join(
+            f"{target.target}.{event}.{target.version}" for event, target in events
+        )
+    return Message(
+        recipient_ids=recipients,
+        partner_id=ticket.partner_id,
+        kind=kind,
+        dedup_key=dedup_key,
+        subject=subject,
+        body=body,
+        link=f"/tickets/{ticket.pk}/",
+    )
 
 
 def _queue_fallbacks(ticket_ids: list[int]) -> None:

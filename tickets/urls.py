@@ -11,6 +11,7 @@ urlpatterns = [
     path("tickets/cds/", queues.cds_queue, name="cds-queue"),
     path("tickets/new/", new.ticket_new, name="new"),
     path("tickets/<int:ticket_id>/", detail.ticket_detail, name="detail"),
+    path("tickets/<int:ticket_id>/mute/", detail.ticket_mute_toggle, name="mute"),
     path(
         "tickets/<int:ticket_id>/actions/<slug:action>/",
         detail.ticket_action,

@@ -114,7 +114,13 @@ def seed_programme_demo(
         services_log.setLevel(level)
     accreditations += seed_submitted_applications(plan, by_siren, admins, tiers["expert"])
     tier_periods_backfill(today=today)
-    _seed_tier_history([by_siren[p.siren] for p in fresh], tiers, today)
+    history = [by_siren[p.siren] for p in fresh]
+    if (
+        ovesys is not None
+        and not TierPeriod.objects.filter(partner=ovesys).exclude(started_on=today).exists()
+    ):
+        history.append(ovesys)  # its first seeding: the pilot's past, like everyone's
+    _seed_tier_history(history, tiers, today)
     return DemoSeedResult(
         partners_created=len(fresh),
         engineers_created=engineers_created,
@@ -156,6 +162,9 @@ def _seed_tier_history(partners: list[Partner], tiers: dict[str, Tier], today: d
         period.started_on = start
     TierPeriod.objects.bulk_update(periods, ["started_on"])
     TierPeriod.objects.bulk_create(history)
+    # "Depuis le …" is when the current period began: the same fact as the history's.
+    since = [Partner(pk=p.partner_id, tier_since=p.started_on) for p in periods]
+    Partner.objects.bulk_update(since, ["tier_since"])
 
 
 def _seed_admins(plan: tuple[DemoPartner, ...], by_siren: dict[str, Partner]) -> dict[str, Any]:

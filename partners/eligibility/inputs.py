@@ -89,6 +89,21 @@ class Tier:
     requirements: tuple[Requirement, ...] = ()
     name_en: str | None = None
 
+    @property
+    def revenue_threshold_eur(self) -> Decimal | None:
+        """The tier's own revenue criterion, or None when it has none.
+
+        Never inherited through its previous tier: Deliver, which needs Sell, has no
+        threshold of its own. The one definition the scorecard, the programme page and
+        the API read a tier's threshold from.
+        """
+        amounts = [
+            r.amount_eur
+            for r in self.requirements
+            if r.kind == KIND_MIN_REVENUE and r.amount_eur is not None
+        ]
+        return max(amounts) if amounts else None
+
 
 @dataclass(frozen=True, slots=True)
 class Certification:

@@ -35,11 +35,10 @@ class QueueRow:
 
 
 def approval_queue(applications: Iterable[Accreditation], on: date) -> list[QueueRow]:
-    rows = []
-    for application in applications:
-        submitted = timezone.localdate(application.submitted_at) if application.submitted_at else on
-        rows.append(QueueRow(application=application, age_days=(on - submitted).days))
-    return rows
+    return [
+        QueueRow(application=a, age_days=Accreditation.days_waiting(a.submitted_at, on))
+        for a in applications
+    ]
 
 
 # --- An application under review -------------------------------------------------------------
@@ -111,6 +110,7 @@ def accreditation_review(application: Accreditation) -> dict[str, Any]:
     except KeyError:
         unmet = []
     revenue_then = snapshot.get("services_revenue_12m_eur")
+    comparison = snapshot_comparison(labels, snapshot, live, application.tier.rank)
     submitted_on = (
         timezone.localdate(application.submitted_at) if application.submitted_at else None
     )
@@ -118,13 +118,16 @@ def accreditation_review(application: Accreditation) -> dict[str, Any]:
         "application": application,
         "partner": application.partner,
         "is_submitted": application.status == Accreditation.Status.SUBMITTED,
-        "age_days": (on - submitted_on).days if submitted_on else None,
+        "age_days": Accreditation.days_waiting(application.submitted_at, on)
+        if submitted_on
+        else None,
         "snapshot_date": iso_date(snapshot.get("evaluated_at")),
         "revenue_then": format_eur(revenue_then) if revenue_then is not None else "—",
         "revenue_now": format_eur(live.revenue_12m_eur),
         "revenue_changed": revenue_then is not None
         and Decimal(revenue_then) != live.revenue_12m_eur,
-        "comparison": snapshot_comparison(labels, snapshot, live, application.tier.rank),
+        "comparison": comparison,
+        "changed_rows": [row for block in comparison for row in block["rows"] if row["changed"]],
         "unmet_now": unmet,
         "today": on,
     }
@@ -207,6 +210,6 @@ def hp_summary() -> dict[str, Any]:
     oldest = queue.order_by("submitted_at").values_list("submitted_at", flat=True).first()
     return {
         "pending": queue.count(),
-        "oldest_days": (on - timezone.localdate(oldest)).days if oldest else None,
+        "oldest_days": Accreditation.days_waiting(oldest, on) if oldest else None,
         "in_grace": selectors.partners_in_grace().count(),
     }

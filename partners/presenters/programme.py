@@ -97,21 +97,19 @@ def revenue_target(
 ) -> tuple[str, Decimal, bool] | None:
     """(tier code, threshold, is_next) the revenue is measured against.
 
-    The first tier above the current one with a revenue floor; failing that, the
-    highest floor the partner must keep for the tier it holds.
+    The first tier above the current one with a revenue criterion of its own; failing
+    that, the current tier's own criterion (the threshold to keep). A tier without one
+    (Deliver, Expert) has no threshold: a lower tier's is not the partner's to keep.
     """
-    floors = [
-        (tier.rank, tier.code, req.amount_eur)
-        for tier in specs
-        for req in tier.requirements
-        if req.kind == engine.KIND_MIN_REVENUE and req.amount_eur is not None
-    ]
-    above = sorted(f for f in floors if f[0] > current_rank)
-    if above:
-        return above[0][1], above[0][2], True
-    below = sorted(f for f in floors if f[0] <= current_rank)
-    if below:
-        return below[-1][1], below[-1][2], False
+    tiers = sorted(specs, key=lambda tier: tier.rank)
+    for tier in tiers:
+        threshold = tier.revenue_threshold_eur
+        if tier.rank > current_rank and threshold is not None:
+            return tier.code, threshold, True
+    for tier in tiers:
+        threshold = tier.revenue_threshold_eur
+        if tier.rank == current_rank and threshold is not None:
+            return tier.code, threshold, False
     return None
 
 

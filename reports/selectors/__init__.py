@@ -16,7 +16,8 @@ are, and no Python loop walks over tickets. Definitions, once:
   (fallback).
 
 The reads live by concern: ``figures`` (tickets and SLA outcomes, month series),
-``window`` (a partner's figures over some months), ``scorecard`` and ``dashboard``.
+``window`` (a partner's figures over some months), ``scorecard``, ``dashboard`` and
+``ranking`` (partners by SLA compliance and volume).
 Import them from here.
 """
 
@@ -30,12 +31,12 @@ from reports.selectors.dashboard import (
     programme_dashboard,
 )
 from reports.selectors.figures import LOOKAHEAD_DAYS, RUNNING_STATES, MonthPoint, TargetCompliance
+from reports.selectors.ranking import DEFAULT_SORT, SORTS, PartnerRank, partner_ranking
 from reports.selectors.scorecard import (
     ExpiringCertification,
     RevenueStanding,
     Scorecard,
     partner_scorecard,
-    revenue_floor,
     scorecard_partner_choices,
     scorecard_partners,
 )
@@ -49,9 +50,11 @@ from reports.selectors.window import (
 )
 
 __all__ = [
+    "DEFAULT_SORT",
     "LOOKAHEAD_DAYS",
     "ROUTING_REASON_LABELS",
     "RUNNING_STATES",
+    "SORTS",
     "TOP_HANDOVER_REASONS",
     "Dashboard",
     "Delivery",
@@ -59,6 +62,7 @@ __all__ = [
     "ExpiringCertification",
     "MonthPoint",
     "OrganisationCompliance",
+    "PartnerRank",
     "PendingAccreditation",
     "Reason",
     "RevenueStanding",
@@ -68,9 +72,9 @@ __all__ = [
     "TierCount",
     "TierMonth",
     "Window",
+    "partner_ranking",
     "partner_scorecard",
     "programme_dashboard",
-    "revenue_floor",
     "scorecard_partner_choices",
     "scorecard_partners",
 ]

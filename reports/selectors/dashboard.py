@@ -135,7 +135,7 @@ def _tiers_over_time(months: tuple[Month, ...], today: date) -> tuple[TierMonth,
     return tuple(result)
 
 
-def _pending(now: datetime) -> tuple[PendingAccreditation, ...]:
+def _pending(today: date) -> tuple[PendingAccreditation, ...]:
     rows = (
         Accreditation.objects.filter(status=Accreditation.Status.SUBMITTED)
         .select_related("partner", "tier")
@@ -148,7 +148,7 @@ def _pending(now: datetime) -> tuple[PendingAccreditation, ...]:
             partner=a.partner.name,
             tier=a.tier.display_name,
             submitted_at=a.submitted_at,
-            age_days=(now - a.submitted_at).days if a.submitted_at else 0,
+            age_days=Accreditation.days_waiting(a.submitted_at, today),
         )
         for a in rows
     )
@@ -243,7 +243,7 @@ def programme_dashboard(month: Month, *, today: date, now: datetime) -> Dashboar
         month=month,
         today=today,
         tiers_over_time=_tiers_over_time(months, today),
-        pending=_pending(now),
+        pending=_pending(today),
         organisations=_organisations(month),
         at_risk=_at_risk(today),
         series=monthly_series(None, months, with_sla=False),

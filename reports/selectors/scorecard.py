@@ -104,24 +104,10 @@ def _expiring_certifications(partner_id: int, today: date) -> tuple[ExpiringCert
     )
 
 
-def revenue_floor(specs: tuple[engine.Tier, ...], code: str) -> Decimal | None:
-    """A tier's revenue threshold, inherited through its previous-tier requirements."""
-    by_code = {t.code: t for t in specs}
-    floor: Decimal | None = None
-    seen: set[str] = set()
-    while code in by_code and code not in seen:
-        seen.add(code)
-        tier, code = by_code[code], ""
-        for requirement in tier.requirements:
-            if requirement.kind == engine.KIND_MIN_REVENUE and requirement.amount_eur is not None:
-                floor = max(floor or requirement.amount_eur, requirement.amount_eur)
-            elif requirement.kind == engine.KIND_PREVIOUS_TIER and requirement.tier_code:
-                code = requirement.tier_code
-    return floor
-
-
 def _revenue(partner: Partner, as_of: date) -> RevenueStanding:
-    specs = partner_selectors.tier_specs()
+    """Revenue beside the thresholds of the current and the next tier: each tier's own
+    revenue criterion only (``engine.Tier.revenue_threshold_eur``), never inherited."""
+    specs = {t.code: t for t in partner_selectors.tier_specs()}
     tiers = {t.code: t for t in Tier.objects.order_by("rank")}
     current = partner.tier
     following = [t for t in tiers.values() if current is None or t.rank > current.rank]
@@ -131,11 +117,16 @@ def _revenue(partner: Partner, as_of: date) -> RevenueStanding:
         as_of=as_of,
         tier_code=current.code if current else None,
         tier_name=current.display_name if current else None,
-        tier_threshold_eur=revenue_floor(specs, current.code) if current else None,
+        tier_threshold_eur=_threshold(specs, current.code if current else None),
         next_tier_code=upcoming.code if upcoming else None,
         next_tier_name=upcoming.display_name if upcoming else None,
-        next_threshold_eur=revenue_floor(specs, upcoming.code) if upcoming else None,
+        next_threshold_eur=_threshold(specs, upcoming.code if upcoming else None),
     )
+
+
+def _threshold(specs: dict[str, engine.Tier], code: str | None) -> Decimal | None:
+    spec = specs.get(code or "")
+    return spec.revenue_threshold_eur if spec is not None else None
 
 
 def partner_scorecard(partner: Partner, month: Month, *, today: date) -> Scorecard:

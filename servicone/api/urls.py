@@ -6,7 +6,7 @@ from django.conf import settings
 from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from servicone.api import views
+from servicone.api import preferences, views
 from servicone.api.router import router
 
 # Each app registers its viewsets on the shared router when its ``api.urls`` is imported;
@@ -18,6 +18,11 @@ for module in settings.SERVICONE_API_URLCONFS:
 v1: list[URLPattern | URLResolver] = [
     path("auth/token/", views.ObtainTokenView.as_view(), name="api-token"),
     path("me/", views.MeView.as_view(), name="api-me"),
+    path(
+        "me/notification-preferences/",
+        preferences.NotificationPreferencesView.as_view(),
+        name="api-notification-preferences",
+    ),
     path("", include(router.urls)),
 ]
 

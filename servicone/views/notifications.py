@@ -1,18 +1,24 @@
 """The user's notifications in the portal (``/notifications/``); the header shows the unread count.
 
 A user only ever sees and marks their own notifications: another user's id is a 404.
+Managers choose how theirs are e-mailed (``/notifications/preferences/``).
 """
 
 from __future__ import annotations
 
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_GET, require_POST
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from servicone import selectors, services
+from servicone.access import may_choose_email_digest
+from servicone.forms import EmailFrequencyForm
 
 PAGE_SIZE = 20
 
@@ -25,8 +31,31 @@ def notification_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "notifications/list.html",
-        {"page": page, "only_unread": only_unread},
+        {
+            "page": page,
+            "only_unread": only_unread,
+            "may_choose_digest": may_choose_email_digest(request.user),
+        },
     )
+
+
+@require_http_methods(["GET", "POST"])
+def notification_preferences(request: HttpRequest) -> HttpResponse:
+    """How a manager's notifications are e-mailed: one by one, or an hourly or daily digest."""
+    user = request.user
+    if not may_choose_email_digest(user):
+        raise PermissionDenied
+    form = EmailFrequencyForm(
+        request.POST if request.method == "POST" else None,
+        initial={"email_frequency": selectors.email_frequency_of(user)},
+    )
+    if request.method == "POST" and form.is_valid():
+        services.notification_preference_set(
+            user=user, email_frequency=form.cleaned_data["email_frequency"]
+        )
+        messages.success(request, _("Vos préférences d'envoi sont enregistrées."))
+        return redirect("notification-preferences")
+    return render(request, "notifications/preferences.html", {"form": form})
 
 
 def _safe_link(request: HttpRequest, link: str) -> str | None:
@@ -58,4 +87,5 @@ urlpatterns = [
     path("", notification_list, name="notifications"),
     path("<int:pk>/read/", notification_read, name="notification-read"),
     path("read-all/", notification_read_all, name="notifications-read-all"),
+    path("preferences/", notification_preferences, name="notification-preferences"),
 ]

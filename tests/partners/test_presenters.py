@@ -37,12 +37,21 @@ def test_revenue_is_measured_against_the_next_tiers_threshold():
 
 
 def test_at_the_top_revenue_is_measured_against_the_threshold_to_keep():
-    assert revenue_target((SELL, DELIVER), current_rank=3) == (
+    assert revenue_target((SELL, DELIVER), current_rank=2) == (
         "deliver",
         Decimal("50000.00"),
         False,
     )
     assert revenue_target((), current_rank=0) is None
+
+
+def test_a_tier_without_a_revenue_criterion_has_no_threshold_to_keep():
+    # Issue 15: a partner above every tier with a revenue criterion keeps no threshold of
+    # a lower tier (a Deliver partner read "Seuil à maintenir pour le niveau Sell").
+    assert revenue_target((SELL, DELIVER), current_rank=3) is None
+    expert = engine.Tier(code="expert", name="Expert", rank=3, requires_approval=True)
+    assert revenue_target((SELL, expert), current_rank=2) is None
+    assert revenue_target((SELL, expert), current_rank=1) == ("sell", Decimal("10000.00"), False)
 
 
 def test_a_certification_reads_expiring_within_90_days_and_expired_the_day_after_its_end():

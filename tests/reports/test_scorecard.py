@@ -199,10 +199,11 @@ def test_credits_certifications_and_revenue_against_thresholds(october, partner)
     # As of 31 October: the declared 9,000 EUR; the sales of 3 November come later.
     revenue = card.revenue
     assert (revenue.revenue_12m_eur, revenue.as_of) == (Decimal("9000.00"), date(2026, 10, 31))
-    assert (revenue.tier_code, revenue.tier_threshold_eur) == ("deliver", Decimal("10000.00"))
-    assert (revenue.next_tier_code, revenue.next_threshold_eur) == ("expert", Decimal("10000.00"))
-    assert revenue.missing_for_next_eur == Decimal("1000.00")
-    assert revenue.margin_over_tier_eur == Decimal("-1000.00")
+    # Issue 15: only Sell has a revenue criterion; Deliver and Expert have no threshold.
+    assert (revenue.tier_code, revenue.tier_threshold_eur) == ("deliver", None)
+    assert (revenue.next_tier_code, revenue.next_threshold_eur) == ("expert", None)
+    assert revenue.missing_for_next_eur is None
+    assert revenue.margin_over_tier_eur is None
     # This month's scorecard reads revenue today: the sales count.
     sold = sum(Contract.objects.filter(partner=partner).values_list("price_eur", flat=True))
     now = partner_scorecard(partner, Month(2026, 11), today=TODAY).revenue
@@ -280,9 +281,6 @@ def test_csv_of_every_table_in_french_and_english_number_formats(october, partne
         "revenue": [
             "Indicateur;Montant (EUR)",
             "Chiffre d'affaires services sur 12 mois au 31/10/2026;9000,00",
-            "Seuil du niveau actuel (Deliver);10000,00",
-            "Seuil du niveau suivant (Expert);10000,00",
-            "Manque pour le niveau suivant;1000,00",
         ],
     }
     for slug, lines in expected.items():
@@ -329,7 +327,7 @@ def test_api_gives_the_same_figures_to_the_partner(october, partner, admin_api):
     ]
     assert (body["credits_used"], body["credits_balance"]) == (2, 7)
     assert body["revenue"]["tier"] == {"code": "deliver", "name": "Deliver"}
-    assert body["revenue"]["next_threshold_eur"] == "10000.00"
+    assert body["revenue"]["next_threshold_eur"] is None  # Expert has no revenue criterion
     assert orgs["reasons"] == [
         {
             "kind": "routing",
@@ -358,10 +356,10 @@ def test_api_gives_the_same_figures_to_the_partner(october, partner, admin_api):
         "revenue_12m_eur": "9000.00",
         "as_of": "2026-10-31",
         "tier": {"code": "deliver", "name": "Deliver"},
-        "tier_threshold_eur": "10000.00",
+        "tier_threshold_eur": None,
         "next_tier": {"code": "expert", "name": "Expert"},
-        "next_threshold_eur": "10000.00",
-        "missing_for_next_eur": "1000.00",
+        "next_threshold_eur": None,
+        "missing_for_next_eur": None,
     }
     trailing = body["trailing_12_months"]
     assert (trailing["first_month"], trailing["last_month"]) == ("2025-11", "2026-10")

@@ -27,6 +27,8 @@ ADMIN_OR_PM = frozenset({ADMIN, PM})
 WEBHOOKS = ONLY_ADMIN | HP
 # Ticket actions on a ticket the partner delivers: its admins and engineers work it.
 WORKING = frozenset({ADMIN, ENGINEER})
+# Managers, whom many notifications reach, may have them e-mailed as a digest.
+MANAGERS = frozenset({ADMIN, PM, CDS_DISPATCHER})
 OPEN = None  # anyone, logged in or not
 
 RIGHTS: dict[str, frozenset[str] | None] = {
@@ -46,6 +48,8 @@ RIGHTS: dict[str, frozenset[str] | None] = {
     "GET /i18n/setlang/": OPEN,
     "POST /i18n/setlang/": OPEN,
     # Probes: the metrics answer only the networks in METRICS_NETWORKS (servicone.health).
+    "GET /favicon.ico": OPEN,  # a redirect to the static icon, for clients that ask for it
+    "POST /favicon.ico": OPEN,
     "GET /healthz": OPEN,
     "POST /healthz": OPEN,
     "GET /readyz": OPEN,
@@ -55,6 +59,8 @@ RIGHTS: dict[str, frozenset[str] | None] = {
     "GET /notifications/": EVERYONE,
     "POST /notifications/read-all/": EVERYONE,
     "POST /notifications/{pk}/read/": EVERYONE,  # one's own notification
+    "GET /notifications/preferences/": MANAGERS,
+    "POST /notifications/preferences/": MANAGERS,
     # --- Programme ---------------------------------------------------------------------------
     "GET /programme/": EVERYONE,  # HP staff are sent on to the overview
     "GET /programme/team/": PARTNER,
@@ -110,6 +116,7 @@ RIGHTS: dict[str, frozenset[str] | None] = {
     # The ticket page's buttons: an action the role may not take is refused with a message
     # on the ticket page (a redirect), never a 403 page.
     "POST /tickets/{ticket_id}/actions/{action}/": EVERYONE,
+    "POST /tickets/{ticket_id}/mute/": EVERYONE,  # anyone who sees a ticket may mute it
     # --- Reports ------------------------------------------------------------------------------
     "GET /reports/scorecard/": EVERYONE,
     "GET /reports/programme/": HP,
@@ -132,6 +139,8 @@ RIGHTS: dict[str, frozenset[str] | None] = {
     "GET /api/v1/": EVERYONE,
     "POST /api/v1/auth/token/": OPEN,
     "GET /api/v1/me/": EVERYONE,
+    "GET /api/v1/me/notification-preferences/": EVERYONE,
+    "PUT /api/v1/me/notification-preferences/": EVERYONE,  # a digest: managers only (403)
     # --- API: programme -----------------------------------------------------------------------
     "GET /api/v1/tiers/": EVERYONE,
     "GET /api/v1/tiers/{id}/": EVERYONE,
@@ -181,6 +190,9 @@ RIGHTS: dict[str, frozenset[str] | None] = {
     "GET /api/v1/tickets/": EVERYONE,
     "POST /api/v1/tickets/": EVERYONE,
     "GET /api/v1/tickets/{id}/": EVERYONE,
+    "GET /api/v1/tickets/{id}/mute/": EVERYONE,
+    "POST /api/v1/tickets/{id}/mute/": EVERYONE,
+    "DELETE /api/v1/tickets/{id}/mute/": EVERYONE,
     "POST /api/v1/tickets/{id}/acknowledge/": WORKING,
     "POST /api/v1/tickets/{id}/dispatch/": WORKING,
     "POST /api/v1/tickets/{id}/arrive/": WORKING,

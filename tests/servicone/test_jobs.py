@@ -64,6 +64,7 @@ def test_a_task_queued_on_commit_leaves_only_when_the_transaction_commits(
         ("tickets.tasks.sla_sweep", {}),
         ("reports.tasks.send_monthly_digests", {}),
         ("servicone.tasks.send_notification_emails", {}),
+        ("servicone.tasks.send_email_digests", {"frequency": "hourly"}),
     ],
 )
 def test_every_self_requeueing_job_takes_its_run_count(task_name, kwargs):

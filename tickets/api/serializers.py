@@ -457,3 +457,10 @@ class ErrorItemSerializer(serializers.Serializer):
 class TicketErrorsSerializer(serializers.Serializer):
     # The error format's key is "errors" (a schema-only field over DRF's property).
     errors = ErrorItemSerializer(many=True)  # type: ignore[assignment]
+
+
+class TicketMuteSerializer(serializers.Serializer):
+    ticket = serializers.IntegerField(help_text="The ticket's id.")
+    muted = serializers.BooleanField(
+        help_text="True while the caller muted the ticket: it notifies them of nothing."
+    )

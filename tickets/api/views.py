@@ -35,7 +35,7 @@ from partners.models import Engineer
 from servicone.api.idempotency import IdempotentCreateMixin
 from servicone.api.tenancy import scope_queryset
 from servicone.errors import NotAllowed
-from tickets import selectors, services, sla_clock, transitions
+from tickets import mutes, selectors, services, sla_clock, transitions
 from tickets.api import filters
 from tickets.api import serializers as s
 from tickets.models import (
@@ -278,6 +278,40 @@ class TicketViewSet(
                 {"engineer": [ErrorDetail(f"No such engineer: {engineer_id}", code="not_found")]}
             )
         return found
+
+    @extend_schema(
+        methods=["GET"],
+        operation_id="tickets_mute_read",
+        summary="Whether the caller muted this ticket",
+        responses={200: s.TicketMuteSerializer, 404: OpenApiResponse(_ERRORS)},
+    )
+    @extend_schema(
+        methods=["POST"],
+        operation_id="tickets_mute",
+        summary="Mute the ticket for the caller: no more notifications about it",
+        description="Anyone who sees the ticket. Muting twice is the same as once. The "
+        "ticket's SLA events, timeline and everyone else's notifications are unchanged.",
+        request=None,
+        responses={200: s.TicketMuteSerializer, 404: OpenApiResponse(_ERRORS)},
+    )
+    @extend_schema(
+        methods=["DELETE"],
+        operation_id="tickets_unmute",
+        summary="Hear about the ticket again (unmute it for the caller)",
+        responses={200: s.TicketMuteSerializer, 404: OpenApiResponse(_ERRORS)},
+    )
+    @action(detail=True, methods=["get", "post", "delete"], url_path="mute", url_name="mute")
+    def mute(self, request: Request, pk: str | None = None) -> Response:
+        ticket = self.get_object()  # another partner's: 404
+        if request.method == "POST":
+            mutes.ticket_mute(ticket=ticket, user=request.user)
+        elif request.method == "DELETE":
+            mutes.ticket_unmute(ticket=ticket, user=request.user)
+        return Response(
+            s.TicketMuteSerializer(
+                {"ticket": ticket.pk, "muted": selectors.is_muted(ticket, request.user)}
+            ).data
+        )
 
     acknowledge = _ticket_action("acknowledge")
     # Not ``dispatch``: that is the name of APIView's request entry point.

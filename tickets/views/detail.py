@@ -12,12 +12,14 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from servicone.errors import DomainError
 from tickets import presenters, selectors
 from tickets.forms import ACTION_FORMS, action_form
 from tickets.models import Ticket
+from tickets.mutes import ticket_mute, ticket_unmute
 from tickets.services import ticket_act
 from tickets.transitions import allowed_actions
 
@@ -60,6 +62,7 @@ def ticket_detail(request: HttpRequest, ticket_id: int) -> HttpResponse:
             ],
             "engineer": presenters.engineer_name(ticket),
             "labels": presenters.countdown_labels(),
+            "muted": selectors.is_muted(ticket, request.user),
         },
     )
 
@@ -100,4 +103,19 @@ def ticket_action(request: HttpRequest, ticket_id: int, action: str) -> HttpResp
         messages.error(request, str(error.message))
     else:
         messages.success(request, presenters.action_done(action, done))
+    return redirect("tickets:detail", ticket_id=ticket.pk)
+
+
+@require_POST
+def ticket_mute_toggle(request: HttpRequest, ticket_id: int) -> HttpResponse:
+    """Mute the ticket for oneself (``mute=1``) or hear about it again (``mute=0``)."""
+    ticket = _visible_ticket(request, ticket_id)
+    if request.POST.get("mute") == "0":
+        ticket_unmute(ticket=ticket, user=request.user)
+        messages.success(request, _("Vous serez de nouveau notifié pour ce ticket."))
+    else:
+        ticket_mute(ticket=ticket, user=request.user)
+        messages.success(
+            request, _("Ticket en sourdine : vous ne recevrez plus de notification à son sujet.")
+        )
     return redirect("tickets:detail", ticket_id=ticket.pk)

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from servicone.access import Viewer, cds_required, is_hp_staff, with_viewer
-from tickets import presenters, selectors
+from tickets import lateness, presenters, selectors
 from tickets.forms import QueueFilterForm
 
 PAGE_SIZE = 25
@@ -30,8 +30,11 @@ def queue(request: HttpRequest, viewer: Viewer) -> HttpResponse:
     """
     hp = is_hp_staff(request.user)
     partners = selectors.filter_partners() if hp else None
-    filters = QueueFilterForm(request.GET or None, partners=partners)
-    values = filters.values() if request.GET else {}
+    data = request.GET.copy()
+    # The list opens on the open tickets; « Ouverts et clos » (state=) shows them all.
+    data.setdefault("state", "open")
+    filters = QueueFilterForm(data, partners=partners)
+    values = filters.values()
     tickets = selectors.partner_queue(request.user, values)
     page = Paginator(tickets, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
@@ -41,7 +44,7 @@ def queue(request: HttpRequest, viewer: Viewer) -> HttpResponse:
             "page": page,
             **presenters.queue_context(page.object_list, timezone.now()),
             "filters": filters,
-            "filtered": bool(values),
+            "filtered": values != {"state": "open"},
             "hp_view": hp,
             "may_open": True,
         },
@@ -62,7 +65,7 @@ def cds_queue(request: HttpRequest) -> HttpResponse:
         "tickets/cds_queue.html",
         {
             "page": page,
-            **presenters.queue_context(page.object_list, timezone.now()),
+            **lateness.cds_queue_context(page.object_list, timezone.now()),
             "filters": filters,
             "filtered": bool(values),
             "summary": selectors.cds_summary(),
