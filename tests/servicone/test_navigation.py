@@ -75,18 +75,21 @@ def test_each_role_has_its_own_main_menu(client, people):
 
 def test_administration_and_api_are_offered_only_to_who_can_use_them(client, people):
     expected = {
-        "admin": ["Envoi des notifications", "Mot de passe", "Double authentification", "API"],
+        "admin": [
+            "Envoi des notifications", "Mot de passe", "Double authentification", "API",
+            "Webhooks",
+        ],
         "sales": ["Mot de passe", "Double authentification"],
         "engineer": ["Mot de passe", "Double authentification"],
         "pm": [
             "Envoi des notifications", "Mot de passe", "Double authentification",
-            "Administration", "API",
+            "Administration", "API", "Webhooks",
         ],
         "dispatcher": ["Envoi des notifications", "Mot de passe", "Double authentification"],
         "cds_engineer": ["Mot de passe", "Double authentification"],
         "superuser": [
             "Envoi des notifications", "Mot de passe", "Double authentification",
-            "Administration", "API",
+            "Administration", "API", "Webhooks",
         ],
     }  # fmt: skip
     for who, menu in expected.items():
