@@ -18,6 +18,7 @@ from partners import eligibility as engine
 from partners.models import Course, Engineer, Partner
 from partners.services import USERNAME_UNAVAILABLE, username_taken
 from servicone.access import PartnerRole
+from servicone.apikeys import SCOPES, scope_label
 from servicone.presenters import is_english
 
 # How many "course + engineers" rows the what-if form offers.
@@ -263,3 +264,40 @@ class DecisionForm(forms.Form):
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+
+
+# Validity of a new API key, in days (0: no expiry).
+API_KEY_VALIDITY_DAYS = (30, 90, 180, 365, 0)
+
+
+class ApiKeyForm(forms.Form):
+    """A new API key: what it is for, what it may reach, how long it lasts."""
+
+    name = forms.CharField(
+        label=_("Nom de la clé"),
+        max_length=100,
+        help_text=_("À quoi elle sert, par exemple « ServiceNow production »."),
+    )
+    scopes = forms.MultipleChoiceField(
+        label=_("Portées"),
+        choices=[],
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_(
+            "L'écriture comprend la lecture. Ne donnez que ce dont l'intégration a besoin."
+        ),
+    )
+    validity_days = forms.TypedChoiceField(
+        label=_("Validité"),
+        coerce=int,
+        choices=[],
+        initial=90,
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Built per form: the labels follow the language of the request.
+        self.fields["scopes"].choices = [(scope, scope_label(scope)) for scope in SCOPES]
+        self.fields["validity_days"].choices = [
+            (days, _("%(n)s jours") % {"n": days} if days else _("Sans expiration"))
+            for days in API_KEY_VALIDITY_DAYS
+        ]

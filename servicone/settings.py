@@ -368,7 +368,8 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": (
         "Public REST API (v1) of the ServiceOne partner portal: programme, "
         "catalogue, contracts, on-site tickets and SLA. Authenticate with "
-        "`Authorization: Token <key>` (see `POST /api/v1/auth/token/`)."
+        "`Authorization: Token <token>` (a person's, see `POST /api/v1/auth/token/`) or, "
+        "for an integration, `Authorization: Bearer <key>` (an API key, see `api-keys/`)."
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
