@@ -70,8 +70,10 @@ PARAMETERS: dict[str | tuple[str, str], str] = {
     "asset_id": "asset",
     "ticket_id": "ticket",
     "action": "ticket_action",
+    "key_id": "api_key",
     ("notifications", "pk"): "notification",
     ("accreditations", "id"): "accreditation",
+    ("api-keys", "id"): "api_key",
     ("assets", "id"): "asset",
     ("asset-claims", "id"): "asset",
     ("certifications", "id"): "certification",
@@ -96,6 +98,7 @@ TENANT_KINDS = frozenset(
         "contract",
         "ticket",
         "notification",
+        "api_key",
     }
 )
 # The ticket page's action buttons post to .../actions/<action>/: any action will do.
