@@ -375,6 +375,11 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Every operation documents its error answers too (the one error format).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "servicone.api.schema.document_error_responses",
+    ],
     # Several models have a "status" or "kind": give each enum its own name.
     "ENUM_NAME_OVERRIDES": {
         "TicketStatusEnum": "tickets.models.Status",

@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from servicone import health
-from servicone.views import account, home, notifications
+from servicone.views import account, errors, home, notifications
 
 urlpatterns = [
     path("", home.home, name="home"),
@@ -33,6 +33,9 @@ urlpatterns = [
     path("", include("tickets.urls")),
     path("", include("reports.urls")),
 ]
+
+# Under /api/, a path no route matches is a 404 in the API's error format.
+handler404 = errors.page_not_found
 
 admin.site.site_header = "ServiceOne — administration"
 admin.site.site_title = "ServiceOne"

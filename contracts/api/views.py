@@ -46,6 +46,7 @@ from servicone.access import (
     tenant_scope,
 )
 from servicone.api.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
+from servicone.api.parsers import refuse_control_characters
 from servicone.api.permissions import WritesAfterTenantLookup
 from servicone.api.tenancy import TenantScopedMixin
 from servicone.api.viewsets import TenantScopedCreateViewSet
@@ -361,6 +362,7 @@ class EntitlementViewSet(viewsets.ViewSet):
         serial = (request.query_params.get("serial") or "").strip()
         if not serial:
             raise _required("serial")
+        refuse_control_characters("serial", serial)  # a NUL was a 500 on PostgreSQL
         # token, this, the coverage: three queries
         sees_all, partner_id = tenant_scope(request.user)
         if not sees_all and partner_id is None:

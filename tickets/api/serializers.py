@@ -239,6 +239,13 @@ class TicketSerializer(SiteTimeSerializerMixin, serializers.ModelSerializer):
     coverage = serializers.CharField(source="offering.coverage", read_only=True)
     assigned_engineer = serializers.SerializerMethodField()
     sla = SlaTargetSerializer(source="sla_targets", many=True, read_only=True)
+    # Written out: a read-only model field loses ``blank`` and the schema lost "" with it.
+    pause_reason = serializers.ChoiceField(
+        choices=PauseReason.choices,
+        allow_blank=True,
+        read_only=True,
+        help_text='Why the ticket is paused; "" when it is not.',
+    )
 
     class Meta:
         model = Ticket
