@@ -270,6 +270,18 @@ class DecisionForm(forms.Form):
 API_KEY_VALIDITY_DAYS = (30, 90, 180, 365, 0)
 
 
+def _scope_choices() -> list[tuple[str, str]]:
+    # A callable: the labels are read when the form is shown, in the reader's language.
+    return [(scope, scope_label(scope)) for scope in SCOPES]
+
+
+def _validity_choices() -> list[tuple[int, str]]:
+    return [
+        (days, str(_("%(n)s jours") % {"n": days} if days else _("Sans expiration")))
+        for days in API_KEY_VALIDITY_DAYS
+    ]
+
+
 class ApiKeyForm(forms.Form):
     """A new API key: what it is for, what it may reach, how long it lasts."""
 
@@ -280,24 +292,12 @@ class ApiKeyForm(forms.Form):
     )
     scopes = forms.MultipleChoiceField(
         label=_("Portées"),
-        choices=[],
+        choices=_scope_choices,
         widget=forms.CheckboxSelectMultiple,
         help_text=_(
             "L'écriture comprend la lecture. Ne donnez que ce dont l'intégration a besoin."
         ),
     )
     validity_days = forms.TypedChoiceField(
-        label=_("Validité"),
-        coerce=int,
-        choices=[],
-        initial=90,
+        label=_("Validité"), coerce=int, choices=_validity_choices, initial=90
     )
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        # Built per form: the labels follow the language of the request.
-        self.fields["scopes"].choices = [(scope, scope_label(scope)) for scope in SCOPES]
-        self.fields["validity_days"].choices = [
-            (days, _("%(n)s jours") % {"n": days} if days else _("Sans expiration"))
-            for days in API_KEY_VALIDITY_DAYS
-        ]

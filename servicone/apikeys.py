@@ -216,7 +216,7 @@ def api_key_create(
                     scopes=" ".join(chosen),
                     prefix=prefix,
                     key_hash=key_digest(key),
-                    created_by=actor,
+                    created_by_id=actor.pk if actor.is_authenticated else None,
                     created_at=now,
                     expires_at=expires_at,
                 )
@@ -246,7 +246,7 @@ def api_key_revoke(*, key: ApiKey, actor: AnyUser) -> ApiKey:
         locked = ApiKey.objects.select_for_update().get(pk=key.pk)
         if locked.revoked_at is None:
             locked.revoked_at = timezone.now()
-            locked.revoked_by = actor if getattr(actor, "is_authenticated", False) else None
+            locked.revoked_by_id = actor.pk if actor.is_authenticated else None
             locked.save(update_fields=["revoked_at", "revoked_by"])
             # The identity goes too: nothing authenticates as it any more, whatever the path.
             get_user_model().objects.filter(pk=locked.user_id).update(is_active=False)

@@ -32,7 +32,7 @@ class ApiKeyUserSerializer(serializers.Serializer):
 
 
 class ApiKeySerializer(serializers.ModelSerializer):
-    partner = serializers.PrimaryKeyRelatedField(
+    partner: serializers.PrimaryKeyRelatedField[Any] = serializers.PrimaryKeyRelatedField(
         read_only=True, allow_null=True, help_text="The partner that owns the key; null: HP's."
     )
     partner_name = serializers.CharField(source="partner.name", read_only=True, allow_null=True)

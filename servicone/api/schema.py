@@ -10,7 +10,7 @@ from drf_spectacular.extensions import (
 )
 
 
-class TokenOrApiKeyScheme(OpenApiAuthenticationExtension):  # type: ignore[no-untyped-call]
+class TokenOrApiKeyScheme(OpenApiAuthenticationExtension):
     """``servicone.api.authentication.TokenAuthentication``: a person's token or an API key."""
 
     target_class = "servicone.api.authentication.TokenAuthentication"
@@ -28,7 +28,7 @@ class TokenOrApiKeyScheme(OpenApiAuthenticationExtension):  # type: ignore[no-un
         }
 
 
-class BlankableTextScheme(OpenApiSerializerFieldExtension):  # type: ignore[no-untyped-call]
+class BlankableTextScheme(OpenApiSerializerFieldExtension):
     """A text field that may be blank (``allow_blank``): "" is one of its values.
 
     Its validators describe the non-blank values only (DRF does not run them on ""): a SIREN's

@@ -93,7 +93,9 @@ class ObtainTokenView(APIView):
         ),
     )
     def delete(self, request: Request) -> Response:
-        revoked, _by_model = Token.objects.filter(user_id=request.user.pk).delete()
+        user_id = request.user.pk
+        assert user_id is not None  # IsAuthenticated, for DELETE
+        revoked, _by_model = Token.objects.filter(user_id=user_id).delete()
         if revoked:
             audit(action="api_token.revoke", actor=request.user, partner=partner_of(request.user))
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -133,3 +133,18 @@ def test_the_keys_page_costs_the_same_whatever_the_number_of_keys(
         make_api_key(partner, by=partner_admin, name=f"Clé {n}")
     with django_assert_num_queries(len(captured)):
         assert text(client.get("/programme/api-keys/")).count("sok_") == 6
+
+
+def test_hps_keys_page_costs_the_same_whatever_the_number_of_keys(
+    client, partner, other_partner, django_assert_num_queries
+):
+    make_api_key(partner)
+    client.force_login(staff_user(StaffRole.PROGRAMME_MANAGER))
+    client.get("/hp/api-keys/")
+    with django_assert_num_queries(7) as captured:
+        client.get("/hp/api-keys/")
+    for n in range(3):
+        make_api_key(other_partner, name=f"Clé {n}")
+        make_api_key(None, name=f"Clé HP {n}")
+    with django_assert_num_queries(len(captured)):
+        assert text(client.get("/hp/api-keys/")).count("sok_") == 7
