@@ -98,7 +98,8 @@ def prefix_of(key: str) -> str | None:
     start, end = len(KEY_MARK), len(KEY_MARK) + PREFIX_LENGTH
     if not key.startswith(KEY_MARK) or len(key) <= end + 1 or key[end] != "_":
         return None
-    return key[start:end]
+    prefix = key[start:end]
+    return prefix if all(c in _PREFIX_ALPHABET for c in prefix) else None
 
 
 def digest_matches(key: str, stored_digest: str) -> bool:

@@ -124,6 +124,9 @@ class TokenAuthentication(authentication.TokenAuthentication):
                     "Invalid token header. Token string should not contain invalid characters."
                 )
             ) from None
+        if not (key.isascii() and key.isprintable()):
+            # No token or key holds one; and PostgreSQL refuses a NUL outright (a 500).
+            raise exceptions.AuthenticationFailed(drf_message("Invalid token."))
         prefix = apikeys.prefix_of(key)
         if prefix is None:
             return self.authenticate_credentials(key)

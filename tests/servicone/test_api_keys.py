@@ -368,3 +368,15 @@ def test_changing_ones_password_revokes_ones_token(admin_api, client, partner_ad
     )
     assert response.status_code == 302
     assert admin_api.get(f"{API}/me/").status_code == 401
+
+
+@pytest.mark.parametrize("credentials", ["sok_abc\x00defghi_xyz", "abc\x00def", "clé-à-moi"])
+def test_credentials_no_key_or_token_can_hold_are_refused_before_the_database(db, credentials):
+    from rest_framework.exceptions import AuthenticationFailed
+    from rest_framework.test import APIRequestFactory
+
+    from servicone.api.authentication import TokenAuthentication
+
+    request = APIRequestFactory().get("/api/v1/me/", HTTP_AUTHORIZATION=f"Bearer {credentials}")
+    with pytest.raises(AuthenticationFailed):
+        TokenAuthentication().authenticate(request)
