@@ -371,12 +371,14 @@ def test_changing_ones_password_revokes_ones_token(admin_api, client, partner_ad
 
 
 @pytest.mark.parametrize("credentials", ["sok_abc\x00defghi_xyz", "abc\x00def", "clé-à-moi"])
-def test_credentials_no_key_or_token_can_hold_are_refused_before_the_database(db, credentials):
+def test_credentials_no_key_or_token_can_hold_are_refused_before_the_database(
+    db, credentials, django_assert_num_queries
+):
     from rest_framework.exceptions import AuthenticationFailed
     from rest_framework.test import APIRequestFactory
 
     from servicone.api.authentication import TokenAuthentication
 
     request = APIRequestFactory().get("/api/v1/me/", HTTP_AUTHORIZATION=f"Bearer {credentials}")
-    with pytest.raises(AuthenticationFailed):
+    with django_assert_num_queries(0), pytest.raises(AuthenticationFailed):
         TokenAuthentication().authenticate(request)
