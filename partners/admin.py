@@ -9,7 +9,8 @@
   tier re-evaluations as the portal and the API, and the services' refusals shown on the
   form. What no service writes is read-only here.
 * **Decisions and history** (accreditations, tier periods, the audit trail, notifications)
-  are read-only: they are written by the workflows that own them.
+  are read-only: they are written by the workflows that own them. So are API keys, which
+  the admin may only revoke.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
@@ -26,6 +27,7 @@ from django.db import models, transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from partners import services
 from partners.models import (
@@ -40,10 +42,11 @@ from partners.models import (
     TierPeriod,
     TierRequirement,
 )
+from servicone import apikeys
 from servicone.audit import audit
 from servicone.errors import DomainError
 from servicone.forms import add_domain_error
-from servicone.models import AuditEvent, Notification, NotificationPreference
+from servicone.models import ApiKey, AuditEvent, Notification, NotificationPreference
 
 # Never copied into an audit row, whatever form shows them.
 SECRET_FIELDS = frozenset({"password", "password1", "password2"})
@@ -434,6 +437,44 @@ class NotificationPreferenceAdmin(ReadOnlyAdmin):
     list_filter = ["email_frequency"]
     list_select_related = ["user"]
     search_fields = ["user__username"]
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(ReadOnlyAdmin):
+    """Created by partner admins and programme managers in the portal (the key is shown there
+    once); read-only here, with one action: revoke (through the service: audited)."""
+
+    list_display = [
+        "name",
+        "partner",
+        "prefix",
+        "scopes",
+        "created_by",
+        "created_at",
+        "expires_at",
+        "last_used_at",
+        "revoked_at",
+    ]
+    list_filter = [("revoked_at", admin.EmptyFieldListFilter)]
+    list_select_related = ["partner", "created_by"]
+    search_fields = ["name", "prefix", "partner__name"]
+    exclude = ["key_hash"]  # a hash only, but nobody needs to see it
+    actions = ["revoke"]
+
+    @admin.action(description=_("Révoquer les clés choisies"))
+    def revoke(self, request: HttpRequest, queryset: QuerySet[ApiKey]) -> None:
+        revoked = 0
+        for key in queryset.filter(revoked_at__isnull=True):
+            try:
+                apikeys.api_key_revoke(key=key, actor=request.user)
+            except DomainError as error:
+                self.message_user(request, str(error.message), level=messages.ERROR)
+                return
+            revoked += 1
+        self.message_user(
+            request,
+            ngettext("%(n)s clé révoquée.", "%(n)s clés révoquées.", revoked) % {"n": revoked},
+        )
 
 
 # --- Logins ------------------------------------------------------------------------------------

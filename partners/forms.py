@@ -18,6 +18,7 @@ from partners import eligibility as engine
 from partners.models import Course, Engineer, Partner
 from partners.services import USERNAME_UNAVAILABLE, username_taken
 from servicone.access import PartnerRole
+from servicone.apikeys import SCOPES, scope_label
 from servicone.presenters import is_english
 
 # How many "course + engineers" rows the what-if form offers.
@@ -262,4 +263,41 @@ class DecisionForm(forms.Form):
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+# Validity of a new API key, in days (0: no expiry).
+API_KEY_VALIDITY_DAYS = (30, 90, 180, 365, 0)
+
+
+def _scope_choices() -> list[tuple[str, str]]:
+    # A callable: the labels are read when the form is shown, in the reader's language.
+    return [(scope, scope_label(scope)) for scope in SCOPES]
+
+
+def _validity_choices() -> list[tuple[int, str]]:
+    return [
+        (days, str(_("%(n)s jours") % {"n": days} if days else _("Sans expiration")))
+        for days in API_KEY_VALIDITY_DAYS
+    ]
+
+
+class ApiKeyForm(forms.Form):
+    """A new API key: what it is for, what it may reach, how long it lasts."""
+
+    name = forms.CharField(
+        label=_("Nom de la clé"),
+        max_length=100,
+        help_text=_("À quoi elle sert, par exemple « ServiceNow production »."),
+    )
+    scopes = forms.MultipleChoiceField(
+        label=_("Portées"),
+        choices=_scope_choices,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_(
+            "L'écriture comprend la lecture. Ne donnez que ce dont l'intégration a besoin."
+        ),
+    )
+    validity_days = forms.TypedChoiceField(
+        label=_("Validité"), coerce=int, choices=_validity_choices, initial=90
     )

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from partners.views import accreditations, hp, programme, team
+from partners.views import accreditations, api_keys, hp, programme, team
 
 app_name = "partners"
 
@@ -21,7 +21,15 @@ urlpatterns = [
         accreditations.accreditation_withdraw,
         name="accreditation-withdraw",
     ),
+    path("programme/api-keys/", api_keys.partner_api_keys, name="api-keys"),
+    path(
+        "programme/api-keys/<int:key_id>/revoke/",
+        api_keys.partner_api_key_revoke,
+        name="api-key-revoke",
+    ),
     path("hp/programme/", hp.hp_overview, name="hp-overview"),
+    path("hp/api-keys/", api_keys.hp_api_keys, name="hp-api-keys"),
+    path("hp/api-keys/<int:key_id>/revoke/", api_keys.hp_api_key_revoke, name="hp-api-key-revoke"),
     path("hp/partners/<int:partner_id>/", programme.hp_partner_programme, name="hp-partner"),
     path("hp/accreditations/", hp.hp_accreditation_queue, name="hp-queue"),
     path(

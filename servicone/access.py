@@ -67,13 +67,18 @@ def _cached(user: AnyUser, attr: str, compute: Callable[[], T]) -> T:
     return value
 
 
+# Where the role helpers cache their answers on the user object (it lives as long as a request).
+_STAFF_ROLES_ATTR = "_servicone_staff_roles"
+_MEMBERSHIP_ATTR = "_servicone_membership"
+
+
 def staff_roles(user: AnyUser) -> frozenset[str]:
     if not user.is_authenticated:
         return frozenset()
     groups = user.groups  # an authenticated user is a User, with groups
     return _cached(
         user,
-        "_servicone_staff_roles",
+        _STAFF_ROLES_ATTR,
         lambda: frozenset(groups.filter(name__in=STAFF_GROUPS).values_list("name", flat=True)),
     )
 
@@ -120,7 +125,7 @@ def membership_of(user: AnyUser) -> Any:
         model = membership_model()
         return model._default_manager.select_related("partner").filter(user=user).first()
 
-    return _cached(user, "_servicone_membership", load)
+    return _cached(user, _MEMBERSHIP_ATTR, load)
 
 
 def partner_of(user: AnyUser) -> Any:
@@ -180,6 +185,33 @@ _SCOPE_ATTR = "_servicone_tenant_scope"
 def remember_tenant_scope(user: Any, *, in_staff_group: bool, partner_id: int | None) -> None:
     """Cache what ``tenant_scope`` answers, read along with the user (API authentication)."""
     setattr(user, _SCOPE_ATTR, (True, None) if in_staff_group else (False, partner_id))
+
+
+_SERVICE_KEY_ATTR = "_servicone_api_key_id"
+
+
+def remember_service_identity(user: Any, *, key_id: int, partner_id: int | None) -> None:
+    """An API key's service identity (``servicone.apikeys``) takes its owner's admin role.
+
+    A partner key acts as that partner's administrator, an HP key (``partner_id`` None) as
+    a programme manager: what every helper here answers for ``user`` from now on, with no
+    query and no membership or group row (the identity is nobody's colleague: it is in no
+    list of users, receives no notification). The key's scopes limit it further.
+    """
+    setattr(user, _SERVICE_KEY_ATTR, key_id)
+    if partner_id is None:
+        setattr(user, _STAFF_ROLES_ATTR, frozenset({StaffRole.PROGRAMME_MANAGER.value}))
+        setattr(user, _MEMBERSHIP_ATTR, None)
+    else:
+        setattr(user, _STAFF_ROLES_ATTR, frozenset())
+        membership = membership_model()(user=user, partner_id=partner_id, role=PartnerRole.ADMIN)
+        setattr(user, _MEMBERSHIP_ATTR, membership)
+    remember_tenant_scope(user, in_staff_group=partner_id is None, partner_id=partner_id)
+
+
+def is_service_identity(user: AnyUser) -> bool:
+    """Whether ``user`` is an API key at work (not a person): keys never manage keys."""
+    return getattr(user, _SERVICE_KEY_ATTR, None) is not None
 
 
 def tenant_scope(user: AnyUser) -> tuple[bool, int | None]:

@@ -1,6 +1,8 @@
-"""Cross-cutting records: the audit trail, the notification outbox, idempotent POSTs."""
+"""Cross-cutting records: the audit trail, the notification outbox, idempotent POSTs, API keys."""
 
 from __future__ import annotations
+
+from datetime import datetime
 
 from django.conf import settings
 from django.db import models
@@ -166,3 +168,84 @@ class IdempotencyKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}:{self.key}"
+
+
+class ApiKey(models.Model):
+    """A named, scoped credential of a partner (``partner``) or of HP (``partner`` null).
+
+    A service account, not a person: ``user`` is the key's own service identity (no
+    password, no membership, no group), the actor of whatever the key does. Only a hash of
+    the key is kept (``servicone.apikeys``); ``prefix`` finds the row, ``key_hash`` proves it.
+    """
+
+    name = models.CharField(_("nom"), max_length=100)
+    partner = models.ForeignKey(
+        "partners.Partner",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="api_keys",
+        verbose_name=_("partenaire"),
+    )
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="api_key",
+        verbose_name=_("identité de service"),
+    )
+    # Space-separated ``<area>:read`` / ``<area>:write`` (``servicone.apikeys.SCOPES``): plain
+    # text, so that the authentication's one statement reads it the same on every database.
+    scopes = models.CharField(_("portées"), max_length=300)
+    prefix = models.CharField(_("préfixe"), max_length=16)
+    key_hash = models.CharField(max_length=64)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("créée par"),
+    )
+    created_at = models.DateTimeField(_("créée le"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expire le"), null=True, blank=True)
+    last_used_at = models.DateTimeField(_("dernière utilisation"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("révoquée le"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("révoquée par"),
+    )
+
+    class Meta:
+        verbose_name = _("clé d'API")
+        verbose_name_plural = _("clés d'API")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # Also the index of the authentication's look-up: every key call reads one row by it.
+            models.UniqueConstraint(fields=["prefix"], name="api_key_prefix_unique"),
+            models.CheckConstraint(
+                condition=models.Q(expires_at__isnull=True)
+                | models.Q(expires_at__gt=models.F("created_at")),
+                name="api_key_expires_after_creation",
+            ),
+        ]
+        indexes = [
+            # A partner's keys page and ``api-keys/`` for its admins: its keys, newest first.
+            models.Index(fields=["partner", "-created_at"], name="api_key_partner_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix})"
+
+    @property
+    def scope_list(self) -> list[str]:
+        return self.scopes.split()
+
+    def is_expired(self, at: datetime | None = None) -> bool:
+        return self.expires_at is not None and self.expires_at <= (at or timezone.now())
+
+    def is_active(self, at: datetime | None = None) -> bool:
+        return self.revoked_at is None and not self.is_expired(at)

@@ -115,6 +115,12 @@ def account_items(user: Any) -> list[MenuItem]:
         items.append(MenuItem(_("Administration"), reverse("admin:index"), ()))
     if may_use_api_docs(user):
         items.append(MenuItem(_("API"), reverse("api-docs"), ()))
+        keys = (
+            "partners:api-keys"
+            if partner_role(user) == PartnerRole.ADMIN
+            else "partners:hp-api-keys"
+        )
+        items.append(_item(_("Clés d'API"), keys))
         items.append(_item(_("Webhooks"), "webhooks:list"))
     return items
 

@@ -380,12 +380,18 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": (
         "Public REST API (v1) of the ServiceOne partner portal: programme, "
         "catalogue, contracts, on-site tickets and SLA. Authenticate with "
-        "`Authorization: Token <key>` (see `POST /api/v1/auth/token/`)."
+        "`Authorization: Token <token>` (a person's, see `POST /api/v1/auth/token/`) or, "
+        "for an integration, `Authorization: Bearer <key>` (an API key, see `api-keys/`)."
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Every operation documents its error answers too (the one error format).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "servicone.api.schema.document_error_responses",
+    ],
     # Several models have a "status" or "kind": give each enum its own name.
     "ENUM_NAME_OVERRIDES": {
         "TicketStatusEnum": "tickets.models.Status",

@@ -46,9 +46,11 @@ from servicone.access import (
     tenant_scope,
 )
 from servicone.api.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
+from servicone.api.parsers import refuse_control_characters
 from servicone.api.permissions import WritesAfterTenantLookup
 from servicone.api.tenancy import TenantScopedMixin
 from servicone.api.viewsets import TenantScopedCreateViewSet
+from servicone.apikeys import Area
 
 
 def sells(user: Any) -> bool:
@@ -103,6 +105,7 @@ class OfferingViewSet(viewsets.ReadOnlyModelViewSet):
     ``tier_to_sell_name`` says which tier unlocks the rest.
     """
 
+    api_area = Area.CONTRACTS
     serializer_class = s.OfferingSerializer
     queryset = (
         Offering.objects.active()
@@ -151,6 +154,7 @@ def _site_spec(data: dict[str, Any]) -> services.SiteSpec:
 class CustomerViewSet(TenantScopedCreateViewSet):
     """The partner's end customers with their sites; HP staff see every partner's."""
 
+    api_area = Area.CONTRACTS
     serializer_class = s.CustomerSerializer
     queryset = Customer.objects.all()
     filterset_class = filters.CustomerFilter
@@ -220,6 +224,7 @@ class CustomerViewSet(TenantScopedCreateViewSet):
 class AssetViewSet(TenantScopedCreateViewSet):
     """The installed base of the partner's customers, with the coverage in force today."""
 
+    api_area = Area.CONTRACTS
     serializer_class = s.AssetSerializer
     queryset = Asset.objects.all()
     tenant_field = "customer__partner"
@@ -281,6 +286,7 @@ class ProgrammeManagerAfterTenantLookup(BasePermission):
 class AssetClaimViewSet(TenantScopedMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
     """HP's review list of serial numbers claimed by two partners, and the decisions."""
 
+    api_area = Area.CONTRACTS
     serializer_class = s.AssetClaimSerializer
     permission_classes = [IsAuthenticated, ProgrammeManagerAfterTenantLookup]
     pagination_class = None  # the review list is short; it is read whole
@@ -331,6 +337,8 @@ class AssetClaimViewSet(TenantScopedMixin, mixins.ListModelMixin, viewsets.Gener
 class EntitlementViewSet(viewsets.ViewSet):
     """Serial number → the coverage in force today and the service level it gives."""
 
+    api_area = Area.CONTRACTS
+
     @extend_schema(
         summary="Active coverage of an asset by serial number (a plain list, not paginated)",
         description=(
@@ -354,6 +362,7 @@ class EntitlementViewSet(viewsets.ViewSet):
         serial = (request.query_params.get("serial") or "").strip()
         if not serial:
             raise _required("serial")
+        refuse_control_characters("serial", serial)  # a NUL was a 500 on PostgreSQL
         # token, this, the coverage: three queries
         sees_all, partner_id = tenant_scope(request.user)
         if not sees_all and partner_id is None:
@@ -388,6 +397,7 @@ class EntitlementViewSet(viewsets.ViewSet):
 class ContractViewSet(TenantScopedCreateViewSet):
     """Sales of the partner: quote → active → expired or cancelled; renewals; credits."""
 
+    api_area = Area.CONTRACTS
     queryset = Contract.objects.all()
     filterset_class = filters.ContractFilter
     permission_classes = [IsAuthenticated, PartnerSells]

@@ -105,7 +105,7 @@ class TierRequirementSerializer(serializers.ModelSerializer):
         help_text="Certified engineers needed (course requirements only)."
     )
     previous_tier: serializers.SlugRelatedField[Tier] = serializers.SlugRelatedField(
-        slug_field="code", read_only=True
+        slug_field="code", read_only=True, allow_null=True
     )
 
     class Meta:

@@ -44,6 +44,7 @@ from servicone.api.ids import parse_id
 from servicone.api.permissions import WritesAfterTenantLookup
 from servicone.api.tenancy import TenantScopedMixin, scope_queryset
 from servicone.api.viewsets import TenantScopedCreateViewSet
+from servicone.apikeys import Area
 from servicone.presenters import active_language
 
 User = get_user_model()
@@ -98,6 +99,7 @@ def _partner_for_creation(request: Request, given: Partner | None) -> Partner:
 class TierViewSet(viewsets.ReadOnlyModelViewSet):
     """The programme's tiers, lowest first, with their requirements."""
 
+    api_area = Area.PROGRAMME
     serializer_class = s.TierSerializer
     queryset = Tier.objects.order_by("rank").prefetch_related(
         Prefetch(
@@ -112,6 +114,7 @@ class TierViewSet(viewsets.ReadOnlyModelViewSet):
 class CourseViewSet(viewsets.ReadOnlyModelViewSet):
     """Training courses; passing one certifies an engineer for ``validity_months``."""
 
+    api_area = Area.PROGRAMME
     serializer_class = s.CourseSerializer
     queryset = Course.objects.select_related("product_line").order_by("code")
     filterset_class = filters.CourseFilter
@@ -187,6 +190,7 @@ class PartnerViewSet(
     ``services_revenue_12m_eur`` is computed for a whole page at once.
     """
 
+    api_area = Area.PROGRAMME
     serializer_class = s.PartnerSerializer
     queryset = Partner.objects.select_related("tier", "pending_tier")
     tenant_field = "pk"
@@ -285,6 +289,7 @@ class PartnerUserViewSet(
     Creating is for the partner's admin or an HP programme manager.
     """
 
+    api_area = Area.PROGRAMME
     serializer_class = s.PartnerUserSerializer
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
@@ -331,6 +336,7 @@ class PartnerUserViewSet(
 class EngineerViewSet(TenantScopedCreateViewSet):
     """A partner's engineers; created by its admin or an HP programme manager."""
 
+    api_area = Area.PROGRAMME
     serializer_class = s.EngineerSerializer
     queryset = Engineer.objects.all()
     filterset_class = filters.EngineerFilter
@@ -366,6 +372,7 @@ class EngineerViewSet(TenantScopedCreateViewSet):
 class CertificationViewSet(TenantScopedCreateViewSet):
     """Certifications of the partner's engineers; ``valid`` means valid today."""
 
+    api_area = Area.PROGRAMME
     serializer_class = s.CertificationSerializer
     queryset = Certification.objects.select_related("engineer", "course")
     tenant_field = "engineer__partner"
@@ -401,6 +408,7 @@ class AccreditationViewSet(TenantScopedCreateViewSet):
     The services check who may do what (403) and the status (409); every move is audited.
     """
 
+    api_area = Area.PROGRAMME
     queryset = Accreditation.objects.select_related("partner", "tier", "decided_by", "submitted_by")
     filterset_class = filters.AccreditationFilter
     permission_classes = [IsAuthenticated, PartnerAdminOrProgrammeManagerCreates]

@@ -2,10 +2,12 @@
 
 ``criteria`` turns the engine's verdicts into rows and tier cards; ``programme`` builds
 « Mon programme », the team's certifications and the partner home panel; ``hp`` builds
-HP's approval queue, review page, programme overview and home panel. They read through
+HP's approval queue, review page, programme overview and home panel; ``api_keys`` the
+keys tables. They read through
 ``partners.selectors``; views and the context processor import them.
 """
 
+from partners.presenters.api_keys import api_key_rows
 from partners.presenters.criteria import (
     Labels,
     criteria_rows,
@@ -38,6 +40,7 @@ __all__ = [
     "OPEN_STATUSES",
     "Labels",
     "accreditation_review",
+    "api_key_rows",
     "approval_queue",
     "certification_state",
     "criteria_rows",

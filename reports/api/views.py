@@ -25,6 +25,7 @@ from reports.api import serializers as s
 from reports.periods import Month
 from servicone.access import is_hp_staff, partner_of
 from servicone.api.permissions import IsHPStaff
+from servicone.apikeys import Area
 
 if TYPE_CHECKING:
     from servicone.access import AnyUser
@@ -59,6 +60,8 @@ _PARAMS_MONTH = OpenApiParameter(
 
 class ReportViewSet(viewsets.ViewSet):
     """Figures the portal already holds, so nobody writes a report by hand."""
+
+    api_area = Area.REPORTS
 
     @extend_schema(
         operation_id="reports_scorecard",

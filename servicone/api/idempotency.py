@@ -104,6 +104,15 @@ def _as_json(data: Any) -> Any:
     return json.loads(JSONRenderer().render(data))
 
 
+def _without_secrets(view: APIView, data: Any) -> Any:
+    """The body as kept for a replay: a view's ``idempotency_secret_fields`` (an API key
+    shown once) are never stored, so a replay answers them as ``null``."""
+    secret = getattr(view, "idempotency_secret_fields", ())
+    if not secret or not isinstance(data, dict):
+        return data
+    return {name: None if name in secret else value for name, value in data.items()}
+
+
 def idempotent(handler: Callable[..., Response]) -> Callable[..., Response]:
     """Make a POST handler of an APIView / ViewSet honour ``Idempotency-Key``.
 
@@ -158,7 +167,7 @@ def idempotent(handler: Callable[..., Response]) -> Callable[..., Response]:
                     transaction.set_rollback(True)
                     return response
                 claim.status_code = response.status_code
-                claim.response_body = _as_json(response.data)
+                claim.response_body = _as_json(_without_secrets(view, response.data))
                 claim.save(update_fields=["status_code", "response_body"])
                 return response
         # Lost the race: the winner committed its row before our insert failed.

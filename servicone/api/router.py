@@ -1,5 +1,18 @@
 """The v1 router every app registers its viewsets on (see ``servicone/api/urls.py``)."""
 
-from rest_framework.routers import DefaultRouter
+from rest_framework import routers
 
-router = DefaultRouter()
+from servicone.api.scopes import EVERY_KEY
+
+
+class APIRootView(routers.APIRootView):
+    """The browsable index of the v1 endpoints: any API key may read it."""
+
+    api_area = EVERY_KEY
+
+
+class Router(routers.DefaultRouter):
+    APIRootView = APIRootView
+
+
+router = Router()

@@ -1,4 +1,4 @@
-"""Base endpoints: token, ``me/``."""
+"""Base endpoints: a person's token (obtain, revoke), ``me/``."""
 
 from __future__ import annotations
 
@@ -6,17 +6,21 @@ from typing import Any
 
 from django.contrib.auth import authenticate
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework import serializers, status
 from rest_framework.authtoken.models import Token
-from rest_framework.permissions import AllowAny
+from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from servicone import twofactor
 from servicone.access import is_hp_staff, partner_of, roles_of
+from servicone.api.errors import ERROR_RESPONSES
+from servicone.api.scopes import EVERY_KEY, PEOPLE_ONLY
 from servicone.api.throttling import ScopedRateThrottle
+from servicone.audit import audit
 
 
 class TokenRequestSerializer(serializers.Serializer):
@@ -31,14 +35,28 @@ class TokenRequestSerializer(serializers.Serializer):
 
 
 class ObtainTokenView(APIView):
-    """Exchange a username and password for the user's API token (401 when wrong)."""
+    """A person's API token: exchange a username and password for it (401 when wrong), or
+    revoke it (``DELETE``, authenticated by the token itself or a session; never a key)."""
 
-    authentication_classes: list[Any] = []
-    permission_classes = [AllowAny]
+    api_area = PEOPLE_ONLY
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "token"
 
+    def _revoking(self) -> bool:
+        # ``request`` is None while the schema generator builds its mock request.
+        return getattr(self.request, "method", None) == "DELETE"
+
+    def get_authenticators(self) -> list[Any]:
+        # The password is the credential of POST: whatever else comes along is ignored.
+        return super().get_authenticators() if self._revoking() else []
+
+    def get_permissions(self) -> list[BasePermission]:
+        return [IsAuthenticated()] if self._revoking() else [AllowAny()]
+
     @extend_schema(
+        summary="Exchange a username and password for the person's token",
+        description="401 `invalid_credentials` when wrong; `otp` for a user with two-factor "
+        "authentication. The same token until it is revoked (`DELETE`, or a password change).",
         request=TokenRequestSerializer,
         responses={200: inline_serializer("TokenResponse", {"token": serializers.CharField()})},
     )
@@ -64,6 +82,24 @@ class ObtainTokenView(APIView):
         token, _created = Token.objects.get_or_create(user=user)
         return Response({"token": token.key})
 
+    @extend_schema(
+        request=None,
+        responses={204: OpenApiResponse(description="The token is revoked."), **ERROR_RESPONSES},
+        summary="Revoke the caller's own token",
+        description=(
+            "The token stops working at once; `POST auth/token/` gives a new one. A password "
+            "change revokes it too. An API key cannot call this (403 `scope_missing`): keys "
+            "are revoked through `api-keys/`."
+        ),
+    )
+    def delete(self, request: Request) -> Response:
+        user_id = request.user.pk
+        assert user_id is not None  # IsAuthenticated, for DELETE
+        revoked, _by_model = Token.objects.filter(user_id=user_id).delete()
+        if revoked:
+            audit(action="api_token.revoke", actor=request.user, partner=partner_of(request.user))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
 
 def _unauthorized(code: str, message: object, field: str | None = None) -> Response:
     return Response(
@@ -88,6 +124,8 @@ class MeSerializer(serializers.Serializer):
 class MeView(APIView):
     """Who the caller is: partner (tenant) and roles."""
 
+    api_area = EVERY_KEY
+
     @extend_schema(responses=MeSerializer)
     def get(self, request: Request) -> Response:
         user = request.user
@@ -100,3 +138,15 @@ class MeView(APIView):
             "roles": roles_of(user),
         }
         return Response(MeSerializer(data).data)
+
+
+class SchemaView(SpectacularAPIView):
+    """The published OpenAPI schema: public, any key sent along may read it."""
+
+    api_area = EVERY_KEY
+
+
+class DocsView(SpectacularSwaggerSplitView):
+    """The schema's interactive documentation."""
+
+    api_area = EVERY_KEY

@@ -1,5 +1,7 @@
 """The portal's error pages (400, 403, 404, 500), in the reader's language, and the favicon.
 
+Under ``/api/`` a path no route matches is a 404 in the API's error format instead.
+
 They are Django's ``handler400/403/404/500`` (``servicone.urls``) and the CSRF failure
 view. 400, 403 and 404 are portal pages (header, menus). The 500 page needs nothing that
 may be what failed: no database, no context processor, no session; only the language
@@ -18,12 +20,13 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.template import loader
 from django.templatetags.static import static
 from django.utils import translation
 from django.views.decorators.csrf import requires_csrf_token
+from rest_framework.exceptions import NotFound
 
 log = logging.getLogger(__name__)
 
@@ -70,8 +73,22 @@ def permission_denied(request: HttpRequest, exception: Exception | None = None) 
     return _page(request, 403)
 
 
+API_PREFIX = "/api/"
+
+
 @requires_csrf_token
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if request.path.startswith(API_PREFIX):
+        # An API client asking for a path no route matches (``/api/v1/tickets/0.5/``) gets
+        # a 404 it can parse like every other one, in DRF's words and the request's language.
+        return JsonResponse(
+            {
+                "errors": [
+                    {"field": None, "code": "not_found", "message": str(NotFound.default_detail)}
+                ]
+            },
+            status=404,
+        )
     return _page(request, 404)
 
 

@@ -385,3 +385,32 @@ def test_a_login_added_in_the_admin_is_audited_without_its_password(superuser_ad
     assert event.actor == hp_admin.user
     assert "Un-Mot-2026!" not in str(event.data)
     assert event.data["changes"].get("password1") in (None, "***")
+
+
+# --- API keys: read-only, revoked through the service ------------------------------------------
+
+
+def test_api_keys_are_read_only_in_the_admin_and_revoked_through_the_service(hp_admin, partner):
+    from servicone.models import ApiKey
+    from tests.servicone.factories import make_api_key
+
+    key, _secret = make_api_key(partner, name="GLPI")
+    changelist = hp_admin.get("/admin/servicone/apikey/")
+    assert changelist.status_code == 200
+    assert "GLPI" in changelist.content.decode()
+    assert hp_admin.get("/admin/servicone/apikey/add/").status_code == 403
+    detail = hp_admin.get(f"/admin/servicone/apikey/{key.pk}/change/")
+    assert detail.status_code == 200
+    assert key.key_hash not in detail.content.decode()
+
+    response = hp_admin.post(
+        "/admin/servicone/apikey/",
+        {"action": "revoke", "_selected_action": [key.pk]},
+    )
+
+    assert response.status_code == 302
+    key.refresh_from_db()
+    assert key.revoked_at is not None
+    assert key.revoked_by == hp_admin.user
+    assert audited("api_key.revoke", object_id=key.pk).actor == hp_admin.user
+    assert ApiKey.objects.count() == 1

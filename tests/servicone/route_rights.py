@@ -71,6 +71,14 @@ RIGHTS: dict[str, frozenset[str] | None] = {
     "POST /programme/accreditations/apply/": ONLY_ADMIN,
     "POST /programme/accreditations/{accreditation_id}/withdraw/": ONLY_ADMIN,
     "GET /hp/programme/": HP,
+    # API keys: a partner's admins manage its keys; HP staff see every key, programme
+    # managers create HP's and revoke any.
+    "GET /programme/api-keys/": ONLY_ADMIN,
+    "POST /programme/api-keys/": ONLY_ADMIN,
+    "POST /programme/api-keys/{key_id}/revoke/": ONLY_ADMIN,
+    "GET /hp/api-keys/": HP,
+    "POST /hp/api-keys/": ONLY_PM,
+    "POST /hp/api-keys/{key_id}/revoke/": ONLY_PM,
     # A partner user asking for its own partner is sent to its own programme page.
     "GET /hp/partners/{partner_id}/": EVERYONE,
     "GET /hp/accreditations/": ONLY_PM,
@@ -138,6 +146,11 @@ RIGHTS: dict[str, frozenset[str] | None] = {
     "GET /api/docs/": OPEN,
     "GET /api/v1/": EVERYONE,
     "POST /api/v1/auth/token/": OPEN,
+    "DELETE /api/v1/auth/token/": EVERYONE,  # one's own token
+    "GET /api/v1/api-keys/": ONLY_ADMIN | HP,
+    "POST /api/v1/api-keys/": ADMIN_OR_PM,
+    "GET /api/v1/api-keys/{id}/": ONLY_ADMIN | HP,
+    "DELETE /api/v1/api-keys/{id}/": ADMIN_OR_PM,
     "GET /api/v1/me/": EVERYONE,
     "GET /api/v1/me/notification-preferences/": EVERYONE,
     "PUT /api/v1/me/notification-preferences/": EVERYONE,  # a digest: managers only (403)

@@ -72,8 +72,10 @@ PARAMETERS: dict[str | tuple[str, str], str] = {
     "action": "ticket_action",
     "endpoint_id": "webhook",
     "delivery_id": "delivery",
+    "key_id": "api_key",
     ("notifications", "pk"): "notification",
     ("accreditations", "id"): "accreditation",
+    ("api-keys", "id"): "api_key",
     ("assets", "id"): "asset",
     ("asset-claims", "id"): "asset",
     ("certifications", "id"): "certification",
@@ -101,6 +103,7 @@ TENANT_KINDS = frozenset(
         "notification",
         "webhook",
         "delivery",
+        "api_key",
     }
 )
 # The ticket page's action buttons post to .../actions/<action>/: any action will do.

@@ -77,19 +77,19 @@ def test_administration_and_api_are_offered_only_to_who_can_use_them(client, peo
     expected = {
         "admin": [
             "Envoi des notifications", "Mot de passe", "Double authentification", "API",
-            "Webhooks",
+            "Clés d'API", "Webhooks",
         ],
         "sales": ["Mot de passe", "Double authentification"],
         "engineer": ["Mot de passe", "Double authentification"],
         "pm": [
             "Envoi des notifications", "Mot de passe", "Double authentification",
-            "Administration", "API", "Webhooks",
+            "Administration", "API", "Clés d'API", "Webhooks",
         ],
         "dispatcher": ["Envoi des notifications", "Mot de passe", "Double authentification"],
         "cds_engineer": ["Mot de passe", "Double authentification"],
         "superuser": [
             "Envoi des notifications", "Mot de passe", "Double authentification",
-            "Administration", "API", "Webhooks",
+            "Administration", "API", "Clés d'API", "Webhooks",
         ],
     }  # fmt: skip
     for who, menu in expected.items():

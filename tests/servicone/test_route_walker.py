@@ -10,12 +10,16 @@ is declared in ``route_rights.py``. For every route × method:
 - a role without the right is refused (403; the admin sends non-staff users to its login);
 - a role with the right is served (no 401/403/404/405, no server error);
 - every answer carries the security headers (CSP, Permissions-Policy; no-store once logged in
-  and on the API; ``Vary: Authorization`` on the API).
+  and on the API; ``Vary: Authorization`` on the API);
+- an API key acts as its owner's admin (a partner's admin, HP's programme manager) within its
+  scopes: served where that role is and the route's area is in the key's scopes, else 403
+  ``scope_missing``; another partner's ids are 404s to it too; it opens no page and no admin.
 
 One data set serves the whole module: two partners, each with its users, an engineer and a
 certification, an accreditation application, a customer with a site and an asset under a
-contract, a ticket, notifications, and a webhook endpoint with a delivery; HP staff of each
-role. Every test runs in a savepoint
+contract, a ticket, notifications, a webhook endpoint with a delivery and an API key;
+HP staff of each role; API keys of partner Alpha and of HP, with every scope, with one
+scope, and with every scope but one. Every test runs in a savepoint
 rolled back afterwards, so a POST that changes something changes it for that test only.
 """
 
@@ -35,12 +39,15 @@ from django.contrib.auth.views import redirect_to_login
 from django.db import transaction
 from django.shortcuts import resolve_url
 from django.test import Client
+from django.urls import resolve
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from contracts.models import ContractAsset, Offering
 from partners.models import Certification, Course, Tier
 from servicone.access import PartnerRole, StaffRole
+from servicone.api.scopes import EVERY_KEY, needed_scope
+from servicone.apikeys import SCOPES, WRITE, Area
 from servicone.models import Notification
 from servicone.security import PERMISSIONS_POLICY
 from tests.partners.factories import (
@@ -50,6 +57,7 @@ from tests.partners.factories import (
     submitted_application,
 )
 from tests.servicone import route_rights, routes
+from tests.servicone.factories import make_api_key
 from tests.servicone.route_rights import (
     ADMIN,
     CDS_DISPATCHER,
@@ -73,6 +81,9 @@ pytestmark = pytest.mark.django_db
 PARTNER_ROLES = (ADMIN, SALES, ENGINEER)
 STAFF_ROLES = (PM, CDS_DISPATCHER, CDS_ENGINEER)
 ROLES = PARTNER_ROLES + STAFF_ROLES
+# API keys with every scope: partner Alpha's acts as its admin, HP's as a programme manager.
+KEY_ADMIN, KEY_PM = "key.admin", "key.pm"
+KEY_ROLES = {KEY_ADMIN: ADMIN, KEY_PM: PM}
 _PARTNER_ROLE = {ADMIN: PartnerRole.ADMIN, SALES: PartnerRole.SALES, ENGINEER: PartnerRole.ENGINEER}
 _STAFF_ROLE = {
     PM: StaffRole.PROGRAMME_MANAGER,
@@ -128,6 +139,7 @@ def _tenant(name: str) -> Tenant:
         events=["ticket.opened"],
     )
     delivery = endpoint_ping(endpoint=webhook, actor=users[ADMIN])
+    api_key, _key = make_api_key(partner, by=users[ADMIN], scopes=["tickets:read"])
     tenant = Tenant(
         ids={
             "partner": partner.pk,
@@ -141,6 +153,7 @@ def _tenant(name: str) -> Tenant:
             "ticket": ticket.pk,
             "webhook": webhook.pk,
             "delivery": delivery.pk,
+            "api_key": api_key.pk,
         },
         users=users,
     )
@@ -174,9 +187,26 @@ class World:
             client.force_login(user)
             self.sessions[role] = client.cookies[settings.SESSION_COOKIE_NAME].value
             self.tokens[role] = Token.objects.create(user=user).key
+        self.keys: dict[str, str] = {}
+        owners = {KEY_ADMIN: self.a.users[ADMIN].membership.partner, KEY_PM: None}
+        for role, partner in owners.items():
+            by = self.a.users[ADMIN] if partner is not None else self.staff[PM]
+            self.keys[role] = make_api_key(partner, by=by)[1]
+            for scope in SCOPES:
+                area = scope.split(":")[0]
+                # Without what grants ``scope``: itself, and the area's write for a read.
+                grantors = {scope, f"{area}:{WRITE}"}
+                without = [s for s in SCOPES if s not in grantors]
+                self.keys[_scoped(role, "+", scope)] = make_api_key(partner, by=by, scopes=[scope])[
+                    1
+                ]
+                self.keys[_scoped(role, "-", scope)] = make_api_key(partner, by=by, scopes=without)[
+                    1
+                ]
 
     def ids_for(self, role: str, tenant: Tenant) -> Callable[[str], object]:
         """Ids of ``tenant``'s objects; a notification is the one addressed to ``role``."""
+        role = KEY_ROLES.get(role.split(" ")[0], role)
 
         def ids(kind: str) -> object:
             if kind == "notification":
@@ -207,15 +237,26 @@ class World:
     def _send(self, role: str | None, route: routes.Route, path: str) -> Any:
         if route.family == routes.API:
             api = APIClient()
-            if role is not None:
+            if role in self.keys:
+                api.credentials(HTTP_AUTHORIZATION=f"Bearer {self.keys[role]}")
+            elif role is not None:
                 api.credentials(HTTP_AUTHORIZATION=f"Token {self.tokens[role]}")
             if route.method == "GET":
                 return api.get(path)
             return api.generic(route.method, path, "{}", content_type="application/json")
         client = Client()
+        if role in self.keys:  # a key sent to a page: it counts for nothing there
+            return client.generic(
+                route.method, path, HTTP_AUTHORIZATION=f"Bearer {self.keys[role]}"
+            )
         if role is not None:
             client.cookies[settings.SESSION_COOKIE_NAME] = self.sessions[role]
         return client.generic(route.method, path)
+
+
+def _scoped(role: str, sign: str, scope: str) -> str:
+    """The key of ``role``'s owner with only ``scope`` (+), or every scope but it (-)."""
+    return f"{role} {sign}{scope}"
 
 
 @pytest.fixture(scope="module")
@@ -252,6 +293,28 @@ def _has_tenant_parameter(route: routes.Route) -> bool:
         return bool(routes.tenant_parameters(route))
     except routes.UnknownParameter:
         return True  # walked, so that the test says which parameter is unknown
+
+
+def _api_area(path: str) -> object:
+    """What the API view behind ``path`` declares (``servicone.api.scopes``)."""
+    callback = resolve(path).func
+    initkwargs = getattr(callback, "initkwargs", None) or {}
+    return initkwargs.get("api_area", getattr(getattr(callback, "cls", None), "api_area", None))
+
+
+def _keys_may_call(path: str) -> bool:
+    """Whether a key with every scope may call the view behind ``path`` (not people-only)."""
+    return _api_area(path) in (*Area.values, EVERY_KEY)
+
+
+def _served(response: Any) -> bool:
+    return response.status_code < 500 and response.status_code not in (401, 403, 404, 405)
+
+
+def _scope_missing(response: Any) -> bool:
+    if response.status_code != 403:
+        return False
+    return [e["code"] for e in response.json()["errors"]] == ["scope_missing"]
 
 
 def _ids(routes_: list[routes.Route]) -> list[str]:
@@ -393,6 +456,17 @@ def test_another_partners_ids_answer_exactly_like_ids_that_do_not_exist(
         assert (other_answer.status_code, missing_answer.status_code) == (expected, expected), role
         paths = (others, missing)
         assert _comparable(other_answer, paths) == _comparable(missing_answer, paths), role
+    if route.family != routes.API:
+        return
+    # A partner's key is as blind to another partner as the partner's people are.
+    others = routes.fill(route, world.ids_for(ADMIN, world.b))
+    missing = routes.fill(route, world.missing_ids)
+    other_answer = world.request(KEY_ADMIN, route, others)
+    missing_answer = world.request(KEY_ADMIN, route, missing)
+    expected = 404 if _keys_may_call(others) else 403
+    assert (other_answer.status_code, missing_answer.status_code) == (expected, expected)
+    paths = (others, missing)
+    assert _comparable(other_answer, paths) == _comparable(missing_answer, paths)
 
 
 @pytest.mark.parametrize("route", PORTAL, ids=_ids(PORTAL))
@@ -409,6 +483,47 @@ def test_each_role_is_served_or_refused_as_declared(world: World, route: routes.
             assert status == 403, (role, status)
         if route.family == routes.API and 400 <= status < 500:
             assert_error_format(response)
+    if route.family == routes.API:
+        _check_keys(world, route, allowed)
+
+
+def _check_keys(world: World, route: routes.Route, allowed: frozenset[str]) -> None:
+    """A key is served where its owner's admin is and its scopes reach; else 403."""
+    path = routes.fill(route, world.ids_for(ADMIN, world.a))
+    area = _api_area(path)
+    for key_role, base in KEY_ROLES.items():
+        response = world.request(key_role, route, path)
+        assert_security_headers(route, response, logged_in=True)
+        if 400 <= response.status_code < 500:
+            assert_error_format(response)
+        if base not in allowed:
+            assert response.status_code == 403, (key_role, response.status_code)
+            continue
+        if not _keys_may_call(path):  # people only: keys and tokens are managed by people
+            assert _scope_missing(response), (key_role, response.status_code)
+            continue
+        assert _served(response), (key_role, response.status_code)
+        if area == EVERY_KEY:
+            continue
+        scope = needed_scope(str(area), route.method)
+        only = world.request(_scoped(key_role, "+", scope), route, path)
+        assert _served(only), (key_role, scope, only.status_code)
+        without = world.request(_scoped(key_role, "-", scope), route, path)
+        assert _scope_missing(without), (key_role, scope, without.status_code)
+
+
+@pytest.mark.parametrize("family", [routes.PAGE, routes.ADMIN])
+def test_an_api_key_opens_no_page(world: World, family: str) -> None:
+    # HP's key, the most powerful: a page answers it as it answers an anonymous caller.
+    failures = []
+    walked = [r for r in GUARDED if r.family == family]
+    for route in walked:
+        path = routes.fill(route, world.ids_for(ADMIN, world.a))
+        response = world.request(KEY_PM, route, path)
+        if response.status_code != 302 or response["Location"] not in _login_urls(route, path):
+            failures.append(f"{route.key}: {response.status_code}")
+    assert walked
+    assert failures == []
 
 
 def test_the_admin_sends_partner_users_to_its_login(world: World) -> None:

@@ -34,7 +34,8 @@ from contracts.models import Offering, Site
 from partners.models import Engineer
 from servicone.api.idempotency import IdempotentCreateMixin
 from servicone.api.tenancy import scope_queryset
-from servicone.errors import NotAllowed
+from servicone.apikeys import Area
+from servicone.errors import DomainError, NotAllowed
 from tickets import mutes, selectors, services, sla_clock, transitions
 from tickets.api import filters
 from tickets.api import serializers as s
@@ -188,9 +189,12 @@ def _ticket_action(name: str, method_name: str | None = None) -> Any:
         description=(
             "Partner users of any role open tickets on their customers' assets; HP and CDS "
             "staff on any asset. Routing decides who delivers and records why "
-            "(`routing_reason`, `routing_message`). Without active coverage: 400 "
-            "`not_entitled` on `asset`, nothing created; a preventive visit without "
-            "Proactive Select credits: 400 `no_credits`. Another partner's asset: 404."
+            "(`routing_reason`, `routing_message`). The asset by its id (`asset`) or its "
+            "serial number (`serial`), exactly one of them (400 naming the field otherwise). "
+            "Without active coverage: 400 `not_entitled` on `asset` (or `serial`), nothing "
+            "created; an unknown serial, or another partner's, is `not_entitled` too; a "
+            "serial two vendors share: 400 `ambiguous_serial`. A preventive visit without "
+            "Proactive Select credits: 400 `no_credits`. Another partner's asset id: 404."
         ),
         request=s.TicketOpenSerializer,
         responses={
@@ -209,6 +213,7 @@ class TicketViewSet(
 ):
     """On-site tickets: open, read, and act on them through their lifecycle."""
 
+    api_area = Area.TICKETS
     filterset_class = filters.TicketFilter
     queryset = Ticket.objects.none()  # the real one is per caller: get_queryset
 
@@ -233,14 +238,19 @@ class TicketViewSet(
 
     def perform_create(self, serializer: serializers.BaseSerializer) -> None:
         data = serializer.validated_data
-        ticket = services.ticket_open(
-            asset=data["asset"],
-            severity=data["severity"],
-            kind=data["kind"],
-            summary=data["summary"],
-            description=data.get("description", ""),
-            actor=self.request.user,
-        )
+        try:
+            ticket = services.ticket_open(
+                asset=data["asset"],
+                severity=data["severity"],
+                kind=data["kind"],
+                summary=data["summary"],
+                description=data.get("description", ""),
+                actor=self.request.user,
+            )
+        except DomainError as error:
+            if data.get("by_serial") and error.field == "asset":
+                error.field = "serial"  # the caller named the asset by its serial number
+            raise
         # The opener sees what it opened (the asset lookup already scoped it).
         serializer.instance = with_detail_data(Ticket.objects.all()).get(pk=ticket.pk)
 
@@ -385,6 +395,8 @@ def sla_calculation(*, offering: Offering, site: Site, start: datetime) -> dict[
 
 class SlaViewSet(viewsets.ViewSet):
     """The SLA clock as a service: what a ticket opened at a given instant would get."""
+
+    api_area = Area.TICKETS
 
     @extend_schema(
         operation_id="sla_calculate",

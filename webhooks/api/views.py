@@ -31,6 +31,7 @@ from servicone.api.filters import IdFilter
 from servicone.api.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
 from servicone.api.ids import parse_id
 from servicone.api.tenancy import TenantScopedMixin
+from servicone.apikeys import Area
 from webhooks import selectors, services
 from webhooks.api import serializers as s
 from webhooks.models import Delivery, DeliveryStatus, Endpoint
@@ -113,6 +114,7 @@ class EndpointViewSet(
     permission_classes = [IsAuthenticated, WebhookPermission]
     filterset_class = EndpointFilter
     tenant_field = "partner"
+    api_area = Area.WEBHOOKS
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def filter_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:

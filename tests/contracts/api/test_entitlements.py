@@ -140,3 +140,10 @@ def test_entitlement_look_up_is_2_queries_however_much_coverage(
     sell(seller, [twin], code="SC-MULTIVENDOR-9X5")
     with django_assert_num_queries(2):
         assert len(api.get(url).json()) == 3
+
+
+def test_a_serial_with_a_control_character_is_a_400_naming_it(sales_api, asset):
+    # Found by the schema fuzzing: a NUL reached PostgreSQL, which refuses it (a 500).
+    response = sales_api.get(f"{API}/entitlements/?serial=CZJ%00123")
+    assert response.status_code == 400
+    assert codes(response) == [("serial", "control_character")]

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('servicone', '0002_email_outbox_backoff'),
+        ('servicone', '0003_api_keys'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
