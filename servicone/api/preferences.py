@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 
 from servicone import selectors, services
 from servicone.access import may_choose_email_digest
+from servicone.api.scopes import PEOPLE_ONLY
 from servicone.models import EmailFrequency
 
 
@@ -24,7 +25,9 @@ class NotificationPreferencesSerializer(serializers.Serializer):
 
 
 class NotificationPreferencesView(APIView):
-    """The caller's own e-mail frequency."""
+    """The caller's own e-mail frequency (a person's: an API key has none)."""
+
+    api_area = PEOPLE_ONLY
 
     def _answer(self, request: Request) -> Response:
         user = request.user

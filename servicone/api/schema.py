@@ -118,11 +118,8 @@ def document_error_responses(
                 errors.update(_WRITE_ERRORS)
             responses = operation.setdefault("responses", {})
             for status, description in errors.items():
-                responses.setdefault(
-                    status,
-                    {
-                        "description": description,
-                        "content": {"application/json": {"schema": _ERRORS_REF}},
-                    },
-                )
+                response = responses.setdefault(status, {"description": description})
+                # An operation that described an error answer in its own words without a
+                # body still answers in the error format.
+                response.setdefault("content", {"application/json": {"schema": _ERRORS_REF}})
     return result

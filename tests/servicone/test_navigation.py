@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 
 import pytest
@@ -22,7 +23,7 @@ def main_menu(response) -> list[tuple[str, bool]]:
 
 def account_menu(response) -> list[str]:
     nav = response.content.decode().split('class="accountnav"')[1].split("</nav>")[0]
-    return [label.strip() for label in re.findall(r"<a [^>]+>([^<]+)</a>", nav)]
+    return [html.unescape(label.strip()) for label in re.findall(r"<a [^>]+>([^<]+)</a>", nav)]
 
 
 def labels(response) -> list[str]:
