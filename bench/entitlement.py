@@ -151,7 +151,11 @@ def main() -> int:
     os.environ["DATABASE_URL"] = url
     os.environ["SERVICONE_VAR_DIR"] = str(workdir)
     os.environ["DJANGO_SETTINGS_MODULE"] = "servicone.settings"
-    os.environ["DEBUG"] = "0"
+    # DEBUG=0 is production's profile, which refuses SQLite (the demo's database): on
+    # SQLite the settings load with DEBUG=1, then DEBUG is turned off below, so that no
+    # query is logged and the handler runs as in production.
+    postgresql = url.startswith("postgres")
+    os.environ["DEBUG"] = "0" if postgresql else "1"
     os.environ.setdefault("SECRET_KEY", "bench-only")
     os.environ["API_THROTTLE_USER"] = "100000000/minute"
     # Persistent connections, as a production server runs (the handler closes a
@@ -162,6 +166,9 @@ def main() -> int:
         import django
 
         django.setup()
+        from django.conf import settings
+
+        settings.DEBUG = False
         from django.core.handlers.wsgi import WSGIHandler
         from django.core.management import call_command
         from django.db import connection
