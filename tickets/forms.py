@@ -13,6 +13,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from contracts.models import Asset
+from contracts.serials import SERIAL_INPUT_MAX, clean_serial
 from partners.models import Engineer
 from servicone.errors import DomainError
 from tickets.models import Kind, Organisation, PauseReason, Status, Ticket
@@ -43,12 +44,16 @@ def add_domain_error(form: forms.Form, error: DomainError) -> None:
 class SerialLookupForm(forms.Form):
     serial = forms.CharField(
         label=_("Numéro de série de l'équipement"),
-        max_length=64,
+        max_length=SERIAL_INPUT_MAX,
         widget=forms.TextInput(attrs={"autofocus": True, "placeholder": "CZJ1234567"}),
     )
 
     def clean_serial(self) -> str:
-        return self.cleaned_data["serial"].strip()
+        """Normalised as stored (``contracts.serials``): "czj 000 0022" is CZJ0000022."""
+        try:
+            return clean_serial(self.cleaned_data["serial"], field="serial")
+        except DomainError as error:
+            raise forms.ValidationError(str(error.message), code=error.code) from None
 
 
 class TicketOpenForm(forms.Form):

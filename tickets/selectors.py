@@ -31,6 +31,7 @@ from django.utils import timezone
 
 from contracts.models import Asset, Contract, ContractAsset, Offering, OfferingKind
 from contracts.selectors import coverage_for_asset, entitlements_for_serial
+from contracts.serials import normalise_serial
 from partners.models import Certification, Partner, Tier
 from servicone.access import CDS_GROUPS, StaffRole, is_hp_staff, partner_of, tenant_scope
 from tickets import routing
@@ -250,7 +251,11 @@ def _site_day(asset: Asset, at: datetime) -> date:
 
 
 def lookup_serial(serial: str, partner_id: int | None) -> list[AssetCoverage]:
-    """Assets with this serial number (the partner's customers' only) and their coverage."""
+    """Assets with this serial number (the partner's customers' only) and their coverage.
+
+    ``serial`` is normalised first (``contracts.serials``): "czj 000 0022" finds CZJ0000022.
+    """
+    serial = normalise_serial(serial)
     assets = Asset.objects.filter(serial_number=serial).select_related(
         "customer", "site", "product_line"
     )
