@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from contracts.models import Asset, Contract, ContractAsset, Customer, Offering, OfferingKind
 from contracts.selectors import CatalogueLine
 from servicone.access import Viewer
+from servicone.errors import DomainError
 
 T = TypeVar("T")
 
@@ -152,6 +153,34 @@ class SaleDraft:
         """The URL named ``name`` carrying this draft."""
         query = self.query(**override)
         return f"{reverse(name)}?{query}" if query else reverse(name)
+
+
+@dataclass(frozen=True)
+class StepErrors:
+    """A step's refusals, each where the page shows it: beside the offering list, beside the
+    start date, or above the form (the assets, chosen at the step before)."""
+
+    offering: str = ""
+    starts_on: str = ""
+    others: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.offering or self.starts_on or self.others)
+
+
+def step_errors(refusals: Iterable[DomainError]) -> StepErrors:
+    by_field: dict[str, str] = {}
+    others: list[str] = []
+    for refusal in refusals:
+        if refusal.field in ("offering", "starts_on") and refusal.field not in by_field:
+            by_field[refusal.field] = str(refusal.message)
+        else:
+            others.append(str(refusal.message))
+    return StepErrors(
+        offering=by_field.get("offering", ""),
+        starts_on=by_field.get("starts_on", ""),
+        others=tuple(others),
+    )
 
 
 @dataclass
