@@ -21,6 +21,7 @@ from partners.models import Engineer
 from servicone.access import StaffRole
 from servicone.errors import DomainError
 from tickets.models import Kind, Organisation, PauseReason, Status, Ticket
+from tickets.selectors import engineer_certified_on
 from tickets.services import ticket_act, ticket_fallback_to_cds, ticket_open
 
 if TYPE_CHECKING:
@@ -35,6 +36,13 @@ SUMMARIES = [
     "Contrôleur RAID dégradé",
     "Ventilateur bruyant, alerte température",
     "Lien 10 GbE instable",
+]
+# What the engineer wrote when service was restored (a report is required to resolve).
+REPORTS = [
+    "Disque remplacé, RAID reconstruit, contrôle santé vert.",
+    "Alimentation remplacée, redondance rétablie.",
+    "Barrette mémoire remplacée, tests mémoire sans erreur.",
+    "Micrologiciel mis à jour, lien stable depuis une heure.",
 ]
 # The status each demo ticket is driven to, with how often.
 PLAN = [
@@ -140,6 +148,13 @@ def seed_tickets_demo(*, seed: int = 20261126) -> dict[str, int]:
             params: dict[str, Any] = {}
             if action == "dispatch":
                 params["engineer"] = engineer
+                # One not certified on the asset's line goes with a reason (ticket_dispatch).
+                if isinstance(engineer, Engineer) and not engineer_certified_on(
+                    engineer, product_line_id=asset.product_line_id, on=at.date()
+                ):
+                    params["reason"] = "Seul ingénieur disponible ce jour-là."
+            if action == "resolve":
+                params["note"] = rng.choice(REPORTS)
             if action == "pause":
                 params["reason"] = rng.choice(PauseReason.values)
             try:

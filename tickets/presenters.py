@@ -314,8 +314,12 @@ def event_details(ticket: Ticket, event: TicketEvent) -> list[str]:
             lines.append(text)
     elif kind == TicketEventKind.DISPATCHED and d.get("engineer"):
         lines.append(_("Ingénieur : %(name)s") % {"name": d["engineer"]})
+        if d.get("certified") is False:
+            lines.append(_("Non certifié sur la gamme de l'équipement"))
+        if d.get("reason"):
+            lines.append(_("Motif : %(reason)s") % {"reason": d["reason"]})
     elif kind == TicketEventKind.RESOLVED and d.get("note"):
-        lines.append(d["note"])
+        lines.append(_("Compte rendu : %(note)s") % {"note": d["note"]})
     elif kind == TicketEventKind.PAUSED and d.get("reason"):
         lines.append(choice_label(PauseReason, d["reason"]))
     elif kind == TicketEventKind.ESCALATED:
