@@ -92,9 +92,45 @@ def months(value: int | None) -> str:
     return ngettext("%(n)s mois", "%(n)s mois", value) % {"n": value}
 
 
+def asset_label(asset: Asset) -> str:
+    """What the asset is, in the reader's language, its product line said once:
+    « Serveurs ProLiant DL380 Gen10 » rather than « Serveurs ProLiant ProLiant DL380 Gen10 »."""
+    return describe_asset(asset.product_line.display_name, asset.model)
+
+
+def describe_asset(line: str, model: str) -> str:
+    model = model.strip()
+    if not model:
+        return line
+    line_words, model_words = line.split(), model.split()
+    folded_line = [w.casefold() for w in line_words]
+    folded_model = [w.casefold() for w in model_words]
+    # The model starts with the line's last words ("Serveurs ProLiant" + "ProLiant DL380"):
+    # those words once.
+    for size in range(min(len(line_words), len(model_words)), 0, -1):
+        if folded_line[-size:] == folded_model[:size]:
+            return " ".join(line_words + model_words[size:])
+    # The model names the line's family anyway ("ProLiant servers" + "ProLiant DL380"):
+    # the model says it all.
+    if folded_model[0] in folded_line:
+        return model
+    return f"{line} {model}"
+
+
 def short_date(day: date) -> str:
     """A date as the reader's language writes it briefly (``26/11/2026``)."""
     return date_format(day, "SHORT_DATE_FORMAT")
+
+
+def import_done(assets: int, sites: int) -> str:
+    """« Import terminé : 2 équipements et 1 site créés. », each count with its plural."""
+    what = ngettext("%(n)s équipement", "%(n)s équipements", assets) % {"n": assets}
+    if not sites:
+        return ngettext(
+            "Import terminé : %(assets)s créé.", "Import terminé : %(assets)s créés.", assets
+        ) % {"assets": what}
+    where = ngettext("%(n)s site", "%(n)s sites", sites) % {"n": sites}
+    return _("Import terminé : %(assets)s et %(sites)s créés.") % {"assets": what, "sites": where}
 
 
 # --- Grouping by kind of offering --------------------------------------------------------------

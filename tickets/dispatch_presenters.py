@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from tickets import dispatch
+from tickets.models import Ticket
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,16 @@ class CandidateRow:
     certifications: list[str]
     load: str
     reason: str
+
+
+def engineer_name(ticket: Ticket) -> str:
+    """Who goes on site: the partner's engineer or the CDS engineer, else nothing."""
+    if ticket.assigned_engineer:
+        return ticket.assigned_engineer.name
+    user = ticket.assigned_cds_user
+    if user:
+        return user.get_full_name() or user.get_username()
+    return ""
 
 
 def load_text(open_tickets: int) -> str:

@@ -13,6 +13,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from contracts.models import Asset
+from contracts.presenters import asset_label
 from contracts.serials import SERIAL_INPUT_MAX, clean_serial
 from partners.models import Engineer
 from servicone.errors import DomainError
@@ -89,7 +90,7 @@ class TicketOpenForm(forms.Form):
         field = cast("forms.ModelChoiceField[Asset]", self.fields["asset"])
         field.queryset = assets
         field.label_from_instance = (  # type: ignore[method-assign]  # the label of this form only
-            lambda obj: f"{obj.serial_number} — {obj.product_line.name} {obj.model}".strip()
+            lambda obj: f"{obj.serial_number} — {asset_label(obj)}"
         )
         if len(assets) == 1:
             # One asset with this serial: nothing to choose.

@@ -20,7 +20,7 @@ from django.db.models import TextChoices
 from django.utils import dateformat, formats
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext
+from django.utils.translation import gettext_lazy, ngettext, pgettext
 
 from servicone.presenters import active_language
 from tickets import sla, sla_clock
@@ -346,7 +346,11 @@ def event_details(ticket: Ticket, event: TicketEvent) -> list[str]:
         lines.append(line)
     elif kind == TicketEventKind.CREDITS_CONSUMED:
         lines.append(
-            _("%(credits)s crédit(s), solde %(balance)s")
+            ngettext(
+                "%(credits)s crédit, solde %(balance)s",
+                "%(credits)s crédits, solde %(balance)s",
+                int(d.get("credits") or 0),
+            )
             % {"credits": d.get("credits"), "balance": d.get("balance_after")}
         )
     return [str(line) for line in lines]
@@ -537,16 +541,6 @@ def ownership_due(ticket: Ticket) -> str:
     """Until when the partner may take the call (an opened partner ticket only)."""
     if ticket.ownership_due_at and ticket.status == Status.OPENED:
         return site_time(ticket.ownership_due_at, ticket.site.timezone)
-    return ""
-
-
-def engineer_name(ticket: Ticket) -> str:
-    """Who goes on site: the partner's engineer or the CDS engineer, else nothing."""
-    if ticket.assigned_engineer:
-        return ticket.assigned_engineer.name
-    user = ticket.assigned_cds_user
-    if user:
-        return user.get_full_name() or user.get_username()
     return ""
 
 

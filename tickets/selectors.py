@@ -375,6 +375,9 @@ def routing_facts(
         tier_to_deliver_name=offering.tier_to_deliver.name,
         expert_rank=_expert_rank(),
         certified_on_line=certified,
+        product_line_name_en=asset.product_line.name_en,
+        partner_tier_name_en=partner.tier.name_en if partner.tier else "",
+        tier_to_deliver_name_en=offering.tier_to_deliver.name_en,
     )
 
 

@@ -99,11 +99,7 @@ def customer_import(request: HttpRequest, viewer: Viewer, customer_id: int) -> H
         report = assets_import_csv(customer=customer, data=data, actor=request.user)
         if report.ok:
             del request.session[key]
-            messages.success(
-                request,
-                _("Import terminé : %(assets)s équipement(s) et %(sites)s site(s) créés.")
-                % {"assets": report.created, "sites": report.sites_created},
-            )
+            messages.success(request, presenters.import_done(report.created, report.sites_created))
             return redirect("contracts:customer", customer_id=customer.pk)
         status = 400
     elif request.method == "POST":

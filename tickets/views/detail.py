@@ -67,7 +67,7 @@ def ticket_detail(request: HttpRequest, ticket_id: int) -> HttpResponse:
             ],
             "candidates": dispatch_presenters.candidate_rows(candidates or [], line),
             "product_line": line,
-            "engineer": presenters.engineer_name(ticket),
+            "engineer": dispatch_presenters.engineer_name(ticket),
             "labels": presenters.countdown_labels(),
         },
     )
