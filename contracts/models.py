@@ -380,6 +380,18 @@ class DeliveryMode(models.TextChoices):
     CDS = "cds", _("Confié au CDS (HP)")
 
 
+# Why a contract is delivered as it is (``Contract.delivery_reason``, written at sale time in
+# the seller's language): the partner's choice where its tier may deliver, else CDS.
+DELIVERY_CHOSEN = {
+    DeliveryMode.PARTNER: _("Choix du partenaire : délivré par ses ingénieurs."),
+    DeliveryMode.CO_DELIVERY: _("Choix du partenaire : co-délivré avec HP."),
+    DeliveryMode.CDS: _("Choix du partenaire : confié au CDS."),
+}
+DELIVERY_TIER_REQUIRED = _(
+    "Le niveau %(tier)s est requis pour délivrer cette offre : elle est confiée au CDS (HP)."
+)
+
+
 class Contract(models.Model):
     """A sale: an offering sold by a partner to its customer, covering assets for a period."""
 

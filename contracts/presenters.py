@@ -13,13 +13,24 @@ from datetime import date
 from typing import Any, Generic, TypeVar
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.urls import reverse
+from django.utils import translation
 from django.utils.formats import date_format
 from django.utils.functional import Promise
+from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
 
-from contracts.models import Asset, Contract, ContractAsset, Customer, Offering, OfferingKind
+from contracts.models import (
+    DELIVERY_CHOSEN,
+    DELIVERY_TIER_REQUIRED,
+    Asset,
+    Contract,
+    ContractAsset,
+    Customer,
+    Offering,
+    OfferingKind,
+)
 from contracts.selectors import CatalogueLine
 from servicone.access import Viewer
 from servicone.errors import DomainError
@@ -296,6 +307,32 @@ def contract_actions(viewer: Viewer, contract: Contract, *, renewed: bool) -> Co
         and status in (Contract.Status.ACTIVE, Contract.Status.EXPIRED)
         and not renewed,
     )
+
+
+def _delivery_sentences(offering: Offering) -> list[str]:
+    """The reasons a sale of ``offering`` may store, in the active language."""
+    return [str(text) for text in DELIVERY_CHOSEN.values()] + [
+        str(DELIVERY_TIER_REQUIRED % {"tier": offering.tier_to_deliver.display_name})
+    ]
+
+
+def delivery_reason(contract: Contract) -> str:
+    """Why the contract is delivered as it is, in the reader's language.
+
+    The reason was written at sale time in the seller's language; when it is one of the
+    portal's own sentences it is said again in the reader's, else shown as written.
+    """
+    stored = contract.delivery_reason
+    if not stored:
+        return ""
+    reader = get_language()
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            sentences = _delivery_sentences(contract.offering)
+        if stored in sentences:
+            with translation.override(reader):
+                return _delivery_sentences(contract.offering)[sentences.index(stored)]
+    return stored
 
 
 # --- Coverage of an asset -------------------------------------------------------------------------

@@ -18,6 +18,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from contracts.models import (
+    DELIVERY_CHOSEN,
+    DELIVERY_TIER_REQUIRED,
     Asset,
     Contract,
     ContractAsset,
@@ -67,15 +69,8 @@ def delivery_for(partner: Partner, offering: Offering, requested: str | None) ->
             raise DomainError(
                 "invalid_choice", _("Mode de délivrance inconnu."), field="delivery_mode"
             )
-        reasons = {
-            DeliveryMode.PARTNER: _("Choix du partenaire : délivré par ses ingénieurs."),
-            DeliveryMode.CO_DELIVERY: _("Choix du partenaire : co-délivré avec HP."),
-            DeliveryMode.CDS: _("Choix du partenaire : confié au CDS."),
-        }
-        return mode, str(reasons[DeliveryMode(mode)])
-    reason = _(
-        "Le niveau %(tier)s est requis pour délivrer cette offre : elle est confiée au CDS (HP)."
-    ) % {"tier": offering.tier_to_deliver.display_name}
+        return mode, str(DELIVERY_CHOSEN[DeliveryMode(mode)])
+    reason = DELIVERY_TIER_REQUIRED % {"tier": offering.tier_to_deliver.display_name}
     if requested and requested != DeliveryMode.CDS:
         raise DomainError("delivery_mode_not_allowed", reason, field="delivery_mode")
     return DeliveryMode.CDS, str(reason)

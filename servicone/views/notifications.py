@@ -5,6 +5,7 @@ A user only ever sees and marks their own notifications: another user's id is a 
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -25,7 +26,9 @@ def notification_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "notifications/list.html",
-        {"page": page, "only_unread": only_unread},
+        # Notifications are written once, in the portal's language, for every reader: the
+        # page says which, so that an English page reads them as French (and so do tools).
+        {"page": page, "only_unread": only_unread, "stored_language": settings.LANGUAGE_CODE},
     )
 
 

@@ -176,7 +176,7 @@ def test_the_notification_list_does_not_repeat_servicone_in_each_title(client, p
     )
     client.force_login(partner_admin)
     page = text(client.get("/notifications/"))
-    assert "<strong>Ovesys Test passe au niveau Deliver</strong>" in page
+    assert '<strong lang="fr">Ovesys Test passe au niveau Deliver</strong>' in page
     assert "ServiceOne : Ovesys" not in page
     assert notification_title("ServiceOne: the tier") == "the tier"
 
@@ -188,3 +188,16 @@ def test_a_routing_in_english_names_the_product_line_in_english(partner, partner
         "The partner is authorised (Deliver) and has engineers certified on ProLiant servers: "
         "it delivers."
     )
+
+
+def test_a_contracts_delivery_reason_reads_in_the_readers_language(client, partner, partner_sales):
+    from contracts.models import Contract
+
+    covered_asset(partner, tier="sell")  # sold while Sell: CDS delivers, with the tier's reason
+    contract = Contract.objects.get()
+    assert contract.delivery_reason.startswith("Le niveau Deliver est requis pour délivrer")
+    client.force_login(partner_sales)
+    client.cookies["django_language"] = "en"
+    page = text(client.get(f"/contracts/{contract.pk}/"))
+    assert "The Deliver tier is required to deliver this offering" in page
+    assert "est requis" not in page
