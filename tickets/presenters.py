@@ -304,7 +304,7 @@ def event_details(ticket: Ticket, event: TicketEvent) -> list[str]:
             % {"severity": d.get("severity"), "kind": choice_label(Kind, d.get("kind", ""))}
         )
         if d.get("summary"):
-            lines.append(f"« {d['summary']} »")
+            lines.append(_("« %(summary)s »") % {"summary": d["summary"]})
     elif kind == TicketEventKind.ROUTED:
         who = choice_label(Organisation, d.get("delivered_by"))
         lines.append(_("Délivré par : %(who)s") % {"who": who})
