@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from servicone.spreadsheet import is_formula
 from servicone.text import control_character, single_line
@@ -230,7 +231,11 @@ def _rows_of(reader: Reader, *, max_rows: int) -> ParsedFile:
                     line,
                     "",
                     "column_count",
-                    _("%(found)s valeur(s) au lieu de %(expected)s.")
+                    ngettext(
+                        "%(found)s valeur au lieu de %(expected)s.",
+                        "%(found)s valeurs au lieu de %(expected)s.",
+                        len(cells),
+                    )
                     % {"found": len(cells), "expected": len(header)},
                 )
             )

@@ -12,9 +12,19 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from contracts.models import Contract, DeliveryMode, OfferingKind, Site, Vendor
+from contracts.models import (
+    Contract,
+    DeliveryMode,
+    OfferingKind,
+    Site,
+    Vendor,
+    normalise_postal_code,
+    validate_postal_code,
+)
 from contracts.presenters import REGION_LABELS
+from contracts.serials import SERIAL_INPUT_MAX, clean_serial
 from partners.models import ProductLine
+from servicone.errors import DomainError
 
 __all__ = [
     "AssetForm",
@@ -84,7 +94,12 @@ class CustomerForm(forms.Form):
 class SiteForm(forms.Form):
     name = forms.CharField(label=_("Nom du site"), max_length=200)
     address = forms.CharField(label=_("Adresse"), max_length=300, required=False)
-    postal_code = forms.CharField(label=_("Code postal"), max_length=10, required=False)
+    postal_code = forms.CharField(
+        label=_("Code postal"),
+        max_length=10,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "placeholder": "57000"}),
+    )
     city = forms.CharField(label=_("Ville"), max_length=120)
     region = forms.ChoiceField(
         label=_("Région (jours fériés)"),
@@ -97,6 +112,12 @@ class SiteForm(forms.Form):
         super().__init__(*args, **kwargs)
         _choice_field(self, "region").choices = region_choices()
         _choice_field(self, "timezone").choices = timezone_choices()
+
+    def clean_postal_code(self) -> str:
+        # The service's rule, here too so that the error shows on the field at once.
+        value = normalise_postal_code(self.cleaned_data["postal_code"])
+        validate_postal_code(value)
+        return value
 
     def service_kwargs(self) -> dict[str, str]:
         data = self.cleaned_data
@@ -111,7 +132,14 @@ class SiteForm(forms.Form):
 
 
 class AssetForm(forms.Form):
-    serial_number = forms.CharField(label=_("Numéro de série"), max_length=64)
+    serial_number = forms.CharField(
+        label=_("Numéro de série"),
+        max_length=SERIAL_INPUT_MAX,
+        help_text=_(
+            "Tel qu'il figure sur l'étiquette : les espaces sont retirés, les minuscules "
+            "passent en majuscules."
+        ),
+    )
     vendor = forms.ChoiceField(label=_("Constructeur"), choices=Vendor.choices, initial=Vendor.HP)
     product_line = forms.ModelChoiceField(
         label=_("Gamme"), queryset=ProductLine.objects.order_by("name"), empty_label=None
@@ -129,6 +157,19 @@ class AssetForm(forms.Form):
         lines = product_line.queryset
         assert lines is not None  # declared with one
         product_line.choices = [(p.pk, p.display_name) for p in lines]
+
+    def clean(self) -> dict[str, Any]:
+        # The service's rule (contracts.serials), here too so that the error shows at once
+        # on the field, with the vendor chosen: an HP serial holds letters and digits only.
+        cleaned = super().clean() or {}
+        if "serial_number" in cleaned:
+            try:
+                cleaned["serial_number"] = clean_serial(
+                    cleaned["serial_number"], vendor=cleaned.get("vendor")
+                )
+            except DomainError as error:
+                self.add_error("serial_number", str(error.message))
+        return cleaned
 
 
 class ContractFilterForm(forms.Form):

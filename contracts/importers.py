@@ -45,7 +45,17 @@ from contracts.asset_csv import (
     RowError,
     assets_csv_parse,
 )
-from contracts.models import Asset, Customer, Site, Vendor, validate_region, validate_timezone
+from contracts.models import (
+    Asset,
+    Customer,
+    Site,
+    Vendor,
+    normalise_postal_code,
+    validate_postal_code,
+    validate_region,
+    validate_timezone,
+)
+from contracts.serials import normalise_serial, serial_problem
 from contracts.services import Actor, asset_create, site_create
 from partners.models import ProductLine
 from servicone.errors import DomainError
@@ -77,7 +87,7 @@ MAX_LENGTHS = {
     "postal_code": 10,
 }
 # Columns that describe a new site: an error on one of them means the site is not defined.
-SITE_COLUMNS = ("city", "region", "timezone")
+SITE_COLUMNS = ("city", "postal_code", "region", "timezone")
 
 
 @dataclass
@@ -121,7 +131,7 @@ class ImportRow:
     """One valid row: the asset to create and the site it stands at."""
 
     line: int
-    serial_number: str  # upper-case, as stored
+    serial_number: str  # normalised, as stored (contracts.serials)
     vendor: str
     product_line: ProductLine
     model: str
@@ -184,7 +194,7 @@ def _serials_taken(rows: Sequence[CsvRow], partner_id: int) -> set[tuple[str, st
     accepts it and holds it for HP's arbitration, as on the page and the API."""
     serials_by_vendor: dict[str, set[str]] = {}
     for row in rows:
-        serials_by_vendor.setdefault(_vendor(row), set()).add(row.serial_number.upper())
+        serials_by_vendor.setdefault(_vendor(row), set()).add(normalise_serial(row.serial_number))
     taken: set[tuple[str, str]] = set()
     for vendor, serials in serials_by_vendor.items():
         if vendor in Vendor.values:
@@ -221,9 +231,12 @@ class _RowCheck:
             for column, limit in MAX_LENGTHS.items()
             if len(row.cell(column)) > limit
         ]
-        serial = row.serial_number.upper()
+        # Normalised as stored (contracts.serials): "czj 100 0001" is CZJ1000001, so the
+        # same box typed twice is a duplicate, and the report shows it as it will be stored.
+        serial = normalise_serial(row.serial_number)
         vendor = _vendor(row)
-        errors.extend(self._serial_errors(row, serial, vendor))
+        too_long = any(e.column == "serial_number" for e in errors)
+        errors.extend(self._serial_errors(row, serial, vendor, checked_length=too_long))
         code = row.product_line.lower()
         product_line = self.lines_by_code.get(code)
         if product_line is None:
@@ -260,16 +273,25 @@ class _RowCheck:
             [],
         )
 
-    def _serial_errors(self, row: CsvRow, serial: str, vendor: str) -> list[RowError]:
+    def _serial_errors(
+        self, row: CsvRow, serial: str, vendor: str, *, checked_length: bool
+    ) -> list[RowError]:
+        """``checked_length``: the cell was refused as too long already (said once)."""
         line = row.line
         errors = []
+        known = vendor in Vendor.values
+        problem = None
         if not serial:
             errors.append(
                 RowError(
                     line, "serial_number", "required", _("Le numéro de série est obligatoire.")
                 )
             )
-        if vendor not in Vendor.values:
+        elif not checked_length:
+            problem = serial_problem(serial, vendor=vendor if known else None)
+            if problem is not None:
+                errors.append(RowError(line, "serial_number", "invalid_serial", problem))
+        if not known:
             errors.append(
                 RowError(
                     line,
@@ -278,7 +300,7 @@ class _RowCheck:
                     _("Constructeur inconnu : « %(v)s » (hp ou other).") % {"v": row.vendor},
                 )
             )
-        elif serial:
+        elif serial and problem is None:
             key = (vendor, serial)
             if key in self.first_line:
                 errors.append(
@@ -310,6 +332,7 @@ class _RowCheck:
         line = row.line
         region = _normalise_region(row.region)
         tz = row.timezone or DEFAULT_TIMEZONE
+        postal_code = normalise_postal_code(row.postal_code)
         defined = self.new_sites.get(site_key)
         if defined is None:
             if not row.city:
@@ -322,6 +345,9 @@ class _RowCheck:
                         % {"site": row.site},
                     )
                 )
+            message = _validator_message(validate_postal_code, postal_code)
+            if message:
+                errors.append(RowError(line, "postal_code", "invalid_postal_code", message))
             message = _validator_message(validate_region, region)
             if message:
                 errors.append(RowError(line, "region", "invalid_region", message))
@@ -332,7 +358,7 @@ class _RowCheck:
                 self.new_sites[site_key] = NewSite(
                     name=row.site,
                     city=row.city,
-                    postal_code=row.postal_code,
+                    postal_code=postal_code,
                     region=region,
                     timezone=tz,
                     line=line,
@@ -341,7 +367,7 @@ class _RowCheck:
         # A later row of a new site may repeat its details, not contradict them.
         for column, value, first in (
             ("city", row.city, defined.city),
-            ("postal_code", row.postal_code, defined.postal_code),
+            ("postal_code", postal_code, defined.postal_code),
             ("region", region if row.region else "", defined.region),
             ("timezone", row.timezone, defined.timezone),
         ):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal
 from zoneinfo import available_timezones
@@ -146,6 +147,33 @@ def validate_region(value: str) -> None:
         )
 
 
+# French postal codes: five digits. Metropolitan France (Corsica included) runs from 01 to
+# 95; overseas, 971 Guadeloupe (with Saint-Barthélemy and Saint-Martin), 972 Martinique,
+# 973 Guyane, 974 La Réunion, 975 Saint-Pierre-et-Miquelon, 976 Mayotte, 977-978; then
+# 980 Monaco (La Poste's), 984 Terres australes, 986 Wallis-et-Futuna, 987 Polynésie
+# française, 988 Nouvelle-Calédonie. Cedex codes have the same shape.
+_POSTAL_CODE = re.compile(r"(?:0[1-9]|[1-8]\d|9[0-5])\d{3}|97[1-8]\d{2}|98[04678]\d{2}")
+_SPACES = re.compile(r"\s+")
+
+
+def normalise_postal_code(value: str) -> str:
+    """``" 57 000 "`` → ``"57000"``: people type the space some addresses print."""
+    return _SPACES.sub("", value or "")
+
+
+def validate_postal_code(value: str) -> None:
+    """A French postal code (metropolitan or overseas), or nothing (it is optional)."""
+    if value and not _POSTAL_CODE.fullmatch(value):
+        raise ValidationError(
+            _(
+                "Code postal invalide : « %(value)s ». Un code postal français compte 5 "
+                "chiffres : de 01000 à 95999 en métropole, 97xxx ou 98xxx outre-mer."
+            ),
+            params={"value": value[:20]},
+            code="invalid_postal_code",
+        )
+
+
 def validate_timezone(value: str) -> None:
     if value not in _timezones():
         raise ValidationError(
@@ -197,7 +225,14 @@ class Site(models.Model):
     )
     name = models.CharField(_("nom du site"), max_length=200)
     address = models.CharField(_("adresse"), max_length=300, blank=True, default="")
-    postal_code = models.CharField(_("code postal"), max_length=10, blank=True, default="")
+    postal_code = models.CharField(
+        _("code postal"),
+        max_length=10,
+        blank=True,
+        default="",
+        validators=[validate_postal_code],
+        help_text=_("5 chiffres : métropole ou outre-mer (57000, 97400, 98800…)."),
+    )
     city = models.CharField(_("ville"), max_length=120)
     region = models.CharField(
         _("région (jours fériés)"),
@@ -343,6 +378,18 @@ class DeliveryMode(models.TextChoices):
     PARTNER = "partner", _("Délivré par le partenaire")
     CO_DELIVERY = "co_delivery", _("Co-délivré avec HP")
     CDS = "cds", _("Confié au CDS (HP)")
+
+
+# Why a contract is delivered as it is (``Contract.delivery_reason``, written at sale time in
+# the seller's language): the partner's choice where its tier may deliver, else CDS.
+DELIVERY_CHOSEN = {
+    DeliveryMode.PARTNER: _("Choix du partenaire : délivré par ses ingénieurs."),
+    DeliveryMode.CO_DELIVERY: _("Choix du partenaire : co-délivré avec HP."),
+    DeliveryMode.CDS: _("Choix du partenaire : confié au CDS."),
+}
+DELIVERY_TIER_REQUIRED = _(
+    "Le niveau %(tier)s est requis pour délivrer cette offre : elle est confiée au CDS (HP)."
+)
 
 
 class Contract(models.Model):

@@ -13,15 +13,27 @@ from datetime import date
 from typing import Any, Generic, TypeVar
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.urls import reverse
+from django.utils import translation
 from django.utils.formats import date_format
 from django.utils.functional import Promise
+from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
 
-from contracts.models import Asset, Contract, ContractAsset, Customer, Offering, OfferingKind
+from contracts.models import (
+    DELIVERY_CHOSEN,
+    DELIVERY_TIER_REQUIRED,
+    Asset,
+    Contract,
+    ContractAsset,
+    Customer,
+    Offering,
+    OfferingKind,
+)
 from contracts.selectors import CatalogueLine
 from servicone.access import Viewer
+from servicone.errors import DomainError
 
 T = TypeVar("T")
 
@@ -91,9 +103,45 @@ def months(value: int | None) -> str:
     return ngettext("%(n)s mois", "%(n)s mois", value) % {"n": value}
 
 
+def asset_label(asset: Asset) -> str:
+    """What the asset is, in the reader's language, its product line said once:
+    « Serveurs ProLiant DL380 Gen10 » rather than « Serveurs ProLiant ProLiant DL380 Gen10 »."""
+    return describe_asset(asset.product_line.display_name, asset.model)
+
+
+def describe_asset(line: str, model: str) -> str:
+    model = model.strip()
+    if not model:
+        return line
+    line_words, model_words = line.split(), model.split()
+    folded_line = [w.casefold() for w in line_words]
+    folded_model = [w.casefold() for w in model_words]
+    # The model starts with the line's last words ("Serveurs ProLiant" + "ProLiant DL380"):
+    # those words once.
+    for size in range(min(len(line_words), len(model_words)), 0, -1):
+        if folded_line[-size:] == folded_model[:size]:
+            return " ".join(line_words + model_words[size:])
+    # The model names the line's family anyway ("ProLiant servers" + "ProLiant DL380"):
+    # the model says it all.
+    if folded_model[0] in folded_line:
+        return model
+    return f"{line} {model}"
+
+
 def short_date(day: date) -> str:
     """A date as the reader's language writes it briefly (``26/11/2026``)."""
     return date_format(day, "SHORT_DATE_FORMAT")
+
+
+def import_done(assets: int, sites: int) -> str:
+    """« Import terminé : 2 équipements et 1 site créés. », each count with its plural."""
+    what = ngettext("%(n)s équipement", "%(n)s équipements", assets) % {"n": assets}
+    if not sites:
+        return ngettext(
+            "Import terminé : %(assets)s créé.", "Import terminé : %(assets)s créés.", assets
+        ) % {"assets": what}
+    where = ngettext("%(n)s site", "%(n)s sites", sites) % {"n": sites}
+    return _("Import terminé : %(assets)s et %(sites)s créés.") % {"assets": what, "sites": where}
 
 
 # --- Grouping by kind of offering --------------------------------------------------------------
@@ -152,6 +200,34 @@ class SaleDraft:
         """The URL named ``name`` carrying this draft."""
         query = self.query(**override)
         return f"{reverse(name)}?{query}" if query else reverse(name)
+
+
+@dataclass(frozen=True)
+class StepErrors:
+    """A step's refusals, each where the page shows it: beside the offering list, beside the
+    start date, or above the form (the assets, chosen at the step before)."""
+
+    offering: str = ""
+    starts_on: str = ""
+    others: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.offering or self.starts_on or self.others)
+
+
+def step_errors(refusals: Iterable[DomainError]) -> StepErrors:
+    by_field: dict[str, str] = {}
+    others: list[str] = []
+    for refusal in refusals:
+        if refusal.field in ("offering", "starts_on") and refusal.field not in by_field:
+            by_field[refusal.field] = str(refusal.message)
+        else:
+            others.append(str(refusal.message))
+    return StepErrors(
+        offering=by_field.get("offering", ""),
+        starts_on=by_field.get("starts_on", ""),
+        others=tuple(others),
+    )
 
 
 @dataclass
@@ -231,6 +307,32 @@ def contract_actions(viewer: Viewer, contract: Contract, *, renewed: bool) -> Co
         and status in (Contract.Status.ACTIVE, Contract.Status.EXPIRED)
         and not renewed,
     )
+
+
+def _delivery_sentences(offering: Offering) -> list[str]:
+    """The reasons a sale of ``offering`` may store, in the active language."""
+    return [str(text) for text in DELIVERY_CHOSEN.values()] + [
+        str(DELIVERY_TIER_REQUIRED % {"tier": offering.tier_to_deliver.display_name})
+    ]
+
+
+def delivery_reason(contract: Contract) -> str:
+    """Why the contract is delivered as it is, in the reader's language.
+
+    The reason was written at sale time in the seller's language; when it is one of the
+    portal's own sentences it is said again in the reader's, else shown as written.
+    """
+    stored = contract.delivery_reason
+    if not stored:
+        return ""
+    reader = get_language()
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            sentences = _delivery_sentences(contract.offering)
+        if stored in sentences:
+            with translation.override(reader):
+                return _delivery_sentences(contract.offering)[sentences.index(stored)]
+    return stored
 
 
 # --- Coverage of an asset -------------------------------------------------------------------------

@@ -30,6 +30,7 @@ from contracts.models import (
     OfferingKind,
     Site,
 )
+from contracts.serials import normalise_serial
 from partners.models import Partner, ProductLine
 from servicone.access import Viewer
 from servicone.presenters import is_english
@@ -110,8 +111,8 @@ def entitlements_for_serial(
 
     ``partner_id`` scopes to one partner's customers (``None``: HP staff, every partner).
     """
-    # Serials are stored upper-case (asset_create): match what people type.
-    rows = coverages_in_force(on).filter(asset__serial_number=serial.strip().upper())
+    # Serials are stored normalised (contracts.serials): match what people type.
+    rows = coverages_in_force(on).filter(asset__serial_number=normalise_serial(serial))
     if partner_id is not None:
         rows = rows.filter(contract__partner_id=partner_id)
     return list(
@@ -207,7 +208,7 @@ def entitlement_rows(serial: str, *, partner_id: int | None, on: date) -> list[E
     The same rows in the same order; no model instances, no ORM query to compile.
     """
     params: list[str | int | date | None] = [
-        serial.strip().upper(),
+        normalise_serial(serial),
         on,
         on,
         Contract.Status.ACTIVE.value,
@@ -359,11 +360,16 @@ def in_force_prefetch(
     )
 
 
+def _serial_contains(search: str) -> Q:
+    """A search box's text as part of a serial number: "czj 99" finds CZJ9990001."""
+    return Q(serial_number__icontains=normalise_serial(search) or search)
+
+
 def customer_assets(customer: Customer, *, search: str, on: date) -> QuerySet[Asset]:
     """The customer's assets matching ``search`` (serial or model), with their coverage."""
     rows = Asset.objects.filter(customer=customer)
     if search:
-        rows = rows.filter(Q(serial_number__icontains=search) | Q(model__icontains=search))
+        rows = rows.filter(_serial_contains(search) | Q(model__icontains=search))
     return (
         rows.select_related("site", "product_line")
         .prefetch_related(in_force_prefetch(on))
@@ -397,9 +403,7 @@ def sell_asset_choices(
     rows = Asset.objects.confirmed().filter(customer=customer)
     if search:
         rows = rows.filter(
-            Q(serial_number__icontains=search)
-            | Q(model__icontains=search)
-            | Q(site__name__icontains=search)
+            _serial_contains(search) | Q(model__icontains=search) | Q(site__name__icontains=search)
         )
     others = list(
         rows.select_related("site", "product_line")
@@ -437,7 +441,7 @@ def asset_coverage_history(asset: Asset) -> list[ContractAsset]:
 def assets_with_serial(viewer: Viewer, serial: str) -> list[Asset]:
     return list(
         assets_for(viewer)
-        .filter(serial_number=serial)
+        .filter(serial_number=normalise_serial(serial))
         .select_related("customer", "site", "product_line")
     )
 

@@ -37,7 +37,7 @@ from reports.selectors import (
     TargetCompliance,
     TierMonth,
 )
-from servicone.presenters import format_eur
+from servicone.presenters import format_eur, is_english
 
 # pygal puts a legacy import hook for its map plugins (``find_module`` only, no
 # ``find_spec``) on sys.meta_path. We draw no maps, and finders without find_spec
@@ -217,7 +217,11 @@ def _finish(title: str, series_titles: Sequence[str]) -> Callable[[Any], Any]:
                     continue
                 parts = [p for p in (descs.get("x_label", ""), name) if p]
                 tip = etree.Element("title")
-                tip.text = f"{' — '.join(parts)} : {descs['value']}" if parts else descs["value"]
+                # French puts a space before the colon, English does not.
+                colon = ": " if is_english() else " : "
+                tip.text = (
+                    f"{' — '.join(parts)}{colon}{descs['value']}" if parts else descs["value"]
+                )
                 node.insert(0, tip)
         return root
 

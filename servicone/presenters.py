@@ -5,6 +5,7 @@ Apps build their labels and view models in their own ``presenters.py`` on top of
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -33,3 +34,13 @@ def format_eur(amount: Any) -> str:
     except (InvalidOperation, ValueError):
         return str(amount)
     return format_eur_in(value, active_language())
+
+
+# E-mail subjects start with the portal's name, which an inbox needs; in the portal, where
+# every page says it, a list of notifications each starting « ServiceOne : » only repeats it.
+_BRAND = re.compile(r"^\s*ServiceOne\s*:\s*")
+
+
+def notification_title(subject: str) -> str:
+    """A notification's subject as the portal lists it: without the leading « ServiceOne : »."""
+    return _BRAND.sub("", subject, count=1) or subject

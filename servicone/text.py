@@ -37,3 +37,24 @@ def control_character(text: str) -> str | None:
     """
     found = _STRAY_CONTROL.search(text)
     return f"U+{ord(found.group()):04X}" if found else None
+
+
+# --- French elision ---------------------------------------------------------------------------
+# "de" and "le" lose their vowel before a word that starts with one: « d'Ovesys », « l'Expert ».
+# An "h" is left alone: an acronym (« de HP ») or an aspirated h is the common case in names.
+_ELIDING = re.compile(r"[aeiouyàâäæéèêëîïôöœùûüÿ]", re.IGNORECASE)
+
+
+def elides(word: str) -> bool:
+    """``word`` takes « d' » / « l' » rather than « de » / « le » in French."""
+    return _ELIDING.match(word.strip()) is not None
+
+
+def french_de(word: str) -> str:
+    """« de Concurrent SA », « d'Ovesys »."""
+    return f"d'{word}" if elides(word) else f"de {word}"
+
+
+def french_le(word: str) -> str:
+    """« le niveau », « l'Expert »."""
+    return f"l'{word}" if elides(word) else f"le {word}"

@@ -13,8 +13,13 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from contracts.models import Asset
+from contracts.presenters import asset_label
+from contracts.serials import SERIAL_INPUT_MAX, clean_serial
 from partners.models import Engineer
 from servicone.errors import DomainError
+from tickets import dispatch
+from tickets.assignment import REASON_MAX
+from tickets.dispatch_presenters import dispatch_choices
 from tickets.models import Kind, Organisation, PauseReason, Status, Ticket
 from tickets.selectors import cds_engineers
 
@@ -43,12 +48,16 @@ def add_domain_error(form: forms.Form, error: DomainError) -> None:
 class SerialLookupForm(forms.Form):
     serial = forms.CharField(
         label=_("Numéro de série de l'équipement"),
-        max_length=64,
+        max_length=SERIAL_INPUT_MAX,
         widget=forms.TextInput(attrs={"autofocus": True, "placeholder": "CZJ1234567"}),
     )
 
     def clean_serial(self) -> str:
-        return self.cleaned_data["serial"].strip()
+        """Normalised as stored (``contracts.serials``): "czj 000 0022" is CZJ0000022."""
+        try:
+            return clean_serial(self.cleaned_data["serial"], field="serial")
+        except DomainError as error:
+            raise forms.ValidationError(str(error.message), code=error.code) from None
 
 
 class TicketOpenForm(forms.Form):
@@ -81,7 +90,7 @@ class TicketOpenForm(forms.Form):
         field = cast("forms.ModelChoiceField[Asset]", self.fields["asset"])
         field.queryset = assets
         field.label_from_instance = (  # type: ignore[method-assign]  # the label of this form only
-            lambda obj: f"{obj.serial_number} — {obj.product_line.name} {obj.model}".strip()
+            lambda obj: f"{obj.serial_number} — {asset_label(obj)}"
         )
         if len(assets) == 1:
             # One asset with this serial: nothing to choose.
@@ -115,8 +124,22 @@ class DispatchForm(forms.Form):
             "invalid_choice": _("Cet ingénieur ne peut pas intervenir sur ce ticket."),
         },
     )
+    reason = forms.CharField(
+        label=_("Motif"),
+        required=False,
+        max_length=REASON_MAX,
+        widget=forms.TextInput(),
+        help_text=_("Requis pour envoyer un ingénieur non certifié sur la gamme de l'équipement."),
+    )
 
-    def __init__(self, *args: Any, ticket: Ticket, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        ticket: Ticket,
+        candidates: list[dispatch.Candidate] | None = None,
+        line: str = "",
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         if ticket.delivered_by == Organisation.CDS:
             field = _UserChoiceField(
@@ -126,11 +149,18 @@ class DispatchForm(forms.Form):
                 error_messages=self.fields["engineer"].error_messages,
             )
             self.fields["engineer"] = field
+            # CDS engineers hold no partner certification: nothing to justify.
+            del self.fields["reason"]
         else:
             engineers = cast("forms.ModelChoiceField[Engineer]", self.fields["engineer"])
             engineers.queryset = Engineer.objects.filter(
                 partner_id=ticket.partner_id, is_active=True
             ).order_by("name", "id")
+        if candidates is not None:
+            # The ranked list (certified first, least loaded first), read once: the select
+            # shows it without querying again; the queryset still checks what is posted.
+            choice = cast("forms.ModelChoiceField[Any]", self.fields["engineer"])
+            choice.choices = dispatch_choices(candidates, line, str(choice.empty_label))
         current = ticket.assigned_cds_user_id or ticket.assigned_engineer_id
         if current:
             self.fields["engineer"].initial = current
@@ -147,9 +177,14 @@ class PauseForm(forms.Form):
 class ResolveForm(forms.Form):
     note = forms.CharField(
         label=_("Compte rendu"),
-        required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Ce qui a été fait pour rétablir le service (requis)."),
+        error_messages={
+            "required": _(
+                "Rédigez le compte rendu de l'intervention : il est requis pour résoudre."
+            )
+        },
     )
 
 
@@ -188,11 +223,20 @@ ACTION_FORMS: dict[str, type[forms.Form]] = {
 }
 
 
-def action_form(action: str, ticket: Ticket, data: Any = None) -> forms.Form:
+def action_form(
+    action: str,
+    ticket: Ticket,
+    data: Any = None,
+    *,
+    candidates: list[dispatch.Candidate] | None = None,
+    line: str = "",
+) -> forms.Form:
+    """The form of ``action``; the dispatch form lists ``candidates`` (certified on ``line``
+    first) when given."""
     form_class = ACTION_FORMS[action]
     prefix = action
     if form_class is DispatchForm:
-        return DispatchForm(data, ticket=ticket, prefix=prefix)
+        return DispatchForm(data, ticket=ticket, candidates=candidates, line=line, prefix=prefix)
     return form_class(data, prefix=prefix)
 
 

@@ -20,7 +20,7 @@ from django.db.models import TextChoices
 from django.utils import dateformat, formats
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext
+from django.utils.translation import gettext_lazy, ngettext, pgettext
 
 from servicone.presenters import active_language
 from tickets import sla, sla_clock
@@ -304,7 +304,7 @@ def event_details(ticket: Ticket, event: TicketEvent) -> list[str]:
             % {"severity": d.get("severity"), "kind": choice_label(Kind, d.get("kind", ""))}
         )
         if d.get("summary"):
-            lines.append(f"« {d['summary']} »")
+            lines.append(_("« %(summary)s »") % {"summary": d["summary"]})
     elif kind == TicketEventKind.ROUTED:
         who = choice_label(Organisation, d.get("delivered_by"))
         lines.append(_("Délivré par : %(who)s") % {"who": who})
@@ -314,8 +314,12 @@ def event_details(ticket: Ticket, event: TicketEvent) -> list[str]:
             lines.append(text)
     elif kind == TicketEventKind.DISPATCHED and d.get("engineer"):
         lines.append(_("Ingénieur : %(name)s") % {"name": d["engineer"]})
+        if d.get("certified") is False:
+            lines.append(_("Non certifié sur la gamme de l'équipement"))
+        if d.get("reason"):
+            lines.append(_("Motif : %(reason)s") % {"reason": d["reason"]})
     elif kind == TicketEventKind.RESOLVED and d.get("note"):
-        lines.append(d["note"])
+        lines.append(_("Compte rendu : %(note)s") % {"note": d["note"]})
     elif kind == TicketEventKind.PAUSED and d.get("reason"):
         lines.append(choice_label(PauseReason, d["reason"]))
     elif kind == TicketEventKind.ESCALATED:
@@ -342,7 +346,11 @@ def event_details(ticket: Ticket, event: TicketEvent) -> list[str]:
         lines.append(line)
     elif kind == TicketEventKind.CREDITS_CONSUMED:
         lines.append(
-            _("%(credits)s crédit(s), solde %(balance)s")
+            ngettext(
+                "%(credits)s crédit, solde %(balance)s",
+                "%(credits)s crédits, solde %(balance)s",
+                int(d.get("credits") or 0),
+            )
             % {"credits": d.get("credits"), "balance": d.get("balance_after")}
         )
     return [str(line) for line in lines]
@@ -533,16 +541,6 @@ def ownership_due(ticket: Ticket) -> str:
     """Until when the partner may take the call (an opened partner ticket only)."""
     if ticket.ownership_due_at and ticket.status == Status.OPENED:
         return site_time(ticket.ownership_due_at, ticket.site.timezone)
-    return ""
-
-
-def engineer_name(ticket: Ticket) -> str:
-    """Who goes on site: the partner's engineer or the CDS engineer, else nothing."""
-    if ticket.assigned_engineer:
-        return ticket.assigned_engineer.name
-    user = ticket.assigned_cds_user
-    if user:
-        return user.get_full_name() or user.get_username()
     return ""
 
 

@@ -33,6 +33,22 @@ class RoutingInput:
     tier_to_deliver_name: str
     expert_rank: int
     certified_on_line: bool
+    # The names the English messages use (the French ones when there is none).
+    product_line_name_en: str = ""
+    partner_tier_name_en: str = ""
+    tier_to_deliver_name_en: str = ""
+
+    @property
+    def line_en(self) -> str:
+        return self.product_line_name_en or self.product_line_name
+
+    @property
+    def partner_tier_en(self) -> str:
+        return self.partner_tier_name_en or self.partner_tier_name
+
+    @property
+    def tier_to_deliver_en(self) -> str:
+        return self.tier_to_deliver_name_en or self.tier_to_deliver_name
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,9 +79,7 @@ def route(facts: RoutingInput) -> RoutingDecision:
             else f"la gamme {facts.product_line_name}"
         )
         what_en = (
-            "non-HP equipment"
-            if facts.vendor != "hp"
-            else f"the {facts.product_line_name} product line"
+            "non-HP equipment" if facts.vendor != "hp" else f"the {facts.line_en} product line"
         )
         if not is_expert:
             return RoutingDecision(
@@ -84,7 +98,7 @@ def route(facts: RoutingInput) -> RoutingDecision:
                     "fr": f"Intervention sur {what_fr} : le partenaire expert n'a pas d'ingénieur certifié sur "
                     f"{facts.product_line_name}, le CDS intervient.",
                     "en": f"Work on {what_en}: the expert partner has no engineer certified on "
-                    f"{facts.product_line_name}, so CDS delivers.",
+                    f"{facts.line_en}, so CDS delivers.",
                 },
             )
     if facts.partner_tier_rank < facts.tier_to_deliver_rank:
@@ -94,8 +108,8 @@ def route(facts: RoutingInput) -> RoutingDecision:
             {
                 "fr": f"Le niveau {facts.tier_to_deliver_name} est requis pour délivrer cette offre "
                 f"(niveau du partenaire : {facts.partner_tier_name or '—'}) : le CDS intervient.",
-                "en": f"The {facts.tier_to_deliver_name} tier is required to deliver this offering "
-                f"(partner's tier: {facts.partner_tier_name or '—'}), so CDS delivers.",
+                "en": f"The {facts.tier_to_deliver_en} tier is required to deliver this offering "
+                f"(partner's tier: {facts.partner_tier_en or '—'}), so CDS delivers.",
             },
         )
     if not facts.certified_on_line:
@@ -104,7 +118,7 @@ def route(facts: RoutingInput) -> RoutingDecision:
             "no_certified_engineer",
             {
                 "fr": f"Aucun ingénieur du partenaire n'est certifié sur {facts.product_line_name} : le CDS intervient.",
-                "en": f"No engineer of the partner is certified on {facts.product_line_name}, so CDS delivers.",
+                "en": f"No engineer of the partner is certified on {facts.line_en}, so CDS delivers.",
             },
         )
     if facts.delivery_mode == "co_delivery":
@@ -122,7 +136,7 @@ def route(facts: RoutingInput) -> RoutingDecision:
         {
             "fr": f"Le partenaire est habilité ({facts.partner_tier_name}) et a des ingénieurs certifiés sur "
             f"{facts.product_line_name} : il intervient.",
-            "en": f"The partner is authorised ({facts.partner_tier_name}) and has engineers certified on "
-            f"{facts.product_line_name}: it delivers.",
+            "en": f"The partner is authorised ({facts.partner_tier_en}) and has engineers certified on "
+            f"{facts.line_en}: it delivers.",
         },
     )

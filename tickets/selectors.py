@@ -32,9 +32,10 @@ from django.utils import timezone
 
 from contracts.models import Asset, Contract, ContractAsset, Offering, OfferingKind
 from contracts.selectors import coverage_for_asset, entitlements_for_serial
-from partners.models import Certification, Partner, Tier
+from contracts.serials import normalise_serial
+from partners.models import Certification, Engineer, Partner, Tier
 from servicone.access import CDS_GROUPS, StaffRole, is_hp_staff, partner_of, tenant_scope
-from tickets import routing
+from tickets import dispatch, routing
 from tickets.models import (
     OPEN_STATUSES,
     Organisation,
@@ -206,6 +207,71 @@ def cds_engineers() -> QuerySet[AbstractUser]:
     return users
 
 
+def dispatch_candidates(ticket: Ticket, *, on: date) -> list[dispatch.Candidate]:
+    """Who may go on site for ``ticket``, best first (``tickets.dispatch``): two queries.
+
+    A partner ticket: the partner's active engineers, with their certifications valid on
+    ``on`` and their open tickets; a CDS ticket: the CDS engineers and their open tickets.
+    """
+    if ticket.delivered_by == Organisation.CDS:
+        # distinct: a user in both CDS groups is joined twice by cds_engineers().
+        users = cds_engineers().annotate(
+            open_tickets=Count(
+                "cds_tickets", filter=Q(cds_tickets__status__in=OPEN_STATUSES), distinct=True
+            )
+        )
+        return dispatch.rank(
+            dispatch.EngineerFacts(
+                engineer_id=user.pk,
+                name=user.get_full_name() or user.get_username(),
+                open_tickets=user.open_tickets,
+            )
+            for user in users
+        )
+    line_id = ticket.asset.product_line_id
+    engineers = (
+        Engineer.objects.filter(partner_id=ticket.partner_id, is_active=True)
+        .annotate(open_tickets=Count("tickets", filter=Q(tickets__status__in=OPEN_STATUSES)))
+        .prefetch_related(
+            Prefetch(
+                "certifications",
+                queryset=Certification.objects.valid_on(on).select_related("course"),
+                to_attr="valid_certifications",
+            )
+        )
+        .order_by("name", "id")
+    )
+    facts = []
+    for engineer in engineers:
+        held = tuple(
+            dispatch.HeldCertification(
+                course=cert.course.display_name,
+                expires_on=cert.expires_on,
+                on_line=cert.course.product_line_id == line_id,
+            )
+            for cert in engineer.valid_certifications
+        )
+        facts.append(
+            dispatch.EngineerFacts(
+                engineer_id=engineer.pk,
+                name=engineer.name,
+                open_tickets=engineer.open_tickets,
+                certifications=held,
+                certified_on_line=any(c.on_line for c in held),
+            )
+        )
+    return dispatch.rank(facts)
+
+
+def engineer_certified_on(engineer: Engineer, *, product_line_id: int, on: date) -> bool:
+    """``engineer`` holds a certification valid on ``on`` for that product line (one query)."""
+    return (
+        Certification.objects.valid_on(on)
+        .filter(engineer=engineer, course__product_line_id=product_line_id)
+        .exists()
+    )
+
+
 def cds_dispatchers() -> list[AbstractUser]:
     """Who hears of what CDS must take (handovers, fall-backs, breaches)."""
     return list(
@@ -265,7 +331,11 @@ def _site_day(asset: Asset, at: datetime) -> date:
 
 
 def lookup_serial(serial: str, partner_id: int | None) -> list[AssetCoverage]:
-    """Assets with this serial number (the partner's customers' only) and their coverage."""
+    """Assets with this serial number (the partner's customers' only) and their coverage.
+
+    ``serial`` is normalised first (``contracts.serials``): "czj 000 0022" finds CZJ0000022.
+    """
+    serial = normalise_serial(serial)
     assets = Asset.objects.filter(serial_number=serial).select_related(
         "customer", "site", "product_line"
     )
@@ -320,6 +390,9 @@ def routing_facts(
         tier_to_deliver_name=offering.tier_to_deliver.name,
         expert_rank=_expert_rank(),
         certified_on_line=certified,
+        product_line_name_en=asset.product_line.name_en,
+        partner_tier_name_en=partner.tier.name_en if partner.tier else "",
+        tier_to_deliver_name_en=offering.tier_to_deliver.name_en,
     )
 
 

@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
 from django.utils import timezone
@@ -30,11 +29,12 @@ from contracts.models import Asset
 from contracts.selectors import coverage_for_asset
 from contracts.services import credits_consume
 from partners.models import Engineer
-from servicone.access import is_cds, is_hp_staff
+from servicone.access import is_hp_staff
 from servicone.errors import DomainError
 from servicone.jobs import enqueue_on_commit
 from servicone.notify import notify
 from tickets import routing, sla, sla_clock
+from tickets.assignment import assign_engineer
 from tickets.models import (
     Kind,
     Organisation,
@@ -301,15 +301,24 @@ def ticket_acknowledge(*, ticket: Ticket, actor: Actor, at: datetime | None = No
 
 @transaction.atomic
 def ticket_dispatch(
-    *, ticket: Ticket, actor: Actor, engineer: Engineer | User | None, at: datetime | None = None
+    *,
+    ticket: Ticket,
+    actor: Actor,
+    engineer: Engineer | User | None,
+    reason: str = "",
+    at: datetime | None = None,
 ) -> Ticket:
-    """Send an engineer: the partner's (an ``Engineer``) or CDS's (a CDS engineer user)."""
+    """Send an engineer: the partner's (an ``Engineer``) or CDS's (a CDS engineer user).
+
+    A partner engineer not certified on the ticket's product line goes only with a
+    ``reason`` (400 ``reason_required``), which the timeline keeps (``tickets.assignment``).
+    """
 
     def change(locked: Ticket, at: datetime) -> dict[str, Any]:
-        name = _assign(locked, engineer)
+        detail = assign_engineer(locked, engineer, reason=reason, on=_site_day(locked, at))
         locked.status = Status.DISPATCHED
         locked.dispatched_at = locked.dispatched_at or at
-        return {"engineer": name}
+        return detail
 
     return _transition(
         ticket,
@@ -321,28 +330,8 @@ def ticket_dispatch(
     )
 
 
-def _assign(ticket: Ticket, engineer: Engineer | User | None) -> str:
-    if ticket.delivered_by == Organisation.PARTNER:
-        if (
-            not isinstance(engineer, Engineer)
-            or engineer.partner_id != ticket.partner_id
-            or not engineer.is_active
-        ):
-            raise DomainError(
-                "invalid_engineer",
-                _("Choisissez un ingénieur actif du partenaire."),
-                field="engineer",
-            )
-        ticket.assigned_engineer = engineer
-        ticket.assigned_cds_user = None
-        return engineer.name
-    if not isinstance(engineer, get_user_model()) or not is_cds(engineer):
-        raise DomainError(
-            "invalid_engineer", _("Choisissez un ingénieur du CDS."), field="engineer"
-        )
-    ticket.assigned_cds_user = engineer
-    ticket.assigned_engineer = None
-    return engineer.get_full_name() or engineer.get_username()
+def _site_day(ticket: Ticket, at: datetime) -> date:
+    return at.astimezone(ZoneInfo(ticket.site.timezone)).date()
 
 
 @transaction.atomic
@@ -369,9 +358,20 @@ def ticket_arrive(*, ticket: Ticket, actor: Actor, at: datetime | None = None) -
 def ticket_resolve(
     *, ticket: Ticket, actor: Actor, note: str = "", at: datetime | None = None
 ) -> Ticket:
-    """Service restored: meets the resolution target; a preventive visit consumes its credit."""
+    """Service restored: meets the resolution target; a preventive visit consumes its credit.
+
+    ``note`` is the intervention report, required (400 ``required`` on ``note``); the
+    timeline keeps it.
+    """
+    report = (note or "").strip()
 
     def change(locked: Ticket, at: datetime) -> dict[str, Any]:
+        if not report:
+            raise DomainError(
+                "required",
+                _("Rédigez le compte rendu de l'intervention : il est requis pour résoudre."),
+                field="note",
+            )
         if locked.kind == Kind.PREVENTIVE and locked.credits_contract is not None:
             entry = credits_consume(
                 contract=locked.credits_contract,
@@ -390,7 +390,7 @@ def ticket_resolve(
             )
         locked.status = Status.RESOLVED
         locked.resolved_at = at
-        return {"note": note}
+        return {"note": report}
 
     return _transition(
         ticket,

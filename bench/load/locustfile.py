@@ -355,6 +355,7 @@ class PartnerSales(PortalUser):
 
 
 ACTIONS = ("acknowledge", "dispatch", "arrive", "resolve")
+DISPATCH_FIELDS = ("dispatch-engineer", "dispatch-reason")
 
 
 class PartnerEngineer(PortalUser):
@@ -396,8 +397,11 @@ class PartnerEngineer(PortalUser):
                 return  # routed to CDS at opening: CDS takes the call, not the partner
             fields = submitted(form)
             if action == "dispatch":
-                fields = [(k, v) for k, v in fields if k != "dispatch-engineer"]
+                fields = [(k, v) for k, v in fields if k not in DISPATCH_FIELDS]
+                # The first engineer is the best ranked (certified on the line when the
+                # partner has one); a reason goes too, required when not certified.
                 fields.append(("dispatch-engineer", option_value(form, "dispatch-engineer")))
+                fields.append(("dispatch-reason", "Test de charge"))
             elif action == "resolve":
                 fields.append(("resolve-note", "Disque remplacé, RAID reconstruit."))
             self.think()

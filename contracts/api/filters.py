@@ -19,6 +19,7 @@ from contracts.models import (
     Vendor,
 )
 from contracts.selectors import coverages_in_force
+from contracts.serials import normalise_serial
 from partners.selectors import today
 from servicone.access import is_hp_staff, partner_of
 from servicone.api.filters import IdFilter, IdOrCodeFilter
@@ -82,7 +83,9 @@ class AssetFilter(django_filters.FilterSet):
     customer = IdFilter(field_name="customer_id")
     site = IdFilter(field_name="site_id")
     serial = django_filters.CharFilter(
-        method="filter_serial", help_text="Exact serial number (case does not matter)."
+        method="filter_serial",
+        help_text="Exact serial number (case and spaces do not matter: `czj 000 0022` is "
+        "`CZJ0000022`).",
     )
     product_line = django_filters.CharFilter(field_name="product_line__code")
     vendor = django_filters.ChoiceFilter(choices=Vendor.choices)
@@ -99,8 +102,8 @@ class AssetFilter(django_filters.FilterSet):
         fields = ["customer", "site", "serial", "product_line", "vendor", "registration", "covered"]
 
     def filter_serial(self, queryset: QuerySet[Asset], name: str, value: str) -> QuerySet[Asset]:
-        # Serial numbers are stored upper-case (``asset_create``): an exact, indexed match.
-        return queryset.filter(serial_number=value.strip().upper())
+        # Serial numbers are stored normalised (contracts.serials): an exact, indexed match.
+        return queryset.filter(serial_number=normalise_serial(value))
 
     def filter_covered(self, queryset: QuerySet[Asset], name: str, value: bool) -> QuerySet[Asset]:
         in_force = Exists(coverages_in_force(today()).filter(asset=OuterRef("pk")))

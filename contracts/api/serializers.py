@@ -162,6 +162,16 @@ class OfferingSerializer(serializers.ModelSerializer):
 class SiteSerializer(serializers.ModelSerializer):
     """A customer site; ``region`` and ``timezone`` are checked by the model's validators."""
 
+    # Checked by the service once its spaces are dropped ("57 000" is 57000).
+    postal_code = serializers.CharField(
+        max_length=10,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="A French postal code, metropolitan or overseas (57000, 97400, 98800…); "
+        "spaces are dropped. Anything else: 400 `invalid_postal_code`.",
+    )
+
     class Meta:
         model = Site
         fields = ["id", "name", "address", "postal_code", "city", "region", "timezone"]
@@ -246,6 +256,14 @@ class AssetSerializer(serializers.ModelSerializer):
             "created_at",
         ]
         read_only_fields = ["created_at"]
+        extra_kwargs = {
+            "serial_number": {
+                "help_text": "As on the label: spaces are dropped and letters upper-cased "
+                "(`czj 999 0001` is stored `CZJ9990001`). 3 to 40 characters: letters and "
+                "digits for HP; other vendors' may also hold `-` `/` `.` between them "
+                "(else 400 `invalid_serial`)."
+            }
+        }
         # Serial numbers are the service's rule: a serial another partner holds is held
         # for HP's arbitration, and no answer ever says whose it is.
         validators: list[Any] = []

@@ -34,6 +34,7 @@ from contracts import selectors, services
 from contracts.api import filters
 from contracts.api import serializers as s
 from contracts.models import Asset, Contract, Customer, Offering
+from contracts.serials import normalise_serial, serial_problem
 from partners.models import Partner
 from partners.selectors import today
 from servicone.access import (
@@ -51,6 +52,7 @@ from servicone.api.permissions import WritesAfterTenantLookup
 from servicone.api.tenancy import TenantScopedMixin
 from servicone.api.viewsets import TenantScopedCreateViewSet
 from servicone.apikeys import Area
+from servicone.errors import DomainError
 
 
 def sells(user: Any) -> bool:
@@ -344,8 +346,11 @@ class EntitlementViewSet(viewsets.ViewSet):
         description=(
             "The coverage in force today of the asset(s) with this serial number, for the "
             "caller's own customers (HP and CDS staff see every partner's). An unknown serial, "
-            "another partner's asset or an asset without coverage all give `[]`. Missing "
-            "`serial`: 400 naming the field."
+            "another partner's asset or an asset without coverage all give `[]`. The serial "
+            "is read as stored: spaces dropped, case ignored (`czj 000 0022` is "
+            "`CZJ0000022`). Missing `serial`: 400 `required`; not a serial number (3 to 40 "
+            "letters, digits and `-` `/` `.` between them): 400 `invalid_serial`, both naming "
+            "the field."
         ),
         parameters=[
             OpenApiParameter(
@@ -353,25 +358,26 @@ class EntitlementViewSet(viewsets.ViewSet):
                 OpenApiTypes.STR,
                 OpenApiParameter.QUERY,
                 required=True,
-                description="The serial number (case does not matter).",
+                description="The serial number (case and spaces do not matter).",
             )
         ],
         responses=s.EntitlementSerializer(many=True),
     )
     def list(self, request: Request) -> Response:
-        serial = (request.query_params.get("serial") or "").strip()
+        # Normalised as stored (contracts.serials): "czj 000 0022" is CZJ0000022.
+        serial = normalise_serial(request.query_params.get("serial"))
         if not serial:
             raise _required("serial")
         refuse_control_characters("serial", serial)  # a NUL was a 500 on PostgreSQL
+        problem = serial_problem(serial)
+        if problem is not None:
+            raise DomainError("invalid_serial", problem, field="serial")
         # token, this, the coverage: three queries
         sees_all, partner_id = tenant_scope(request.user)
         if not sees_all and partner_id is None:
             return Response([])
         rows = selectors.entitlement_rows(
-            # Serial numbers are stored upper-case (``asset_create``).
-            serial.upper(),
-            partner_id=None if sees_all else partner_id,
-            on=today(),
+            serial, partner_id=None if sees_all else partner_id, on=today()
         )
         return Response([s.entitlement_data(row) for row in rows])
 

@@ -1,7 +1,8 @@
 """Writes of the catalogue side: customers, sites, assets, contracts, credits.
 
-One module per family (``customers``, ``claims``, ``sales``, ``credits``, ``scheduled``); every
-service is importable from here, the way callers have always imported them.
+One module per family (``customers``, ``claims``, ``sales`` with the rules a sale meets in
+``sale_rules``, ``credits``, ``scheduled``); every service is importable from here, the way
+callers have always imported them.
 """
 
 from contracts.selectors import RENEWAL_REMINDER_DAYS
@@ -16,10 +17,10 @@ from contracts.services.customers import (
     customer_create_with_sites,
     site_create,
 )
+from contracts.services.sale_rules import contract_end, registration_refusal, sale_refusals
 from contracts.services.sales import (
     contract_activate,
     contract_cancel,
-    contract_end,
     contract_price,
     contract_renew,
     contract_sell,
@@ -49,5 +50,7 @@ __all__ = [
     "customer_create_with_sites",
     "delivery_for",
     "may_deliver",
+    "registration_refusal",
+    "sale_refusals",
     "site_create",
 ]

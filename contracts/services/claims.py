@@ -139,7 +139,7 @@ def asset_claim_assign(*, asset: Asset, actor: AnyUser, comment: str = "") -> As
             subject=gettext("ServiceOne : équipement %(serial)s confirmé")
             % {"serial": claim.serial_number},
             body=gettext(
-                "HP a vérifié l'équipement %(serial)s de %(customer)s : il est enregistré "
+                "HP a vérifié l'équipement %(serial)s du client %(customer)s : il est enregistré "
                 "pour ce client et peut désormais être couvert."
             )
             % {"serial": claim.serial_number, "customer": claim.customer.name},
@@ -206,7 +206,7 @@ def asset_claim_reject(*, asset: Asset, actor: AnyUser, comment: str = "") -> As
                 subject=gettext("ServiceOne : équipement %(serial)s confirmé")
                 % {"serial": holder.serial_number},
                 body=gettext(
-                    "HP a vérifié l'équipement %(serial)s de %(customer)s : il reste "
+                    "HP a vérifié l'équipement %(serial)s du client %(customer)s : il reste "
                     "enregistré pour ce client, rien ne change pour vous."
                 )
                 % {"serial": holder.serial_number, "customer": holder.customer.name},

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from contracts.models import Contract, CreditEntry, OfferingKind
 from contracts.services.common import Actor, ledger_entry
@@ -42,8 +43,14 @@ def credits_consume(
     if locked.credits_balance < credits:
         raise DomainError(
             "insufficient_credits",
-            _("Solde insuffisant : %(balance)s crédit(s) disponible(s), %(needed)s demandé(s).")
-            % {"balance": locked.credits_balance, "needed": credits},
+            _("Solde insuffisant : %(balance)s, %(needed)s.")
+            % {
+                "balance": ngettext(
+                    "%(n)s crédit disponible", "%(n)s crédits disponibles", locked.credits_balance
+                )
+                % {"n": locked.credits_balance},
+                "needed": ngettext("%(n)s demandé", "%(n)s demandés", credits) % {"n": credits},
+            },
             field="credits",
         )
     entry = ledger_entry(

@@ -19,9 +19,12 @@ from contracts.models import (
     Customer,
     Site,
     Vendor,
+    normalise_postal_code,
+    validate_postal_code,
     validate_region,
     validate_timezone,
 )
+from contracts.serials import clean_serial
 from contracts.services.claims import claim_held_notice
 from contracts.services.common import Actor
 from partners.models import Partner, ProductLine
@@ -48,8 +51,9 @@ def customer_create(*, partner: Partner, name: str, siren: str = "", actor: Acto
     return customer
 
 
-def _validate_site_fields(region: str, tz: str) -> None:
+def _validate_site_fields(region: str, tz: str, postal_code: str) -> None:
     for field, value, validator in (
+        ("postal_code", postal_code, validate_postal_code),
         ("region", region, validate_region),
         ("timezone", tz, validate_timezone),
     ):
@@ -71,18 +75,23 @@ def site_create(
     timezone_name: str = DEFAULT_TIMEZONE,
     actor: Actor,
 ) -> Site:
-    """A site of ``customer``: its region picks the public holidays, its time zone the clock."""
+    """A site of ``customer``: its region picks the public holidays, its time zone the clock.
+
+    The postal code, optional, is French (metropolitan or overseas: ``invalid_postal_code``),
+    its spaces dropped ("57 000" is 57000).
+    """
     if not name.strip():
         raise DomainError("required", _("Le nom du site est obligatoire."), field="name")
     if not city.strip():
         raise DomainError("required", _("La ville du site est obligatoire."), field="city")
-    _validate_site_fields(region, timezone_name)
+    postal_code = normalise_postal_code(postal_code)
+    _validate_site_fields(region, timezone_name, postal_code)
     site = Site.objects.create(
         customer=customer,
         name=name.strip(),
         city=city.strip(),
         address=address.strip(),
-        postal_code=postal_code.strip(),
+        postal_code=postal_code,
         region=region,
         timezone=timezone_name,
     )
@@ -141,11 +150,8 @@ def customer_create_with_sites(
 
 
 def _check_asset_fields(*, customer: Customer, site: Site, serial_number: str, vendor: str) -> str:
-    serial = serial_number.strip().upper()
-    if not serial:
-        raise DomainError(
-            "required", _("Le numéro de série est obligatoire."), field="serial_number"
-        )
+    """The serial number normalised (``contracts.serials``), or a refusal naming the field."""
+    serial = clean_serial(serial_number, vendor=vendor if vendor in Vendor.values else None)
     if vendor not in Vendor.values:
         raise DomainError(
             "invalid_choice", _("Constructeur inconnu : %(v)s.") % {"v": vendor}, field="vendor"
@@ -187,6 +193,7 @@ def asset_create(
 ) -> Asset:
     """An asset at one of ``customer``'s sites.
 
+    The serial number is normalised and checked (``contracts.serials``: ``invalid_serial``).
     A serial number (per vendor) is registered once per partner: registering it again is
     refused (``serial_taken``). When *another* partner already holds it, the registration
     is accepted but held for HP's arbitration (``AssetRegistration.HELD``: not coverable

@@ -8,19 +8,19 @@ eligibility and re-evaluates the partner's tier in the same transaction.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, timedelta
 from decimal import Decimal
 
-from dateutil.relativedelta import relativedelta
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from contracts.models import (
+    DELIVERY_CHOSEN,
+    DELIVERY_TIER_REQUIRED,
     Asset,
-    AssetRegistration,
     Contract,
     ContractAsset,
     CreditEntry,
@@ -30,22 +30,26 @@ from contracts.models import (
     OfferingKind,
 )
 from contracts.services.common import Actor, end_coverage, ledger_entry, recorded_user
+from contracts.services.sale_rules import (
+    assets_refusal,
+    contract_end,
+    covered_line_ids,
+    fit_refusal,
+    offering_refusal,
+    overlap_refusal,
+    registration_refusal,
+    start_refusal,
+    tier_refusal,
+)
 from partners.models import Partner
 from partners.selectors import today as local_today
 from partners.services import partner_apply_evaluation
 from servicone.audit import audit
 from servicone.errors import DomainError, StateConflict
-from servicone.money import format_date_fr
 from webhooks.events import event_emit
 from webhooks.models import EventType
 
 # --- Selling -----------------------------------------------------------------------------------
-
-
-def contract_end(offering: Offering, starts_on: date) -> date:
-    """Covered through the day before the same date ``duration_months`` later."""
-    same_day_later: date = starts_on + relativedelta(months=offering.duration_months)
-    return same_day_later - timedelta(days=1)
 
 
 def contract_price(offering: Offering, asset_count: int) -> Decimal:
@@ -59,35 +63,6 @@ def may_deliver(partner: Partner, offering: Offering) -> bool:
     return partner.tier is not None and partner.tier.rank >= offering.tier_to_deliver.rank
 
 
-def _check_tier_sells(partner: Partner, offering: Offering, *, at_activation: bool) -> None:
-    """Refuse (``tier_not_allowed``) unless the partner's tier, read now, may sell ``offering``.
-
-    Selling names the offering and the partner's tier on the offering field; activating
-    a quote, whose page names both already, says the tier needed only.
-    """
-    rank = partner.tier.rank if partner.tier else -1
-    if rank >= offering.tier_to_sell.rank:
-        return
-    needed = offering.tier_to_sell.display_name
-    if at_activation:
-        raise DomainError(
-            "tier_not_allowed",
-            _("Le niveau %(needed)s est requis pour vendre cette offre.") % {"needed": needed},
-        )
-    raise DomainError(
-        "tier_not_allowed",
-        _(
-            "Le niveau %(needed)s est requis pour vendre « %(offering)s » (votre niveau : %(current)s)."
-        )
-        % {
-            "needed": needed,
-            "offering": offering.display_name,
-            "current": partner.tier.display_name if partner.tier else "—",
-        },
-        field="offering",
-    )
-
-
 def delivery_for(partner: Partner, offering: Offering, requested: str | None) -> tuple[str, str]:
     """The delivery mode and its reason: the partner's choice only where its tier may deliver."""
     if may_deliver(partner, offering):
@@ -96,18 +71,19 @@ def delivery_for(partner: Partner, offering: Offering, requested: str | None) ->
             raise DomainError(
                 "invalid_choice", _("Mode de délivrance inconnu."), field="delivery_mode"
             )
-        reasons = {
-            DeliveryMode.PARTNER: _("Choix du partenaire : délivré par ses ingénieurs."),
-            DeliveryMode.CO_DELIVERY: _("Choix du partenaire : co-délivré avec HP."),
-            DeliveryMode.CDS: _("Choix du partenaire : confié au CDS."),
-        }
-        return mode, str(reasons[DeliveryMode(mode)])
-    reason = _(
-        "Le niveau %(tier)s est requis pour délivrer cette offre : elle est confiée au CDS (HP)."
-    ) % {"tier": offering.tier_to_deliver.display_name}
+        return mode, str(DELIVERY_CHOSEN[DeliveryMode(mode)])
+    reason = DELIVERY_TIER_REQUIRED % {"tier": offering.tier_to_deliver.display_name}
     if requested and requested != DeliveryMode.CDS:
         raise DomainError("delivery_mode_not_allowed", reason, field="delivery_mode")
     return DeliveryMode.CDS, str(reason)
+
+
+def _raise_first(*rules: Callable[[], DomainError | None]) -> None:
+    """Run the rules in order (each may query); raise the first refusal."""
+    for rule in rules:
+        refusal = rule()
+        if refusal is not None:
+            raise refusal
 
 
 def _lock_assets(assets: Sequence[Asset]) -> list[Asset]:
@@ -119,62 +95,6 @@ def _lock_assets(assets: Sequence[Asset]) -> list[Asset]:
         .select_related("product_line")
         .order_by("pk")
     )
-
-
-def _check_registered(assets: Sequence[Asset]) -> None:
-    """Only a confirmed asset may be covered (a held one waits for HP's arbitration)."""
-    for asset in assets:
-        if asset.registration == AssetRegistration.HELD:
-            message = _(
-                "L'équipement %(serial)s est en cours de vérification par HP : il ne peut pas "
-                "encore être couvert."
-            )
-        elif asset.registration == AssetRegistration.REJECTED:
-            message = _(
-                "L'équipement %(serial)s n'a pas été retenu par HP : il ne peut pas être couvert."
-            )
-        else:
-            continue
-        raise DomainError(
-            "asset_not_confirmed", message % {"serial": asset.serial_number}, field="assets"
-        )
-
-
-def _check_overlap(
-    *,
-    assets: Sequence[Asset],
-    kind: str,
-    starts_on: date,
-    ends_on: date,
-    exclude: int | None = None,
-) -> None:
-    clash = (
-        ContractAsset.objects.filter(
-            asset__in=[a.pk for a in assets],
-            kind=kind,
-            is_active=True,
-            starts_on__lte=ends_on,
-            ends_on__gte=starts_on,
-        )
-        .exclude(contract__status__in=[Contract.Status.CANCELLED, Contract.Status.EXPIRED])
-        .select_related("asset", "contract")
-    )
-    if exclude is not None:
-        clash = clash.exclude(contract_id=exclude)
-    first = clash.first()
-    if first is not None:
-        raise DomainError(
-            "coverage_overlap",
-            _(
-                "L'équipement %(serial)s est déjà couvert par le contrat %(number)s jusqu'au %(end)s."
-            )
-            % {
-                "serial": first.asset.serial_number,
-                "number": first.contract.number,
-                "end": format_date_fr(first.ends_on),
-            },
-            field="assets",
-        )
 
 
 @transaction.atomic
@@ -205,40 +125,25 @@ def contract_sell(
     )
     if customer.partner_id != partner.pk:
         raise DomainError("not_found", _("Client introuvable."), field="customer")
-    if not offering.is_active:
-        raise DomainError(
-            "offering_inactive", _("Cette offre n'est plus au catalogue."), field="offering"
-        )
-    _check_tier_sells(partner, offering, at_activation=False)
-    if starts_on < today:
-        raise DomainError(
-            "start_in_past", _("Le contrat ne peut pas commencer dans le passé."), field="starts_on"
-        )
-    if offering.covers_assets and not assets:
-        raise DomainError(
-            "required", _("Choisissez au moins un équipement à couvrir."), field="assets"
-        )
-
+    # The rules the sell flow's steps check too (sale_rules), in the order they were always
+    # checked; the assets' ones on the rows locked for this sale.
+    _raise_first(
+        lambda: offering_refusal(offering),
+        lambda: tier_refusal(partner, offering),
+        lambda: start_refusal(starts_on, today=today),
+        lambda: assets_refusal(offering, assets),
+    )
     locked = _lock_assets(assets)
-    covered_lines = set(offering.product_lines.values_list("pk", flat=True))
-    for asset in locked:
-        if asset.customer_id != customer.pk:
-            raise DomainError(
-                "asset_not_of_customer",
-                _("L'équipement %(s)s n'appartient pas à ce client.") % {"s": asset.serial_number},
-                field="assets",
-            )
-        if asset.product_line_id not in covered_lines:
-            raise DomainError(
-                "product_line_not_covered",
-                _("L'offre ne couvre pas la gamme %(line)s de l'équipement %(serial)s.")
-                % {"line": asset.product_line.display_name, "serial": asset.serial_number},
-                field="assets",
-            )
-    _check_registered(locked)
     ends_on = contract_end(offering, starts_on)
-    if offering.covers_assets:
-        _check_overlap(assets=locked, kind=offering.kind, starts_on=starts_on, ends_on=ends_on)
+    _raise_first(
+        lambda: fit_refusal(customer, locked, covered_line_ids(offering)),
+        lambda: registration_refusal(locked),
+        lambda: overlap_refusal(
+            assets=locked, kind=offering.kind, starts_on=starts_on, ends_on=ends_on
+        )
+        if offering.covers_assets
+        else None,
+    )
 
     mode, reason = delivery_for(partner, offering, delivery_mode)
     status = Contract.Status.QUOTE if quote else Contract.Status.ACTIVE
@@ -311,18 +216,21 @@ def contract_activate(*, contract: Contract, actor: Actor, today: date | None = 
     if locked.status != Contract.Status.QUOTE:
         raise StateConflict("invalid_status", _("Seul un devis peut être activé."))
     offering = locked.offering
-    _check_tier_sells(locked.partner, offering, at_activation=True)
+    _raise_first(lambda: tier_refusal(locked.partner, offering, at_activation=True))
     assets = _lock_assets(list(locked.assets.all()))
     # An asset HP gave to another partner since the quote was written cannot be covered.
-    _check_registered(assets)
-    if offering.covers_assets:
-        _check_overlap(
+    _raise_first(
+        lambda: registration_refusal(assets),
+        lambda: overlap_refusal(
             assets=assets,
             kind=offering.kind,
             starts_on=locked.starts_on,
             ends_on=locked.ends_on,
             exclude=locked.pk,
         )
+        if offering.covers_assets
+        else None,
+    )
     locked.status = Contract.Status.ACTIVE
     locked.booked_on = today
     locked.save(update_fields=["status", "booked_on"])

@@ -44,6 +44,11 @@ def months(value: int | None) -> str:
     return presenters.months(value)
 
 
+@register.filter(name="asset_label")
+def asset_label(asset: Any) -> str:
+    return presenters.asset_label(asset)
+
+
 @register.filter(name="region_label")
 def region_label(code: str | None) -> str:
     return presenters.region_label(code)

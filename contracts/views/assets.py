@@ -17,12 +17,10 @@ from contracts import presenters, selectors
 from contracts.forms import ImportForm
 from contracts.importers import MAX_BYTES, ImportReport, assets_import_csv
 from contracts.models import ContractAsset, Customer
+from contracts.serials import SERIAL_INPUT_MAX, normalise_serial, serial_problem
 from contracts.views.shared import found
 from partners.selectors import today as local_today
 from servicone.access import Viewer, seller_required, with_viewer
-
-# The longest serial number the look-up reads (the column's width).
-SERIAL_MAX = 64
 
 
 @require_GET
@@ -48,10 +46,12 @@ def asset_detail(request: HttpRequest, viewer: Viewer, asset_id: int) -> HttpRes
 def asset_lookup(request: HttpRequest, viewer: Viewer) -> HttpResponse:
     """Serial number → coverage in force and service level, within the viewer's scope."""
     today = local_today()
-    serial = request.GET.get("serial", "").strip().upper()[:SERIAL_MAX]
+    # Normalised as stored (contracts.serials): "czj 000 0022" is CZJ0000022.
+    serial = normalise_serial(request.GET.get("serial", "")[:SERIAL_INPUT_MAX])
+    problem = serial_problem(serial) if serial else None
     results: list[ContractAsset] = []
     assets = []
-    if serial:
+    if serial and problem is None:
         results = selectors.entitlements_for_serial(serial, partner_id=viewer.partner_id, on=today)
         assets = selectors.assets_with_serial(viewer, serial)
     covered_ids = {r.asset_id for r in results}
@@ -61,9 +61,10 @@ def asset_lookup(request: HttpRequest, viewer: Viewer) -> HttpResponse:
         {
             "viewer": viewer,
             "serial": serial,
+            "problem": problem,
             "results": results,
             "uncovered": [a for a in assets if a.pk not in covered_ids],
-            "searched": bool(serial),
+            "searched": bool(serial) and problem is None,
         },
     )
 
@@ -98,11 +99,7 @@ def customer_import(request: HttpRequest, viewer: Viewer, customer_id: int) -> H
         report = assets_import_csv(customer=customer, data=data, actor=request.user)
         if report.ok:
             del request.session[key]
-            messages.success(
-                request,
-                _("Import terminé : %(assets)s équipement(s) et %(sites)s site(s) créés.")
-                % {"assets": report.created, "sites": report.sites_created},
-            )
+            messages.success(request, presenters.import_done(report.created, report.sites_created))
             return redirect("contracts:customer", customer_id=customer.pk)
         status = 400
     elif request.method == "POST":

@@ -79,6 +79,7 @@ def _contract_detail(
         {
             "viewer": viewer,
             "contract": contract,
+            "delivery_reason": presenters.delivery_reason(contract),
             "offering": contract.offering,
             "coverages": coverages,
             "chain": chain,

@@ -7,6 +7,7 @@ another customer, is a 404.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
 from django.contrib import messages
@@ -18,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from contracts import presenters, selectors, services
 from contracts.forms import AssetForm, ConfirmSaleForm
-from contracts.models import Contract, OfferingKind
+from contracts.models import Contract, Customer, OfferingKind
 from contracts.presenters import SaleDraft
 from contracts.views.shared import (
     customer_forms,
@@ -31,6 +32,7 @@ from contracts.views.shared import (
     save_customer,
     search_term,
 )
+from partners.models import Partner
 from partners.selectors import today as local_today
 from servicone.access import Viewer, seller_required
 from servicone.errors import DomainError
@@ -97,24 +99,21 @@ def sell_customer(request: HttpRequest, viewer: Viewer) -> HttpResponse:
     )
 
 
-@require_http_methods(["GET", "POST"])
-@seller_required
-def sell_assets(request: HttpRequest, viewer: Viewer) -> HttpResponse:
-    draft = _read_draft(viewer, request.GET)
-    if draft.customer is None:
-        return redirect("contracts:sell")
+def _asset_form(request: HttpRequest, customer: Customer) -> AssetForm:
+    return AssetForm(posted(request), sites=selectors.customer_sites(customer), prefix="asset")
+
+
+def _assets_step(
+    request: HttpRequest,
+    draft: SaleDraft,
+    asset_form: AssetForm,
+    *,
+    errors: Sequence[DomainError] = (),
+    status: int = 200,
+) -> HttpResponse:
+    """Step 2 as the page shows it, with the refusals of its submit if any."""
     customer = draft.customer
-    sites = selectors.customer_sites(customer)
-    asset_form = AssetForm(posted(request), sites=sites, prefix="asset")
-    status = 200
-    if request.method == "POST":
-        asset = save_asset(request, customer, asset_form)
-        if asset is not None:
-            # One held for HP's arbitration cannot be covered yet: not chosen.
-            added = [asset.pk] if asset.is_confirmed else []
-            selected = [a.pk for a in draft.assets] + added
-            return redirect(draft.url("contracts:sell-assets", assets=selected))
-        status = 400
+    assert customer is not None  # each step sends back to step 1 without one
     search = search_term(request)
     choices = selectors.sell_asset_choices(
         customer,
@@ -136,21 +135,42 @@ def sell_assets(request: HttpRequest, viewer: Viewer) -> HttpResponse:
             "truncated": choices.truncated,
             "search": search,
             "asset_form": asset_form,
-            "has_sites": bool(sites),  # loaded by the form already
+            # The form read the sites once for its choices: no second query.
+            "has_sites": bool(asset_form.fields["site"].widget.choices),
+            "errors": [str(e.message) for e in errors],
             "back_url": reverse("contracts:sell") + f"?customer={customer.pk}",
         },
         status=status,
     )
 
 
-@require_GET
+@require_http_methods(["GET", "POST"])
 @seller_required
-def sell_offering(request: HttpRequest, viewer: Viewer) -> HttpResponse:
+def sell_assets(request: HttpRequest, viewer: Viewer) -> HttpResponse:
     draft = _read_draft(viewer, request.GET)
     if draft.customer is None:
         return redirect("contracts:sell")
-    assert viewer.partner_id is not None  # sellers are a partner's members
-    partner = selectors.partner_with_tier(viewer.partner_id)
+    asset_form = _asset_form(request, draft.customer)
+    if request.method == "POST":
+        asset = save_asset(request, draft.customer, asset_form)
+        if asset is not None:
+            # One held for HP's arbitration cannot be covered yet: not chosen.
+            added = [asset.pk] if asset.is_confirmed else []
+            selected = [a.pk for a in draft.assets] + added
+            return redirect(draft.url("contracts:sell-assets", assets=selected))
+        return _assets_step(request, draft, asset_form, status=400)
+    return _assets_step(request, draft, asset_form)
+
+
+def _offering_step(
+    request: HttpRequest,
+    draft: SaleDraft,
+    partner: Partner,
+    *,
+    errors: Sequence[DomainError] = (),
+    status: int = 200,
+) -> HttpResponse:
+    """Step 3 as the page shows it, with the refusals of its submit if any."""
     today = local_today()
     choices = presenters.offering_choices(selectors.catalogue_for(partner), draft.assets)
     return render(
@@ -163,11 +183,46 @@ def sell_offering(request: HttpRequest, viewer: Viewer) -> HttpResponse:
             "partner": partner,
             "groups": presenters.group_by_kind(choices, lambda c: c.line.offering.kind),
             "starts_on": (draft.starts_on or today).isoformat(),
-            "starts_on_invalid": draft.starts_on_invalid,
             "today": today,
+            "errors": presenters.step_errors(errors),
             "back_url": draft.url("contracts:sell-assets", offering=None, starts_on=None),
         },
+        status=status,
     )
+
+
+@require_GET
+@seller_required
+def sell_offering(request: HttpRequest, viewer: Viewer) -> HttpResponse:
+    """Step 3; reached by step 2's submit, whose assets are checked first (an asset held for
+    HP's arbitration, put in the URL, is refused there, on step 2)."""
+    draft = _read_draft(viewer, request.GET)
+    if draft.customer is None:
+        return redirect("contracts:sell")
+    refusal = services.registration_refusal(draft.assets)
+    if refusal is not None:
+        form = _asset_form(request, draft.customer)
+        return _assets_step(request, draft, form, errors=[refusal], status=400)
+    assert viewer.partner_id is not None  # sellers are a partner's members
+    return _offering_step(request, draft, selectors.partner_with_tier(viewer.partner_id))
+
+
+def _offering_refusals(draft: SaleDraft, partner: Partner) -> list[DomainError]:
+    """What the final submit would refuse in this draft: the rules of ``contract_sell``."""
+    assert draft.customer is not None
+    refusals = services.sale_refusals(
+        partner=partner,
+        customer=draft.customer,
+        offering=draft.offering,
+        assets=draft.assets,
+        starts_on=draft.starts_on,
+        today=local_today(),
+    )
+    if draft.starts_on_invalid:
+        # Said for what it is, rather than as a missing date.
+        refusals = [r for r in refusals if r.field != "starts_on"]
+        refusals.append(DomainError("invalid", _("Date de début invalide."), field="starts_on"))
+    return refusals
 
 
 def _sold_message(contract: Contract, customer_name: str) -> str:
@@ -188,13 +243,17 @@ def sell_confirm(request: HttpRequest, viewer: Viewer) -> HttpResponse:
     draft = _read_draft(viewer, request.GET)
     if draft.customer is None:
         return redirect("contracts:sell")
-    if draft.offering is None or draft.starts_on is None:
-        if draft.starts_on_invalid:
-            messages.error(request, _("Date de début invalide."))
-        return redirect(draft.url("contracts:sell-offering"))
     assert viewer.partner_id is not None  # sellers are a partner's members
     partner = selectors.partner_with_tier(viewer.partner_id)
+    if request.method == "GET" or draft.offering is None or draft.starts_on is None:
+        # Step 3's submit ("Vérifier la vente"): the sale is checked with the rules of the
+        # final submit; what they refuse is said on step 3, beside what to change.
+        refusals = _offering_refusals(draft, partner)
+        if refusals:
+            return _offering_step(request, draft, partner, errors=refusals, status=400)
     offering = draft.offering
+    assert offering is not None  # checked above
+    assert draft.starts_on is not None
     may_deliver = services.may_deliver(partner, offering)
     form = ConfirmSaleForm(posted(request), may_deliver=may_deliver)
     errors: list[str] = []

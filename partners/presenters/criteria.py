@@ -19,15 +19,22 @@ def percent(progress: float) -> int:
 
 
 class Labels:
-    """Display names (in the reader's language) of tiers and courses, loaded once."""
+    """Display names (in the reader's language) of tiers and courses, loaded once.
 
-    def __init__(self, tiers: Iterable[Tier], courses: Iterable[Course]) -> None:
+    ``hp_reader``: the page is HP's (a programme manager reviewing a partner), so a
+    criterion addressed to the partner ("submit an application") is said about it instead.
+    """
+
+    def __init__(
+        self, tiers: Iterable[Tier], courses: Iterable[Course], *, hp_reader: bool = False
+    ) -> None:
         self.tiers = {tier.code: tier for tier in tiers}
         self.courses = {course.code: course for course in courses}
+        self.hp_reader = hp_reader
 
     @classmethod
-    def load(cls) -> Labels:
-        return cls(selectors.tiers_by_rank(), selectors.courses_by_code())
+    def load(cls, *, hp_reader: bool = False) -> Labels:
+        return cls(selectors.tiers_by_rank(), selectors.courses_by_code(), hp_reader=hp_reader)
 
     def tier(self, code: str | None) -> str:
         if not code:
@@ -58,6 +65,19 @@ def _figures(kind: str, actual: str, required: str) -> str:
     return ""
 
 
+def _approval_for_hp(actual: str) -> str:
+    """The unmet HP approval, as HP reads it: what the partner may do, not an instruction."""
+    if actual == "expired":
+        return _(
+            "L'approbation HP a expiré : le partenaire peut déposer une nouvelle demande "
+            "d'accréditation."
+        )
+    return _(
+        "Approbation HP requise : elle s'obtient par une demande d'accréditation du "
+        "partenaire, validée par un responsable programme HP."
+    )
+
+
 def criterion_row(
     labels: Labels,
     *,
@@ -82,7 +102,10 @@ def criterion_row(
         "percent": percent(progress)
         if kind in (engine.KIND_MIN_REVENUE, engine.KIND_COURSE)
         else None,
-        "message": message,
+        # Written to the partner ("déposez une demande…"): HP reads it about the partner.
+        "message": _approval_for_hp(actual)
+        if labels.hp_reader and kind == engine.KIND_APPROVAL and not met
+        else message,
         "expiring": list(expiring),
     }
 

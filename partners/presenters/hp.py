@@ -99,7 +99,7 @@ def iso_date(value: str | None) -> date | None:
 def accreditation_review(application: Accreditation) -> dict[str, Any]:
     """HP's review page: the evaluation stored at submission beside today's, what is unmet."""
     on = selectors.today()
-    labels = Labels.load()
+    labels = Labels.load(hp_reader=True)  # HP reviews: criteria said about the partner
     live = engine.evaluate(
         selectors.snapshot_for(application.partner, on=on), selectors.tier_specs(), on
     )

@@ -14,7 +14,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.translation import gettext, override
+from django.utils.translation import gettext, ngettext, override
 from django.utils.translation import gettext_lazy as _
 
 from partners import eligibility as engine
@@ -25,6 +25,8 @@ from servicone.access import AnyUser, is_partner_admin, is_programme_manager
 from servicone.audit import audit
 from servicone.errors import DomainError, NotAllowed, StateConflict
 from servicone.notify import notify, partner_admins, programme_managers
+from servicone.presenters import active_language
+from servicone.text import elides
 from webhooks.events import event_emit
 from webhooks.models import EventType
 
@@ -130,7 +132,12 @@ def accreditation_submit(
             partner=locked.partner,
             kind="accreditation_submitted",
             dedup_key=f"accreditation-submitted:{locked.pk}",
-            subject=gettext("ServiceOne : demande d'accréditation %(tier)s de %(partner)s") % names,
+            subject=(
+                gettext("ServiceOne : demande d'accréditation %(tier)s d'%(partner)s")
+                if elides(locked.partner.name)
+                else gettext("ServiceOne : demande d'accréditation %(tier)s de %(partner)s")
+            )
+            % names,
             body=gettext("%(partner)s demande le niveau %(tier)s. Elle attend votre décision.")
             % names,
             link=f"/hp/accreditations/{locked.pk}/",
@@ -229,8 +236,16 @@ def _decide(
         if unmet:
             raise DomainError(
                 "prerequisites_unmet",
-                _("Validation impossible : %(count)s critère(s) non rempli(s) — %(details)s")
-                % {"count": len(unmet), "details": " ; ".join(c.message("fr") for c in unmet)},
+                ngettext(
+                    "Validation impossible : %(count)s critère non rempli — %(details)s",
+                    "Validation impossible : %(count)s critères non remplis — %(details)s",
+                    len(unmet),
+                )
+                % {
+                    "count": len(unmet),
+                    # In the reader's language, like the rest of the message.
+                    "details": " ; ".join(c.message(active_language()) for c in unmet),
+                },
             )
     elif not comment:
         raise DomainError(

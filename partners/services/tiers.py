@@ -24,7 +24,7 @@ from partners.models import Partner, Tier, TierPeriod
 from servicone.audit import audit
 from servicone.jobs import enqueue_on_commit
 from servicone.notify import Message, notify, notify_many, partner_admin_ids, partner_admins
-from servicone.text import single_line
+from servicone.text import elides, single_line
 from webhooks.events import EventSpec, event_emit, events_emit
 from webhooks.models import EventType
 
@@ -159,15 +159,29 @@ def _grace_notice(partner: Partner, decision: tiering.TierDecision, kind: str) -
 
 def _tier_changed_notice(partner: Partner, old: Tier | None, new: Tier | None) -> _Notice:
     with override(settings.LANGUAGE_CODE):
-        subject = gettext("ServiceOne : %(partner)s passe au niveau %(tier)s") % {
+        names = {
             "partner": partner.name,
-            "tier": new.name if new else "—",
+            "old": old.name if old else "",
+            "new": new.name if new else "",
         }
-        body = gettext("Le niveau de %(partner)s passe de « %(old)s » à « %(new)s ».") % {
-            "partner": partner.name,
-            "old": old.name if old else "—",
-            "new": new.name if new else "—",
-        }
+        if new is None:
+            subject = gettext("ServiceOne : %(partner)s n'a plus de niveau") % names
+            body = gettext("%(partner)s perd le niveau « %(old)s ».") % names
+        else:
+            subject = gettext("ServiceOne : %(partner)s passe au niveau %(tier)s") % {
+                "partner": partner.name,
+                "tier": new.name,
+            }
+            if old is None:
+                body = gettext("%(partner)s obtient le niveau « %(new)s ».") % names
+            elif elides(partner.name):  # « Le niveau d'Ovesys », not « de Ovesys »
+                body = (
+                    gettext("Le niveau d'%(partner)s passe de « %(old)s » à « %(new)s ».") % names
+                )
+            else:
+                body = (
+                    gettext("Le niveau de %(partner)s passe de « %(old)s » à « %(new)s ».") % names
+                )
     return _Notice(
         kind="tier_changed",
         dedup_key=f"tier-changed:{partner.pk}:{new.code if new else 'none'}:{selectors.today()}",

@@ -13,7 +13,7 @@ from servicone.access import Viewer, is_hp_staff, is_partner_admin, membership_o
 
 
 def _programme_page(request: HttpRequest, partner: Partner, *, hp_view: bool) -> HttpResponse:
-    labels = presenters.Labels.load()
+    labels = presenters.Labels.load(hp_reader=hp_view)
     bound = any(request.GET.get(key) for key in WHAT_IF_KEYS)
     what_if_form = WhatIfForm(request.GET if bound else None, courses=list(labels.courses.values()))
     scenario = None

@@ -15,6 +15,7 @@ from partners.models import Membership, Partner
 from servicone.access import PartnerRole, partner_admin_required, partner_member_required
 from servicone.errors import DomainError
 from servicone.forms import add_domain_error
+from servicone.text import elides
 
 
 def _engineer_added(request: HttpRequest, partner: Partner, form: EngineerForm) -> bool:
@@ -50,11 +51,13 @@ def _certification_recorded(request: HttpRequest, form: CertificationForm) -> bo
     except DomainError as error:
         add_domain_error(form, error)
         return False
-    messages.success(
-        request,
-        _("Certification %(course)s de %(name)s enregistrée.")
-        % {"course": data["course"].code, "name": data["engineer"].name},
+    name = data["engineer"].name
+    recorded = (
+        _("Certification %(course)s d'%(name)s enregistrée.")
+        if elides(name)
+        else _("Certification %(course)s de %(name)s enregistrée.")
     )
+    messages.success(request, recorded % {"course": data["course"].code, "name": name})
     return True
 
 

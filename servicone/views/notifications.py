@@ -6,6 +6,7 @@ Managers choose how theirs are e-mailed (``/notifications/preferences/``).
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -31,10 +32,13 @@ def notification_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "notifications/list.html",
+        # Notifications are written once, in the portal's language, for every reader: the
+        # page says which, so that an English page reads them as French (and so do tools).
         {
             "page": page,
             "only_unread": only_unread,
             "may_choose_digest": may_choose_email_digest(request.user),
+            "stored_language": settings.LANGUAGE_CODE,
         },
     )
 

@@ -116,7 +116,8 @@ def test_approving_with_an_unmet_criterion_shows_prerequisites_unmet_and_changes
     assert response.status_code == 400
     page = text(response)
     assert (
-        "Validation impossible : 1 critère(s) non rempli(s) — Il manque 1 ingénieur certifié 3PAR StoreServ Master ASE (1 sur 2)."
+        # Issue 15, finding 9: plurals with ngettext, no more « critère(s) ».
+        "Validation impossible : 1 critère non rempli — Il manque 1 ingénieur certifié 3PAR StoreServ Master ASE (1 sur 2)."
         in page
     )
     application.refresh_from_db()

@@ -332,7 +332,8 @@ def test_the_nightly_evaluation_audits_notifies_and_records_periods_like_a_singl
     ) == [("deliver", None)]
     changed = Notification.objects.get(recipient=partner_admin, kind="tier_changed")
     assert changed.subject == f"ServiceOne : {partner.name} passe au niveau Deliver"
-    assert changed.body == f"Le niveau de {partner.name} passe de « — » à « Deliver »."
+    # Issue 15, finding 9: « Le niveau de Ovesys passe de « — » à … » no longer.
+    assert changed.body == f"{partner.name} obtient le niveau « Deliver »."
 
     Certification.objects.filter(course__code="NET-ATP").delete()
     assert partners_evaluate_all() == {"start_grace": 1}

@@ -53,7 +53,8 @@ def test_nothing_before_the_first_working_day_then_one_digest_per_admin_once(
     sent = list(digests())
     assert sorted(n.recipient_id for n in sent) == sorted([partner_admin.pk, second_admin.pk])
     digest = sent[0]
-    assert digest.subject == f"ServiceOne : tableau de bord 2026-10 de {partner.name}"
+    # Issue 15, finding 9: « de Ovesys » is « d'Ovesys ».
+    assert digest.subject == f"ServiceOne : tableau de bord 2026-10 d'{partner.name}"
     assert "- Prise en charge : 1 respectés, 0 dépassés, 0 en cours (100,0 %)" in digest.body
     assert "- Intervention sur site : 0 respectés, 1 dépassés, 0 en cours (0,0 %)" in digest.body
     assert "médiane 30,0 min" in digest.body

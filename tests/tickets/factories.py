@@ -4,7 +4,33 @@ from datetime import date
 
 from contracts.services import contract_sell
 from tests.contracts.factories import asset_of, offering
-from tests.partners.factories import certify, set_tier
+from tests.partners.factories import EngineerFactory, certify, set_tier
+
+COURSE_OF_LINE = {
+    "proliant": "PL-ASE",
+    "networking": "NET-ATP",
+    "3par": "3PAR-MASE",
+    "converged": "CI-MASE",
+    "non_hp": "MV-SUPPORT",
+}
+
+
+def certified_engineer(partner, line: str = "proliant", **engineer_kwargs):
+    """An engineer of ``partner`` certified on product line ``line`` (the one a dispatch
+    sends without a reason)."""
+    from partners.models import Certification, Course
+    from partners.services import certification_expiry
+
+    engineer = EngineerFactory(partner=partner, **engineer_kwargs)
+    course = Course.objects.get(code=COURSE_OF_LINE[line])
+    passed_on = date(2026, 1, 5)
+    Certification.objects.create(
+        engineer=engineer,
+        course=course,
+        passed_on=passed_on,
+        expires_on=certification_expiry(course, passed_on),
+    )
+    return engineer
 
 
 def covered_asset(
@@ -24,14 +50,7 @@ def covered_asset(
 
     set_tier(partner, tier)
     if certified:
-        course = {
-            "proliant": "PL-ASE",
-            "networking": "NET-ATP",
-            "3par": "3PAR-MASE",
-            "converged": "CI-MASE",
-            "non_hp": "MV-SUPPORT",
-        }[line]
-        certify(partner, course, 1, passed_on=date(2026, 1, 5))
+        certify(partner, COURSE_OF_LINE[line], 1, passed_on=date(2026, 1, 5))
     asset = asset_of(partner, line=line, **asset_kwargs)
     day = today or local_today()
     contract_sell(

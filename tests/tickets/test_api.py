@@ -17,7 +17,7 @@ from servicone.access import PartnerRole, StaffRole
 from tests.conftest import token_client
 from tests.contracts.factories import asset_of
 from tests.partners.factories import EngineerFactory, partner_user, staff_user
-from tests.tickets.factories import covered_asset
+from tests.tickets.factories import certified_engineer, covered_asset
 from tickets import services
 from tickets.models import SlaTarget, Ticket, TicketEvent
 
@@ -76,7 +76,11 @@ def drive(ticket: Ticket, status: str, actor: Any, engineer: Any) -> Ticket:
         "resolved": ["acknowledge", "resolve"],
         "closed": ["acknowledge", "resolve", "close"],
     }[status]
-    params = {"dispatch": {"engineer": engineer}, "pause": {"reason": "awaiting_parts"}}
+    params = {
+        "dispatch": {"engineer": engineer},
+        "pause": {"reason": "awaiting_parts"},
+        "resolve": {"note": "Carte mère remplacée"},
+    }
     for step in steps:
         ticket = services.ticket_act(
             ticket=ticket, action=step, actor=actor, **params.get(step, {})
@@ -114,7 +118,7 @@ def asset(partner: Any) -> Any:
 
 @pytest.fixture
 def engineer(partner: Any) -> Any:
-    return EngineerFactory(partner=partner, name="Julie Martin")
+    return certified_engineer(partner, name="Julie Martin")
 
 
 @pytest.fixture
@@ -678,7 +682,7 @@ def test_the_list_is_newest_first_and_paginated(admin_api, asset, partner_admin,
 
 def _open_many(partner: Any, actor: Any, count: int) -> None:
     assets = [covered_asset(partner) for _ in range(3)]
-    engineer = EngineerFactory(partner=partner)
+    engineer = certified_engineer(partner)
     for index in range(count):
         ticket = open_ticket(assets[index % 3], actor)
         if index % 2:

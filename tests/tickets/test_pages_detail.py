@@ -250,8 +250,8 @@ def _walk_to(ticket, state, partner_engineer, cds_user):
         "dispatched": [("acknowledge", {}), ("dispatch", {"engineer": engineer})],
         "on_site": [("acknowledge", {}), ("dispatch", {"engineer": engineer}), ("arrive", {})],
         "paused": [("acknowledge", {}), ("pause", {"reason": "awaiting_parts"})],
-        "resolved": [("acknowledge", {}), ("resolve", {})],
-        "closed": [("acknowledge", {}), ("resolve", {}), ("close", {})],
+        "resolved": [("acknowledge", {}), ("resolve", {"note": "Disque remplacé"})],
+        "closed": [("acknowledge", {}), ("resolve", {"note": "Disque remplacé"}), ("close", {})],
     }[state]
     for action, params in steps:
         ticket = ticket_act(ticket=ticket, action=action, actor=actor, **params)

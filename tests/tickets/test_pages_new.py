@@ -182,3 +182,28 @@ def test_cds_staff_may_open_a_ticket_on_any_partners_asset(client, partner, cds_
     )
     assert response.status_code == 302
     assert Ticket.objects.get().partner == partner
+
+
+# --- Serial numbers as people type them (issue 15, finding 3) -------------------------------------
+
+
+def test_a_serial_typed_in_lower_case_with_spaces_finds_the_asset(
+    client, partner, partner_engineer
+):
+    asset = covered_asset(partner, serial_number="CZJ0000022")
+    client.force_login(partner_engineer)
+    response = client.get("/tickets/new/?serial=czj+000+0022")
+    page = text(response)
+    assert response.status_code == 200
+    assert f'data-asset="{asset.pk}"' in page
+    assert 'data-testid="open-form"' in page
+    assert 'value="CZJ0000022"' in page  # the box shows the serial as stored
+
+
+def test_something_that_is_no_serial_number_is_said_on_the_field(client, partner_engineer):
+    client.force_login(partner_engineer)
+    response = client.get("/tickets/new/?serial=%3Cb%3Ex%3C%2Fb%3E")
+    page = text(response)
+    assert "Un numéro de série ne contient que des lettres, des chiffres" in page
+    assert "n'est connu chez vos clients" not in page
+    assert "<b>x</b>" not in response.content.decode()  # escaped, never markup

@@ -11,9 +11,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from partners.models import Engineer
 from servicone.access import PartnerRole, StaffRole
 from tests.partners.factories import PartnerFactory, partner_user, staff_user
+from tests.tickets.factories import certified_engineer
 from tests.tickets.pages import NOW, cds_ticket, covered_assets, open_ticket, text
 from tickets import sla
 from tickets.models import SlaState, SlaTarget, Ticket
@@ -57,8 +57,8 @@ def test_the_queue_hides_another_partners_tickets(
 
 def test_the_queue_lists_open_tickets_before_closed_ones(client, partner, partner_engineer):
     done = open_ticket(partner, partner_engineer, at=timezone.now() - timedelta(hours=1))
-    for action in ("acknowledge", "resolve", "close"):
-        ticket_act(ticket=done, action=action, actor=partner_engineer)
+    for action, params in (("acknowledge", {}), ("resolve", {"note": "Fait"}), ("close", {})):
+        ticket_act(ticket=done, action=action, actor=partner_engineer, **params)
     older_open = open_ticket(partner, partner_engineer, at=timezone.now() - timedelta(hours=3))
     client.force_login(partner_engineer)
     # « Ouverts et clos » (issue 15: the list itself opens on the open tickets only).
@@ -272,7 +272,7 @@ def test_the_cds_queue_runs_the_same_queries_for_5_or_30_tickets(
 def test_the_partner_engineer_home_lists_my_open_tickets_and_calls_to_take(
     client, partner, partner_engineer
 ):
-    me = Engineer.objects.create(partner=partner, name="Moi", user=partner_engineer)
+    me = certified_engineer(partner, name="Moi", user=partner_engineer)
     mine = open_ticket(partner, partner_engineer)
     ticket_act(ticket=mine, action="acknowledge", actor=partner_engineer)
     ticket_act(ticket=mine, action="dispatch", actor=partner_engineer, engineer=me)

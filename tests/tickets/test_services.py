@@ -15,7 +15,7 @@ from servicone.errors import DomainError, NotAllowed, StateConflict
 from servicone.models import Notification
 from tests.contracts.factories import asset_of, offering
 from tests.partners.factories import EngineerFactory, certify, set_tier
-from tests.tickets.factories import covered_asset
+from tests.tickets.factories import certified_engineer, covered_asset
 from tickets import sla
 from tickets.models import (
     OwnershipSegment,
@@ -64,11 +64,13 @@ def open_ticket(asset, actor, **kwargs):
 
 def params_for(action, ticket):
     if action == "dispatch":
-        return {"engineer": EngineerFactory(partner=ticket.partner)}
+        return {"engineer": certified_engineer(ticket.partner)}
     if action == "pause":
         return {"reason": "awaiting_parts"}
     if action == "handover":
         return {"reason": "Pas de pièce en stock"}
+    if action == "resolve":
+        return {"note": "Disque remplacé, RAID reconstruit."}
     return {}
 
 
@@ -414,7 +416,7 @@ def test_sla_notifications_are_written_in_the_portals_french_whoever_runs_the_sw
 def test_every_event_and_reason_the_lifecycle_writes_is_one_of_the_model_choices(
     asset, partner_admin, clock
 ):
-    engineer = EngineerFactory(partner=asset.customer.partner)
+    engineer = certified_engineer(asset.customer.partner)
     ticket_in(Status.CLOSED, asset, partner_admin)
     ticket = ticket_in(Status.PAUSED, asset, partner_admin)
     for action, params in [
@@ -471,7 +473,7 @@ SWEEP_QUERIES = 15
 def test_the_sweep_fires_a_batch_in_a_fixed_number_of_queries_however_many_are_due(
     tickets, asset, partner, partner_admin, partner_engineer, clock, django_assert_num_queries
 ):
-    engineer = EngineerFactory(partner=partner, user=partner_engineer)
+    engineer = certified_engineer(partner, user=partner_engineer)
     for i in range(tickets):
         ticket = open_ticket(asset, partner_admin, summary=f"Panne {i}")
         if i % 3 == 1:  # owned and dispatched: the engineer hears of the warnings too
@@ -592,7 +594,7 @@ def test_resolving_a_preventive_visit_consumes_one_credit(partner, partner_admin
     ticket = open_ticket(asset, partner_admin, kind="preventive", severity=4)
     assert ticket.credits_contract == credits
     ticket = ticket_act(ticket=ticket, action="acknowledge", actor=partner_admin)
-    ticket_act(ticket=ticket, action="resolve", actor=partner_admin)
+    ticket_act(ticket=ticket, action="resolve", actor=partner_admin, note="Visite faite.")
     credits.refresh_from_db()
     assert credits.credits_balance == 9
     assert TicketEvent.objects.filter(ticket=ticket, event="credits_consumed").exists()

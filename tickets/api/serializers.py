@@ -32,6 +32,7 @@ from servicone.access import tenant_scope
 from servicone.api.tenancy import ScopedPrimaryKeyRelatedField
 from servicone.presenters import active_language, is_english
 from tickets import selectors, sla_clock
+from tickets.assignment import REASON_MAX
 from tickets.models import (
     Kind,
     OwnershipSegment,
@@ -444,10 +445,23 @@ class DispatchSerializer(serializers.Serializer):
         "partner's active engineers (`engineers/`). When CDS delivers: the user id of a CDS "
         "engineer. An id the caller cannot see: 404.",
     )
+    reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=REASON_MAX,
+        help_text="Why this engineer goes: required when the partner's engineer is not "
+        "certified on the ticket's product line (else 400 `reason_required` on `reason`); "
+        "kept on the timeline (`detail.reason`; `detail.certified` is false when not).",
+    )
 
 
 class ResolveSerializer(serializers.Serializer):
-    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+    note = serializers.CharField(
+        max_length=2000,
+        help_text="The intervention report (what was done), required: kept on the timeline "
+        "(`detail.note` of the `resolved` event).",
+    )
 
 
 class PauseRequestSerializer(serializers.Serializer):

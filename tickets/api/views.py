@@ -106,7 +106,9 @@ ACTIONS: dict[str, tuple[type[serializers.Serializer] | None, str, str]] = {
         "when the partner delivers (`engineers/`), the user id of a CDS engineer when CDS "
         "delivers. An engineer id the caller cannot see (another partner's): 404 naming "
         "`engineer`; an inactive engineer or a user who is not a CDS engineer: 400 "
-        "`invalid_engineer`. Nothing changes when refused.",
+        "`invalid_engineer`; a partner engineer not certified on the ticket's product line "
+        "without a `reason`: 400 `reason_required` naming `reason`. Nothing changes when "
+        "refused.",
     ),
     "arrive": (
         None,
@@ -116,7 +118,8 @@ ACTIONS: dict[str, tuple[type[serializers.Serializer] | None, str, str]] = {
     "resolve": (
         s.ResolveSerializer,
         "Service restored: meets the resolution target",
-        "A preventive visit under Proactive Select consumes its credit.",
+        "`note`, the intervention report, is required (400 naming `note`) and kept on the "
+        "timeline. A preventive visit under Proactive Select consumes its credit.",
     ),
     "close": (None, "Close a resolved ticket", ""),
     "pause": (

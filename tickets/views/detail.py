@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from servicone.errors import DomainError
-from tickets import presenters, selectors
+from tickets import dispatch_presenters, presenters, selectors
 from tickets.forms import ACTION_FORMS, action_form
 from tickets.models import Ticket
 from tickets.mutes import ticket_mute, ticket_unmute
@@ -39,6 +39,13 @@ def ticket_detail(request: HttpRequest, ticket_id: int) -> HttpResponse:
     )
     now = timezone.now()
     pauses = selectors.pauses_of(ticket)
+    allowed = allowed_actions(request.user, ticket)
+    line = ticket.asset.product_line.display_name
+    candidates = None
+    if "dispatch" in allowed:
+        # Ranked once: the select and the table beside it show the same list.
+        day = now.astimezone(presenters.zone(ticket.site.timezone)).date()
+        candidates = selectors.dispatch_candidates(ticket, on=day)
     return render(
         request,
         "tickets/detail.html",
@@ -56,11 +63,13 @@ def ticket_detail(request: HttpRequest, ticket_id: int) -> HttpResponse:
                 {
                     "name": action,
                     "label": presenters.action_label(action, ticket),
-                    "form": action_form(action, ticket),
+                    "form": action_form(action, ticket, candidates=candidates, line=line),
                 }
-                for action in allowed_actions(request.user, ticket)
+                for action in allowed
             ],
-            "engineer": presenters.engineer_name(ticket),
+            "candidates": dispatch_presenters.candidate_rows(candidates or [], line),
+            "product_line": line,
+            "engineer": dispatch_presenters.engineer_name(ticket),
             "labels": presenters.countdown_labels(),
             "muted": selectors.is_muted(ticket, request.user),
         },
@@ -69,7 +78,7 @@ def ticket_detail(request: HttpRequest, ticket_id: int) -> HttpResponse:
 
 def _params(action: str, data: dict[str, Any]) -> dict[str, Any]:
     if action == "dispatch":
-        return {"engineer": data.get("engineer")}
+        return {"engineer": data.get("engineer"), "reason": data.get("reason", "")}
     if action in ("pause", "handover", "escalate"):
         return {"reason": data.get("reason", "")}
     if action == "resolve":

@@ -61,7 +61,10 @@ def ticket_new(request: HttpRequest, viewer: Viewer) -> HttpResponse:
         request,
         "tickets/new.html",
         {
-            "lookup_form": lookup_form if lookup_form.is_bound else SerialLookupForm(),
+            # A refused serial stays as typed, beside its error; a valid one reads as stored.
+            "lookup_form": lookup_form
+            if lookup_form.errors
+            else SerialLookupForm(initial={"serial": serial}),
             "serial": serial,
             "found": presenters.asset_cards(found),
             "refusal": refusal,

@@ -86,7 +86,8 @@ def test_import_previews_then_imports_on_confirmation(sales, customer, site):
     assert response["Location"] == f"/customers/{customer.pk}/"
     assert Asset.objects.filter(customer=customer, serial_number__startswith="CZJIMP").count() == 2
     assert Site.objects.get(customer=customer, name="Entrepôt").region == "57"
-    assert messages_of(response) == ["Import terminé : 2 équipement(s) et 1 site(s) créés."]
+    # Issue 15, finding 9: plurals with ngettext, no more « équipement(s) ».
+    assert messages_of(response) == ["Import terminé : 2 équipements et 1 site créés."]
 
 
 def test_import_errors_are_listed_by_line_and_nothing_is_imported(sales, customer, site):
