@@ -3,10 +3,21 @@
 from __future__ import annotations
 
 from django import forms
-from django.utils.text import format_lazy
+from django.utils.functional import lazy
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
-from webhooks.models import SUBSCRIBABLE
+from webhooks.models import SUBSCRIBABLE, EventType
+
+
+def _event_label(event: EventType) -> SafeString:
+    # The code is in no language (the same in French and English pages): marked so.
+    return format_html('<span class="code" translate="no">{}</span> — {}', event.value, event.label)
+
+
+# Rendered in the reader's language, when the form is shown.
+event_label = lazy(_event_label, SafeString)
 
 
 class EndpointForm(forms.Form):
@@ -22,7 +33,7 @@ class EndpointForm(forms.Form):
     description = forms.CharField(label=_("Description"), max_length=200, required=False)
     events = forms.MultipleChoiceField(
         label=_("Événements"),
-        choices=[(t.value, format_lazy("{} — {}", t.value, t.label)) for t in SUBSCRIBABLE],
+        choices=[(t.value, event_label(t)) for t in SUBSCRIBABLE],
         widget=forms.CheckboxSelectMultiple,
         error_messages={"required": _("Choisissez au moins un événement.")},
     )

@@ -33,8 +33,12 @@ def test_the_tickets_list_opens_on_the_open_tickets_and_shows_all_when_asked(
     client, partner, partner_engineer
 ):
     done = open_ticket(partner, partner_engineer, at=timezone.now() - timedelta(hours=2))
-    for action in ("acknowledge", "resolve", "close"):
-        ticket_act(ticket=done, action=action, actor=partner_engineer)
+    for action, params in (
+        ("acknowledge", {}),
+        ("resolve", {"note": "Disque remplacé."}),  # a report is required (issue 15)
+        ("close", {}),
+    ):
+        ticket_act(ticket=done, action=action, actor=partner_engineer, **params)
     still_open = open_ticket(partner, partner_engineer)
     client.force_login(partner_engineer)
 

@@ -117,7 +117,8 @@ class VisibleText(HTMLParser):
         other_language = (
             bool(a.get("lang")) and tag != "html" and a["lang"][:2] != (self.page_language)
         )
-        skipped = tag in self.SKIPPED or other_language
+        # translate="no": codes and addresses (``contract.sold``, a URL), in no language.
+        skipped = tag in self.SKIPPED or other_language or a.get("translate") == "no"
         if not (self._skipping or skipped):
             if tag == "input" and a.get("type") in ("hidden", "text", "search", "date"):
                 pass  # a value typed or carried, not the page's words
@@ -261,8 +262,22 @@ class World:
             actor=users[ADMIN],
         )
         self.tickets = [opened.pk, worked.pk, handed.pk, paused.pk]
+        from tests.servicone.factories import make_api_key
+        from webhooks.services import endpoint_create, endpoint_ping
+
+        webhook, _secret = endpoint_create(
+            actor=users[ADMIN],
+            partner=zorbex,
+            url="https://hooks.zorbex.example.com/in",
+            events=["ticket.opened"],
+        )
+        delivery = endpoint_ping(endpoint=webhook, actor=users[ADMIN])
+        api_key, _key = make_api_key(zorbex, by=users[ADMIN], scopes=["tickets:read"])
         self.ids = {
             "partner": zorbex.pk,
+            "webhook": webhook.pk,
+            "delivery": delivery.pk,
+            "api_key": api_key.pk,
             "engineer": certified.pk,
             "accreditation": accreditation.pk,
             "customer": customer.pk,

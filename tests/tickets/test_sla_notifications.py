@@ -11,8 +11,7 @@ from django.core import mail
 
 from servicone.models import Notification
 from servicone.tasks import send_notification_emails
-from tests.partners.factories import EngineerFactory
-from tests.tickets.factories import covered_asset
+from tests.tickets.factories import certified_engineer, covered_asset
 from tickets import sla
 from tickets.models import SlaEvent, TicketEvent
 from tickets.mutes import ticket_mute, ticket_unmute
@@ -58,7 +57,8 @@ def test_a_warning_whose_breach_time_passed_is_recorded_but_only_the_breach_is_s
 def test_a_warning_still_due_before_its_breach_is_sent_to_the_engineer_on_the_call(
     asset, partner, partner_admin, partner_engineer, clock
 ):
-    engineer = EngineerFactory(partner=partner, user=partner_engineer)
+    # Certified on the line: sent without a reason (issue 15).
+    engineer = certified_engineer(partner, user=partner_engineer)
     ticket = open_ticket(asset, partner_admin)
     ticket = ticket_act(ticket=ticket, action="acknowledge", actor=partner_admin)
     ticket_act(ticket=ticket, action="dispatch", actor=partner_admin, engineer=engineer)

@@ -27,7 +27,7 @@ from tests.partners.factories import (
     partner_user,
     submitted_application,
 )
-from tests.tickets.factories import covered_asset
+from tests.tickets.factories import certified_engineer, covered_asset
 from tests.webhooks.factories import PARIS, endpoint
 from tickets import sla
 from tickets.services import ticket_act, ticket_open
@@ -94,7 +94,7 @@ def test_a_refused_action_writes_no_event(asset, partner_admin):
 def test_ticket_actions_emit_updated_when_status_organisation_or_level_changes(
     asset, partner, partner_admin
 ):
-    engineer = EngineerFactory(partner=partner)
+    engineer = certified_engineer(partner)  # sent without a reason (issue 15)
     ticket = open_ticket(asset, partner_admin)
     ticket = ticket_act(ticket=ticket, action="acknowledge", actor=partner_admin)
     ticket = ticket_act(ticket=ticket, action="dispatch", actor=partner_admin, engineer=engineer)
