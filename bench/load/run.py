@@ -408,6 +408,25 @@ def plant_due_targets(phase: int, count: int, start: datetime, seconds: float) -
     return planted
 
 
+# The HP logins the load uses: with DEBUG=0 they must give a second factor after the password.
+HP_LOGINS = ("hp.programme", "cds.dispatch")
+RECOVERY_CODES = 5_000  # per login: one per virtual user's login, single use each
+
+
+def give_hp_logins_recovery_codes() -> None:
+    """Confirm a second factor for the HP logins: recovery codes ``ld00000000``… that the
+    locustfile hands out one per virtual user (a TOTP code can be used only once per 30 s
+    per login, and several virtual users share each login)."""
+    from django.contrib.auth import get_user_model
+    from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+
+    for user in get_user_model().objects.filter(username__in=HP_LOGINS):
+        device = StaticDevice.objects.create(user=user, name="load", confirmed=True)
+        StaticToken.objects.bulk_create(
+            StaticToken(device=device, token=f"ld{n:08d}") for n in range(RECOVERY_CODES)
+        )
+
+
 def populate_beside_the_demo(tickets: int, partners: int) -> dict[str, int]:
     """bench/scorecard.py's populate() after seed_demo.
 
@@ -914,6 +933,7 @@ def main() -> int:
         AssetFactory.reset_sequence(9_000_000)
         PartnerFactory.reset_sequence(900_000)
         sizes = populate_beside_the_demo(args.tickets, args.partners)
+        give_hp_logins_recovery_codes()
         print(
             f"   populated {sizes['tickets']:,} tickets, {sizes['targets']:,} SLA targets, "
             f"{sizes['partners']} partners in {time.perf_counter() - started:.1f} s",
