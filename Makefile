@@ -34,12 +34,12 @@ prod: $(VENV)/.runtime
 	PORT=$(PORT) scripts/prod.sh
 
 # The SQLite run: everything except the tests that need real PostgreSQL or Redis servers,
-# in TEST_PROCESSES processes (pytest-xdist; the real-worker tests share one, see conftest).
+# in TEST_PROCESSES processes (pytest-xdist; each with its own test database and broker folder).
 TEST_PROCESSES ?= 2
 test: $(VENV)/.dev
 	@mkdir -p var
 	$(PY) manage.py makemigrations --check --dry-run
-	$(VENV)/bin/pytest -m "not postgres and not redis" -n $(TEST_PROCESSES) --dist loadgroup $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -m "not postgres and not redis" -n $(TEST_PROCESSES) $(PYTEST_ARGS)
 
 # The real-servers run: needs DATABASE_URL (postgres://) and CELERY_BROKER_URL (redis://).
 test-pg: $(VENV)/.dev

@@ -278,15 +278,21 @@ if _broker_scheme not in ("filesystem", "redis", "rediss", "memory"):
     )
 CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {}
 if _broker_scheme == "filesystem":
-    _queue_dir = VAR_DIR / "broker" / "queue"
-    _processed_dir = VAR_DIR / "broker" / "processed"
+    # Each test process of a parallel run (pytest-xdist) queues in its own folder, and so do
+    # the real workers its tests start (they inherit the variable): two tests' workers would
+    # otherwise take each other's tasks.
+    _broker_dir = VAR_DIR / "-".join(
+        filter(None, ["broker", os.environ.get("PYTEST_XDIST_WORKER")])
+    )
+    _queue_dir = _broker_dir / "queue"
+    _processed_dir = _broker_dir / "processed"
     _queue_dir.mkdir(parents=True, exist_ok=True)
     _processed_dir.mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_queue_dir),
         "data_folder_out": str(_queue_dir),
         "processed_folder": str(_processed_dir),
-        "control_folder": str(VAR_DIR / "broker" / "control"),
+        "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
     }
 elif _broker_scheme in ("redis", "rediss"):

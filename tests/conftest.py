@@ -26,15 +26,6 @@ ROOT = Path(__file__).resolve().parent.parent
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist's own hook turns the marker into the group
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Under pytest-xdist (``make test`` runs two processes), tests that start real Celery
-    workers share one broker folder: they all run in the same process, one after another."""
-    for item in items:
-        if "worker" in item.keywords or "celery_worker" in getattr(item, "fixturenames", ()):
-            item.add_marker(pytest.mark.xdist_group("real-celery-worker"))
-
-
 def pytest_configure(config: pytest.Config) -> None:
     """A fast password hasher for the whole run: the suite creates users by the
     hundred, and PBKDF2's deliberate slowness was most of its time (9 min 44 s to
