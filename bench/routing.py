@@ -203,7 +203,9 @@ def main() -> int:
             flush=True,
         )
 
-        partner_id = partners[len(partners) // 2]
+        # scorecard.populate routes every tenth partner's tickets to CDS by the programme's
+        # rules (no certified engineer): pick one whose tickets its policy decides.
+        partner_id = partners[len(partners) // 2 + 3]
 
         site = links[[link.contract.partner_id for link in links].index(partner_id)].asset.site
         area = [site.department or "75", "59", "62", "75", "92", "13"]
