@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from partners.departments import department_of_postal_code
 from partners.models import Partner, ProductLine, Tier
 
 
@@ -253,6 +254,12 @@ class Site(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.city})"
+
+    @property
+    def department(self) -> str | None:
+        """The site's département (``2A``/``2B`` in Corsica, ``971``… overseas), from its
+        postal code; ``None`` without one."""
+        return department_of_postal_code(self.postal_code)
 
 
 class Vendor(models.TextChoices):

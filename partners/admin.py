@@ -34,7 +34,9 @@ from partners.models import (
     Accreditation,
     Certification,
     Course,
+    DeliveryPolicy,
     Engineer,
+    EngineerAvailability,
     Membership,
     Partner,
     ProductLine,
@@ -314,6 +316,32 @@ class CertificationInline(ReadOnlyInline):
     readonly_fields = fields
 
 
+class AvailabilityInline(ReadOnlyInline):
+    """The engineer's absences and on-call periods; recorded on the team page."""
+
+    model = EngineerAvailability
+    fields = ("kind", "starts_at", "ends_at", "note")
+    readonly_fields = fields
+
+
+@admin.register(DeliveryPolicy)
+class DeliveryPolicyAdmin(ReadOnlyAdmin):
+    """Versions are written by the partner's admins (page or API), never edited."""
+
+    list_display = [
+        "partner",
+        "effective_from",
+        "staffed_coverage",
+        "hand_back_at_opening",
+        "max_open_tickets_per_engineer",
+        "created_at",
+    ]
+    list_filter = ["staffed_coverage", "hand_back_at_opening"]
+    list_select_related = ["partner"]
+    search_fields = ["partner__name"]
+    date_hierarchy = "effective_from"
+
+
 @admin.register(Engineer)
 class EngineerAdmin(ServiceModelAdmin):
     """``engineer_create`` / ``engineer_update``."""
@@ -323,10 +351,11 @@ class EngineerAdmin(ServiceModelAdmin):
     list_select_related = ["partner"]
     search_fields = ["name", "email", "partner__name"]
     autocomplete_fields = ["partner", "user"]
-    inlines = [CertificationInline]
+    inlines = [CertificationInline, AvailabilityInline]
 
     def get_readonly_fields(self, request: Any, obj: Any = None) -> list[str]:
-        return ["partner"] if obj is not None else []
+        # The home département is set on the team page (audited there).
+        return ["partner", "home_department"] if obj is not None else ["home_department"]
 
     def write(self, request: Any, original: Engineer | None, data: dict[str, Any]) -> Engineer:
         if original is None:

@@ -15,7 +15,15 @@ from django.contrib.auth import get_user_model, password_validation
 from django.utils.translation import gettext_lazy as _
 
 from partners import eligibility as engine
-from partners.models import Course, Engineer, Partner
+from partners.models import (
+    AvailabilityKind,
+    Course,
+    Engineer,
+    Partner,
+    ProductLine,
+    StaffedCoverage,
+    department_choices,
+)
 from partners.services import USERNAME_UNAVAILABLE, username_taken
 from servicone.access import PartnerRole
 from servicone.apikeys import SCOPES, scope_label
@@ -301,3 +309,91 @@ class ApiKeyForm(forms.Form):
     validity_days = forms.TypedChoiceField(
         label=_("Validité"), coerce=int, choices=_validity_choices, initial=90
     )
+
+
+# --- Delivery policy and engineers' availability ------------------------------------------
+
+
+class ProductLineChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return str(obj.display_name)
+
+
+class DeliveryPolicyForm(forms.Form):
+    """A new version of the partner's delivery policy (or the values of a what-if)."""
+
+    departments = forms.MultipleChoiceField(
+        label=_("Départements d'intervention"),
+        choices=department_choices,
+        # The départements' names are French proper names, in every language.
+        widget=forms.SelectMultiple(attrs={"size": 12, "lang": "fr"}),
+        help_text=_("Ctrl ou Cmd + clic pour en choisir plusieurs."),
+    )
+    staffed_coverage = forms.ChoiceField(
+        label=_("Heures ouvrées"), choices=StaffedCoverage.choices, widget=forms.RadioSelect
+    )
+    hand_back_at_opening = forms.BooleanField(
+        label=_("Reprendre à l'ouverture les tickets pris par le CDS hors des heures ouvrées"),
+        required=False,
+    )
+    product_lines_declined = ProductLineChoiceField(
+        label=_("Gammes refusées (même avec des ingénieurs certifiés)"),
+        queryset=ProductLine.objects.order_by("name"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    max_open_tickets_per_engineer = forms.IntegerField(
+        label=_("Capacité : tickets ouverts au plus par ingénieur certifié"),
+        required=False,
+        min_value=1,
+        max_value=100,
+        help_text=_("Vide : pas de limite."),
+    )
+    effective_from = forms.DateField(
+        label=_("En vigueur à partir du"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+
+
+class _EngineerChoiceForm(forms.Form):
+    """A form naming one of the partner's engineers, from the list the page already read
+    (its choices cost no query of their own)."""
+
+    def __init__(self, *args: Any, engineers: list[Engineer], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._engineers = {str(engineer.pk): engineer for engineer in engineers}
+        self.fields["engineer"] = forms.ChoiceField(
+            label=_("Ingénieur"),
+            choices=[("", "—"), *((str(e.pk), e.name) for e in engineers)],
+        )
+        self.order_fields(["engineer"])
+
+    def clean_engineer(self) -> Engineer:
+        return self._engineers[self.cleaned_data["engineer"]]
+
+
+class EngineerDepartmentForm(_EngineerChoiceForm):
+    home_department = forms.ChoiceField(
+        label=_("Département de rattachement"),
+        required=False,
+        choices=lambda: [("", "—"), *department_choices()],
+        widget=forms.Select(attrs={"lang": "fr"}),
+    )
+
+
+class AvailabilityForm(_EngineerChoiceForm):
+    kind = forms.ChoiceField(label=_("Type"), choices=AvailabilityKind.choices)
+    starts_at = forms.DateTimeField(
+        label=_("Du"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    ends_at = forms.DateTimeField(
+        label=_("Au"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    note = forms.CharField(label=_("Note"), required=False, max_length=200)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        starts, ends = cleaned.get("starts_at"), cleaned.get("ends_at")
+        if starts and ends and ends <= starts:
+            self.add_error("ends_at", _("La fin doit suivre le début."))
+        return cleaned

@@ -7,14 +7,14 @@ import gc
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from functools import cache
 from typing import Any
 
 from django.conf import settings
 from django.db import connections
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -23,7 +23,9 @@ from partners.models import (
     Accreditation,
     Certification,
     Course,
+    DeliveryPolicy,
     Engineer,
+    EngineerAvailability,
     Membership,
     Partner,
     Tier,
@@ -289,10 +291,26 @@ def active_certifications(partner: Partner) -> QuerySet[Certification]:
     )
 
 
+def _next_period(column: str, now: datetime) -> Subquery:
+    """A column of the engineer's current or next absence / on-call period."""
+    return Subquery(
+        EngineerAvailability.objects.filter(engineer=OuterRef("pk"), ends_at__gt=now)
+        .order_by("starts_at", "id")
+        .values(column)[:1]
+    )
+
+
 def team_engineers(partner: Partner) -> QuerySet[Engineer]:
-    """The partner's active engineers with their certifications, latest expiry first."""
+    """The partner's active engineers with their certifications, latest expiry first, and
+    their current or next absence or on-call period (``away_*``, in the same query)."""
+    now = timezone.now()
     return (
         Engineer.objects.filter(partner=partner, is_active=True)
+        .annotate(
+            away_kind=_next_period("kind", now),
+            away_from=_next_period("starts_at", now),
+            away_until=_next_period("ends_at", now),
+        )
         .prefetch_related(
             Prefetch(
                 "certifications",
@@ -373,3 +391,71 @@ def partner_listing(*, tier_filter: str = "", search: str = "") -> QuerySet[Part
     if search:
         listed = listed.filter(Q(name__icontains=search) | Q(siren=search))
     return listed
+
+
+# --- Delivery policy ---------------------------------------------------------------------
+
+
+def policy_versions(partner_ids: Iterable[int]) -> dict[int, list[DeliveryPolicy]]:
+    """Every version of these partners' delivery policies, newest effective first (two
+    queries, whatever the number of partners): what routing many tickets reads."""
+    found: dict[int, list[DeliveryPolicy]] = defaultdict(list)
+    versions = (
+        DeliveryPolicy.objects.filter(partner_id__in=set(partner_ids))
+        .prefetch_related("product_lines_declined")
+        .order_by("partner_id", "-effective_from", "-created_at", "-id")
+    )
+    for version in versions:
+        found[version.partner_id].append(version)
+    return dict(found)
+
+
+def in_force(
+    versions: Iterable[DeliveryPolicy], *, at: datetime, on: date
+) -> DeliveryPolicy | None:
+    """The version in force at ``at`` (``on`` its day where it applies): the latest
+    effective date that has come, among versions that existed then (no query)."""
+    for version in versions:  # newest effective first (``policy_versions``' order)
+        if version.effective_from <= on and version.created_at <= at:
+            return version
+    return None
+
+
+def policy_in_force(partner_id: int, *, at: datetime, on: date) -> DeliveryPolicy | None:
+    """The partner's delivery policy in force at ``at`` (two queries)."""
+    return in_force(policy_versions([partner_id]).get(partner_id, []), at=at, on=on)
+
+
+def policy_for_display(partner: Partner) -> DeliveryPolicy | None:
+    """What the policy page and the API show: the version in force now, else the next
+    scheduled one, else nothing (two queries)."""
+    versions = policy_versions([partner.pk]).get(partner.pk, [])
+    now = timezone.now()
+    current = in_force(versions, at=now, on=today())
+    if current is not None:
+        return current
+    return min(versions, key=lambda v: (v.effective_from, v.created_at), default=None)
+
+
+def scheduled_policies(partner: Partner) -> list[DeliveryPolicy]:
+    """Versions whose effective date is still to come, soonest first."""
+    return list(
+        DeliveryPolicy.objects.filter(partner=partner, effective_from__gt=today())
+        .select_related("created_by")
+        .order_by("effective_from", "created_at", "id")
+    )
+
+
+def certified_engineer_counts(partner_ids: Iterable[int], *, on: date) -> dict[int, int]:
+    """Active engineers holding a certification valid on ``on``, per partner (one query)."""
+    rows = (
+        Engineer.objects.filter(
+            partner_id__in=set(partner_ids),
+            is_active=True,
+            certifications__passed_on__lte=on,
+            certifications__expires_on__gte=on,
+        )
+        .values("partner_id")
+        .annotate(n=Count("id", distinct=True))
+    )
+    return {row["partner_id"]: row["n"] for row in rows}

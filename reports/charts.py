@@ -37,6 +37,7 @@ from reports.selectors import (
     TargetCompliance,
     TierMonth,
 )
+from reports.selectors.cds_causes import CdsCause
 from servicone.presenters import format_eur, is_english
 
 # pygal puts a legacy import hook for its map plugins (``find_module`` only, no
@@ -104,6 +105,8 @@ class Chart:
     title: str
     svg: SafeString | None  # None: nothing to draw, show ``empty_text``
     empty_text: str = ""
+    # The CSV of the chart's own figures, when they are not the section's table.
+    csv_slug: str = ""
 
     @property
     def testid(self) -> str:
@@ -449,6 +452,26 @@ def organisations_chart(organisations: Sequence[OrganisationCompliance]) -> Char
         ],
     )
     return Chart("organisations", title, _render(chart, title))
+
+
+def cds_causes_chart(causes: Sequence[CdsCause]) -> Chart:
+    """Why CDS delivers: its tickets of the period by cause, one horizontal bar each."""
+    title = _("Part du CDS par cause")
+    rows = [c for c in reversed(causes) if c.count]  # the list's first cause on top
+    if not rows:
+        return _empty("cds-causes", title, _("Aucun ticket délivré par le CDS sur la période"))
+    chart = pygal.HorizontalBar(
+        **_config(
+            title,
+            CDS,
+            height=90 + 28 * len(rows),
+            x_labels=[c.label for c in rows],
+            show_legend=False,
+            print_values=True,
+        )
+    )
+    chart.add(_("Tickets"), [c.count for c in rows])
+    return Chart("cds-causes", title, _render(chart, title), csv_slug="cds-causes")
 
 
 # --- The charts' stylesheet ----------------------------------------------------------------------

@@ -136,6 +136,8 @@ def scorecard_sections(card: Scorecard, tables: Sequence[Table]) -> list[Section
             charts.compliance_trend_chart(card.series),
             charts.tickets_trend_chart(card.series),
         ],
+        # Why CDS delivers, by cause (issue 16): the month's; its CSV is ``cds-causes``.
+        "reasons": [charts.cds_causes_chart(card.month_figures.delivery.causes)],
         "revenue": [charts.revenue_chart(card.revenue)],
     }
     return [section(t, chart_sets.get(t.slug, ())) for t in tables]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -19,6 +19,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from reports.selectors import Dashboard, MonthPoint, PartnerRank, Scorecard, Window
+from reports.selectors.cds_causes import CdsCause
 from servicone.spreadsheet import safe_cell
 
 TEXT, INT, PCT, MINUTES, EUR, DATE = "text", "int", "pct", "minutes", "eur", "date"
@@ -272,6 +273,43 @@ def _revenue_table(card: Scorecard) -> Table:
         (Column("measure", _("Indicateur")), Column("amount_eur", _("Montant (EUR)"), EUR)),
         tuple(rows),
     )
+
+
+def _causes_table(causes_by_period: Sequence[tuple[str, Sequence[CdsCause]]]) -> Table:
+    return Table(
+        "cds-causes",
+        _("Part du CDS par cause"),
+        (
+            Column("period", _("Période")),
+            Column("cause", _("Cause")),
+            Column("tickets", _("Tickets"), INT),
+            Column("share_pct", _("Part des tickets du CDS (%)"), PCT),
+        ),
+        tuple(
+            (period, cause.label, cause.count, cause.pct)
+            for period, causes in causes_by_period
+            for cause in causes
+        ),
+    )
+
+
+def _with_causes(tables: tuple[Table, ...], causes: Table, after: str) -> tuple[Table, ...]:
+    at = next((i + 1 for i, t in enumerate(tables) if t.slug == after), len(tables))
+    return (*tables[:at], causes, *tables[at:])
+
+
+def scorecard_report_tables(card: Scorecard) -> tuple[Table, ...]:
+    """What the scorecard's CSV serves: ``scorecard_tables`` with the CDS share split by
+    cause (area, hours, declined line, capacity, tier, certification, handover, fall-back)
+    after the reasons. The page shows that split as a chart of the reasons' section."""
+    causes = _causes_table([(period, w.delivery.causes) for period, w in _windows(card)])
+    return _with_causes(scorecard_tables(card), causes, after="reasons")
+
+
+def dashboard_report_tables(board: Dashboard) -> tuple[Table, ...]:
+    """``dashboard_tables`` with the month's CDS share by cause, programme-wide."""
+    causes = _causes_table([(str(_("Mois")), board.cds_causes)])
+    return _with_causes(dashboard_tables(board), causes, after="organisations")
 
 
 def scorecard_tables(card: Scorecard) -> tuple[Table, ...]:

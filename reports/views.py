@@ -30,7 +30,13 @@ from django.views.decorators.http import require_GET
 from partners.models import Partner
 from reports import presenters, selectors
 from reports.periods import BadMonth, Month, paris_today
-from reports.tables import Table, dashboard_tables, ranking_table, scorecard_tables
+from reports.tables import (
+    Table,
+    dashboard_report_tables,
+    ranking_table,
+    scorecard_report_tables,
+    scorecard_tables,
+)
 from servicone.access import hp_staff_required, is_hp_staff, is_programme_manager, membership_of
 
 PLAIN_TEXT = "text/plain; charset=utf-8"
@@ -151,7 +157,8 @@ def scorecard(request: HttpRequest) -> HttpResponse:
     tables = scorecard_tables(card)
     if exporting:
         stem = presenters.scorecard_file_stem(partner.name, partner.pk, month)
-        return csv_response(request, tables, stem)
+        # The CDS share by cause is a chart of the reasons' section; its CSV is served too.
+        return csv_response(request, scorecard_report_tables(card), stem)
     context = {
         "partner": partner,
         "choices": choices,
@@ -178,7 +185,7 @@ def programme(request: HttpRequest) -> HttpResponse:
         return month
 
     board = selectors.programme_dashboard(month, today=today, now=timezone.now())
-    tables = dashboard_tables(board)
+    tables = dashboard_report_tables(board)
     if exporting:
         return csv_response(request, tables, f"programme-{month}")
     manager = is_programme_manager(request.user)

@@ -15,6 +15,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from partners.departments import label
 from tickets import dispatch
 from tickets.models import Ticket
 
@@ -55,8 +56,7 @@ def _certification(held: dispatch.HeldCertification) -> str:
     }
 
 
-def rank_reason(candidate: dispatch.Candidate, line: str) -> str:
-    """Why the engineer stands there: certified or not on ``line``, then the load."""
+def _certification_reason(candidate: dispatch.Candidate, line: str) -> str:
     load = load_text(candidate.open_tickets).lower()
     if candidate.rank_reason == dispatch.CERTIFIED:
         return _("Certifié sur %(line)s ; %(load)s.") % {"line": line, "load": load}
@@ -66,6 +66,36 @@ def rank_reason(candidate: dispatch.Candidate, line: str) -> str:
             "load": load,
         }
     return _("Ingénieur du CDS ; %(load)s.") % {"load": load}
+
+
+def _availability_reason(code: str) -> str:
+    """What availability says, when it says something (plain availability goes unsaid)."""
+    texts = {
+        dispatch.ABSENT: _("Absent en ce moment."),
+        dispatch.ON_CALL: _("Hors heures ouvrées, d'astreinte."),
+        dispatch.OFF_DUTY: _("Hors heures ouvrées, pas d'astreinte."),
+    }
+    return texts.get(code, "")
+
+
+def _department_reason(code: str, department: str) -> str:
+    where = label(department)
+    texts = {
+        dispatch.SAME_DEPARTMENT: _("Du département du site (%(where)s)."),
+        dispatch.NEIGHBOURING_DEPARTMENT: _("D'un département voisin (%(where)s)."),
+        dispatch.OTHER_DEPARTMENT: _("D'un département éloigné (%(where)s)."),
+    }
+    text = texts.get(code)
+    return text % {"where": where} if text else ""
+
+
+def rank_reason(candidate: dispatch.Candidate, line: str) -> str:
+    """Why the engineer stands there: certified or not on ``line`` and the load, then
+    availability and département when they say something."""
+    said = [_certification_reason(candidate, line)]
+    for code in candidate.reasons[1:]:
+        said.append(_availability_reason(code) or _department_reason(code, candidate.department))
+    return " ".join(text for text in said if text)
 
 
 def candidate_rows(candidates: Iterable[dispatch.Candidate], line: str) -> list[CandidateRow]:

@@ -42,6 +42,40 @@ class PauseReason(models.TextChoices):
     AWAITING_PARTS = "awaiting_parts", _("En attente de pièces")
 
 
+class RoutingReason(models.TextChoices):
+    """Why routing chose who delivers (``tickets.routing``'s codes), labelled for people."""
+
+    CONTRACT_DELIVERY_CDS = (
+        "contract_delivery_cds",
+        _("Le contrat prévoit la délivrance par le CDS"),
+    )
+    COMPLEX_REQUIRES_EXPERT = (
+        "complex_requires_expert",
+        _("Gamme complexe ou non HP : niveau expert requis"),
+    )
+    COMPLEX_NO_CERTIFIED_ENGINEER = (
+        "complex_no_certified_engineer",
+        _("Gamme complexe : aucun ingénieur certifié"),
+    )
+    TIER_NOT_AUTHORISED = (
+        "tier_not_authorised",
+        _("Niveau du partenaire insuffisant pour délivrer l'offre"),
+    )
+    NO_CERTIFIED_ENGINEER = "no_certified_engineer", _("Aucun ingénieur certifié sur la gamme")
+    OUTSIDE_DELIVERY_AREA = (
+        "outside_delivery_area",
+        _("Site hors de la zone d'intervention du partenaire"),
+    )
+    OUTSIDE_STAFFED_HOURS = (
+        "outside_staffed_hours",
+        _("Ouvert hors des heures ouvrées du partenaire"),
+    )
+    PRODUCT_LINE_DECLINED = "product_line_declined", _("Gamme refusée par le partenaire")
+    CAPACITY_REACHED = "capacity_reached", _("Capacité du partenaire atteinte")
+    PARTNER_CO_DELIVERY = "partner_co_delivery", _("Co-délivrance : le partenaire intervient")
+    PARTNER_AUTHORISED = "partner_authorised", _("Le partenaire est habilité et intervient")
+
+
 class TicketQuerySet(models.QuerySet["Ticket"]):
     def open(self) -> TicketQuerySet:
         return self.filter(status__in=OPEN_STATUSES)
@@ -99,7 +133,9 @@ class Ticket(models.Model):
         _("motif de pause"), max_length=20, choices=PauseReason.choices, blank=True, default=""
     )
     delivered_by = models.CharField(_("délivré par"), max_length=8, choices=Organisation.choices)
-    routing_reason = models.CharField(_("motif du routage"), max_length=40)
+    routing_reason = models.CharField(
+        _("motif du routage"), max_length=40, choices=RoutingReason.choices
+    )
     routing_messages = models.JSONField(_("explication du routage"), default=dict)
     escalation_level = models.PositiveSmallIntegerField(_("niveau d'escalade"), default=1)
     # HP guarantees every service: a breach on a partner ticket flags CDS to back it up.
@@ -137,6 +173,10 @@ class Ticket(models.Model):
     closed_at = models.DateTimeField(_("clos le"), null=True, blank=True)
     handed_over_at = models.DateTimeField(_("transféré au CDS le"), null=True, blank=True)
     fell_back_at = models.DateTimeField(_("basculé au CDS le"), null=True, blank=True)
+    # Taken by CDS outside the partner's staffed hours: when it goes back to the partner
+    # (its next opening), and when it did. The hand-back sweep reads the first.
+    hand_back_at = models.DateTimeField(_("retour au partenaire prévu le"), null=True, blank=True)
+    handed_back_at = models.DateTimeField(_("rendu au partenaire le"), null=True, blank=True)
     # Bumped whenever deadlines are recomputed: a timer carrying an older version does nothing.
     sla_version = models.PositiveIntegerField(default=1)
     updated_at = models.DateTimeField(auto_now=True)
@@ -181,6 +221,12 @@ class Ticket(models.Model):
             models.Index(fields=["partner", "opened_at"], name="ticket_partner_opened_idx"),
             # Programme dashboard: every ticket opened in a month.
             models.Index(fields=["opened_at"], name="ticket_opened_idx"),
+            # Hand-back sweep: CDS tickets to return to the partner at its opening.
+            models.Index(
+                fields=["hand_back_at"],
+                name="ticket_hand_back_due_idx",
+                condition=models.Q(hand_back_at__isnull=False, handed_back_at__isnull=True),
+            ),
             # Ownership fallback sweep: partner tickets not yet owned, by due time.
             models.Index(
                 fields=["ownership_due_at"],
@@ -212,6 +258,8 @@ class TicketEventKind(models.TextChoices):
     ESCALATED = "escalated", _("Escalade")
     HANDED_OVER = "handed_over", _("Transfert au CDS")
     FELL_BACK = "fell_back", _("Bascule automatique au CDS")
+    HANDED_BACK = "handed_back", _("Retour au partenaire à l'ouverture")
+    HAND_BACK_CANCELLED = "hand_back_cancelled", _("Retour au partenaire annulé")
     SLA_WARNED = "sla_warned", _("Alerte avant dépassement")
     SLA_BREACHED = "sla_breached", _("Dépassement du délai")
     CDS_BACKUP_FLAGGED = "cds_backup_flagged", _("Renfort CDS demandé")
@@ -247,6 +295,7 @@ class SegmentReason(models.TextChoices):
     OPENED = "opened", _("à l'ouverture")
     HANDOVER = "handover", _("transfert par le partenaire")
     FALLBACK = "fallback", _("bascule automatique (prise en charge non faite à temps)")
+    HAND_BACK = "hand_back", _("retour au partenaire à l'ouverture de ses heures ouvrées")
 
 
 class OwnershipSegment(models.Model):

@@ -312,6 +312,11 @@ def event_details(ticket: Ticket, event: TicketEvent) -> list[str]:
         text = written.get(active_language()) or written.get("fr")
         if text:
             lines.append(text)
+        if d.get("hand_back_at"):
+            back = site_time(datetime.fromisoformat(d["hand_back_at"]), tz)
+            lines.append(_("Retour au partenaire prévu le %(at)s") % {"at": back})
+    elif kind == TicketEventKind.HAND_BACK_CANCELLED:
+        lines.append(_("Le CDS a déjà envoyé un ingénieur : le ticket reste au CDS."))
     elif kind == TicketEventKind.DISPATCHED and d.get("engineer"):
         lines.append(_("Ingénieur : %(name)s") % {"name": d["engineer"]})
         if d.get("certified") is False:

@@ -19,23 +19,36 @@ from django.contrib.auth import get_user_model
 from django.db.models import (
     Case,
     Count,
+    Exists,
     F,
     IntegerField,
     Min,
+    OuterRef,
     Prefetch,
     Q,
     QuerySet,
+    Subquery,
     Value,
     When,
 )
 from django.utils import timezone
 
-from contracts.models import Asset, Contract, ContractAsset, Offering, OfferingKind
+from contracts.models import Asset, Contract, ContractAsset, Offering, OfferingKind, Site
 from contracts.selectors import coverage_for_asset, entitlements_for_serial
 from contracts.serials import normalise_serial
-from partners.models import Certification, Engineer, Partner, Tier
+from partners.departments import department_of_postal_code
+from partners.models import (
+    AvailabilityKind,
+    Certification,
+    DeliveryPolicy,
+    Engineer,
+    EngineerAvailability,
+    Partner,
+    Tier,
+)
+from partners.selectors import certified_engineer_counts, policy_in_force
 from servicone.access import CDS_GROUPS, StaffRole, is_hp_staff, partner_of, tenant_scope
-from tickets import dispatch, routing
+from tickets import dispatch, routing, sla_clock
 from tickets.models import (
     OPEN_STATUSES,
     Organisation,
@@ -207,12 +220,40 @@ def cds_engineers() -> QuerySet[AbstractUser]:
     return users
 
 
-def dispatch_candidates(ticket: Ticket, *, on: date) -> list[dispatch.Candidate]:
+def _now_covered(kind: str, now: datetime) -> Exists:
+    return Exists(
+        EngineerAvailability.objects.filter(
+            engineer=OuterRef("pk"), kind=kind, starts_at__lte=now, ends_at__gt=now
+        )
+    )
+
+
+def _staffed_coverage_in_force(partner_id: int, now: datetime, on: date) -> Subquery:
+    """The staffed hours of the partner's policy in force (``selectors.in_force``'s order)."""
+    return Subquery(
+        DeliveryPolicy.objects.filter(
+            partner_id=partner_id, effective_from__lte=on, created_at__lte=now
+        )
+        .order_by("-effective_from", "-created_at", "-id")
+        .values("staffed_coverage")[:1]
+    )
+
+
+def _site_column(site_id: int, column: str) -> Subquery:
+    return Subquery(Site.objects.filter(pk=site_id).values(column)[:1])
+
+
+def dispatch_candidates(
+    ticket: Ticket, *, on: date, at: datetime | None = None
+) -> list[dispatch.Candidate]:
     """Who may go on site for ``ticket``, best first (``tickets.dispatch``): two queries.
 
     A partner ticket: the partner's active engineers, with their certifications valid on
-    ``on`` and their open tickets; a CDS ticket: the CDS engineers and their open tickets.
+    ``on``, their open tickets, home département and whether an absence or an on-call
+    period covers ``at`` (now by default); the site and the partner's staffed hours come
+    in the same query. A CDS ticket: the CDS engineers and their open tickets.
     """
+    now = at or timezone.now()
     if ticket.delivered_by == Organisation.CDS:
         # distinct: a user in both CDS groups is joined twice by cds_engineers().
         users = cds_engineers().annotate(
@@ -231,7 +272,16 @@ def dispatch_candidates(ticket: Ticket, *, on: date) -> list[dispatch.Candidate]
     line_id = ticket.asset.product_line_id
     engineers = (
         Engineer.objects.filter(partner_id=ticket.partner_id, is_active=True)
-        .annotate(open_tickets=Count("tickets", filter=Q(tickets__status__in=OPEN_STATUSES)))
+        .annotate(
+            open_tickets=Count("tickets", filter=Q(tickets__status__in=OPEN_STATUSES)),
+            absent=_now_covered(AvailabilityKind.ABSENCE, now),
+            on_call=_now_covered(AvailabilityKind.ON_CALL, now),
+            # Scalars of the ticket's site and partner, read with the engineers (no query).
+            staffed_coverage=_staffed_coverage_in_force(ticket.partner_id, now, on),
+            site_postal_code=_site_column(ticket.site_id, "postal_code"),
+            site_timezone=_site_column(ticket.site_id, "timezone"),
+            site_region=_site_column(ticket.site_id, "region"),
+        )
         .prefetch_related(
             Prefetch(
                 "certifications",
@@ -242,7 +292,19 @@ def dispatch_candidates(ticket: Ticket, *, on: date) -> list[dispatch.Candidate]
         .order_by("name", "id")
     )
     facts = []
+    site_department: str | None = None
+    in_staffed_hours = True
     for engineer in engineers:
+        site_department = department_of_postal_code(engineer.site_postal_code)
+        if engineer.staffed_coverage:
+            in_staffed_hours = sla_clock.is_open(
+                sla_clock.Calendar(
+                    coverage=engineer.staffed_coverage,
+                    timezone=engineer.site_timezone,
+                    region=engineer.site_region,
+                ),
+                now,
+            )
         held = tuple(
             dispatch.HeldCertification(
                 course=cert.course.display_name,
@@ -258,9 +320,12 @@ def dispatch_candidates(ticket: Ticket, *, on: date) -> list[dispatch.Candidate]
                 open_tickets=engineer.open_tickets,
                 certifications=held,
                 certified_on_line=any(c.on_line for c in held),
+                department=engineer.home_department,
+                absent=engineer.absent,
+                on_call=engineer.on_call,
             )
         )
-    return dispatch.rank(facts)
+    return dispatch.rank(facts, site_department=site_department, in_staffed_hours=in_staffed_hours)
 
 
 def engineer_certified_on(engineer: Engineer, *, product_line_id: int, on: date) -> bool:
@@ -366,10 +431,49 @@ def _expert_rank() -> int:
     return Tier.objects.order_by("-rank").values_list("rank", flat=True).first() or 0
 
 
+def policy_facts(
+    *, asset: Asset, contract: Contract, offering: Offering, at: datetime, on: date
+) -> routing.PolicyFacts | None:
+    """The partner's delivery policy in force at ``at`` read against this call (two
+    queries, two more when it caps the load), or ``None`` when it has set none."""
+    policy = policy_in_force(contract.partner_id, at=at, on=on)
+    if policy is None:
+        return None
+    site = asset.site
+    staffed = sla_clock.Calendar(
+        coverage=policy.staffed_coverage, timezone=site.timezone, region=site.region
+    )
+    open_tickets = certified = 0
+    if policy.max_open_tickets_per_engineer is not None:
+        open_tickets = (
+            Ticket.objects.open()
+            .filter(partner_id=contract.partner_id, delivered_by=Organisation.PARTNER)
+            .count()
+        )
+        certified = certified_engineer_counts([contract.partner_id], on=on).get(
+            contract.partner_id, 0
+        )
+    declined = {line.pk for line in policy.product_lines_declined.all()}
+    return routing.PolicyFacts(
+        departments=frozenset(policy.departments),
+        site_department=site.department,
+        staffed_coverage=policy.staffed_coverage,
+        contract_coverage=offering.coverage,
+        opened_in_staffed_hours=sla_clock.is_open(staffed, at),
+        next_staffed_opening=sla_clock.next_opening(staffed, at),
+        hand_back_at_opening=policy.hand_back_at_opening,
+        product_line_declined=asset.product_line_id in declined,
+        open_onsite_tickets=open_tickets,
+        certified_engineers=certified,
+        max_open_tickets_per_engineer=policy.max_open_tickets_per_engineer,
+    )
+
+
 def routing_facts(
-    *, asset: Asset, contract: Contract, offering: Offering, on: date
+    *, asset: Asset, contract: Contract, offering: Offering, on: date, at: datetime | None = None
 ) -> routing.RoutingInput:
-    """What the routing rules need to know about this call, read on the site's day ``on``."""
+    """What the routing rules need to know about this call, read on the site's day ``on``
+    (opened at ``at``: the delivery policy in force then, now by default)."""
     partner = contract.partner
     certified = Certification.objects.filter(
         engineer__partner=partner,
@@ -393,6 +497,9 @@ def routing_facts(
         product_line_name_en=asset.product_line.name_en,
         partner_tier_name_en=partner.tier.name_en if partner.tier else "",
         tier_to_deliver_name_en=offering.tier_to_deliver.name_en,
+        policy=policy_facts(
+            asset=asset, contract=contract, offering=offering, at=at or timezone.now(), on=on
+        ),
     )
 
 

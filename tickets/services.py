@@ -145,7 +145,7 @@ def ticket_open(
             )
         route_offering = credits_contract.offering
     decision = routing.route(
-        routing_facts(asset=asset, contract=contract, offering=route_offering, on=local_day)
+        routing_facts(asset=asset, contract=contract, offering=route_offering, on=local_day, at=at)
     )
     ticket = Ticket.objects.create(
         number=f"T-{uuid.uuid4().hex[:16]}",
@@ -163,6 +163,7 @@ def ticket_open(
         delivered_by=decision.delivered_by,
         routing_reason=decision.reason,
         routing_messages=decision.messages,
+        hand_back_at=decision.hand_back_at,
         opened_by=_user(actor),
         opened_at=at,
     )
@@ -196,6 +197,7 @@ def ticket_open(
         delivered_by=decision.delivered_by,
         reason=decision.reason,
         messages=decision.messages,
+        **({"hand_back_at": decision.hand_back_at.isoformat()} if decision.hand_back_at else {}),
     )
     # The webhook event: one INSERT; its body is rendered by the fan-out, after the commit.
     emit(ticket, EventType.TICKET_OPENED, at)
@@ -203,12 +205,19 @@ def ticket_open(
     return ticket
 
 
-def _ownership_due(ticket: Ticket, response: SlaTarget) -> datetime | None:
+def _ownership_due(
+    ticket: Ticket, response: SlaTarget, start: datetime | None = None
+) -> datetime | None:
+    """The end of the ownership window for a partner holding the call from ``start``."""
     ratio = settings.OWNERSHIP_WINDOW_RATIO
-    if ratio == 1 or response.next_business_day:
+    if (ratio == 1 or response.next_business_day) and start is None:
         return response.due_at
+    if response.next_business_day:  # handed back: the day's window, not an earlier one
+        return max(response.due_at or ticket.opened_at, start or ticket.opened_at)
     minutes = sla.warning_minutes(response.hours or Decimal(0), ratio)
-    return sla_clock.add_business_minutes(sla.calendar_for(ticket), ticket.opened_at, minutes)
+    return sla_clock.add_business_minutes(
+        sla.calendar_for(ticket), start or ticket.opened_at, minutes
+    )
 
 
 def _after_commit(ticket: Ticket) -> None:

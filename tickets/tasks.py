@@ -37,6 +37,15 @@ def fallback_ticket(ticket_id: int) -> bool:
     return bool(ticket and ticket_fallback_to_cds(ticket=ticket))
 
 
+@shared_task(name="tickets.tasks.hand_back_ticket")
+def hand_back_ticket(ticket_id: int) -> bool:
+    from tickets.hand_back import ticket_hand_back
+    from tickets.models import Ticket
+
+    ticket = Ticket.objects.filter(pk=ticket_id).first()
+    return bool(ticket and ticket_hand_back(ticket=ticket))
+
+
 @shared_task(name="tickets.tasks.arm_ticket_timers")
 def arm_ticket_timers(ticket_id: int) -> int:
     """Schedule ETA tasks for this ticket's events due within the ETA horizon."""
@@ -58,6 +67,17 @@ def arm_ticket_timers(ticket_id: int) -> int:
     if ticket is not None:
         fallback_ticket.apply_async((ticket.pk,), eta=max(ticket.ownership_due_at or now, now))
         armed += 1
+    handed_back = Ticket.objects.filter(
+        pk=ticket_id,
+        handed_back_at__isnull=True,
+        hand_back_at__isnull=False,
+        hand_back_at__lte=horizon,
+    ).first()
+    if handed_back is not None:
+        hand_back_ticket.apply_async(
+            (handed_back.pk,), eta=max(handed_back.hand_back_at or now, now)
+        )
+        armed += 1
     return armed
 
 
@@ -73,9 +93,36 @@ def sla_sweep(invocation: int = 1) -> int:
     now = timezone.now()
     fired, more = sweep(now=now)
     fell_back, overdue_left = _fall_back_overdue(now)
-    if more or overdue_left:
+    handed_back, hand_backs_left = _hand_back_due(now)
+    if more or overdue_left or hand_backs_left:
         requeue(sla_sweep, invocation=invocation)
-    return fired + fell_back
+    return fired + fell_back + handed_back
+
+
+def _hand_back_due(now: datetime) -> tuple[int, bool]:
+    """Hand-backs to partners whose staffed hours opened, one batch: ``(done, more left)``.
+
+    The catch-up of ``hand_back_ticket``'s timers: each in its own transaction, a failure
+    logged and left due for the next sweep.
+    """
+    from tickets.hand_back import hand_backs_due, ticket_hand_back
+    from tickets.models import Ticket
+
+    batch = settings.SLA_SWEEP_BATCH
+    due = hand_backs_due(now, batch)
+    done = failed = 0
+    for ticket in Ticket.objects.filter(pk__in=due).order_by("hand_back_at", "pk"):
+        try:
+            done += int(ticket_hand_back(ticket=ticket, at=now))
+        except Exception as error:  # this ticket's failure, not the sweep's
+            failed += 1
+            log.error(
+                "hand-back of ticket %s failed; retried at the next sweep: %s",
+                ticket.number,
+                single_line(f"{type(error).__name__}: {error}", limit=300),
+                exc_info=error,
+            )
+    return done, len(due) == batch and failed < batch
 
 
 def _fall_back_overdue(now: datetime) -> tuple[int, bool]:

@@ -32,9 +32,12 @@ from partners.models import (
     Accreditation,
     Certification,
     Course,
+    DeliveryPolicy,
     Engineer,
+    EngineerAvailability,
     Partner,
     ProductLine,
+    StaffedCoverage,
     Tier,
     TierRequirement,
 )
@@ -407,6 +410,7 @@ class EngineerSerializer(serializers.ModelSerializer):
             "email",
             "is_active",
             "valid_certifications",
+            "home_department",
             "created_at",
         ]
         read_only_fields = ["is_active", "created_at"]
@@ -512,4 +516,68 @@ class DecisionSerializer(serializers.Serializer):
         allow_blank=True,
         max_length=4000,
         help_text="Required to reject.",
+    )
+
+
+# --- Delivery policy ---------------------------------------------------------------------
+
+
+class DeliveryPolicySerializer(serializers.Serializer[Any]):
+    """``partners/{id}/delivery-policy/``: the version in force (GET) or a new one (PUT)."""
+
+    departments = serializers.ListField(
+        child=serializers.CharField(max_length=3),
+        allow_empty=False,
+        help_text="Codes of the départements and overseas regions served: 01…95, 2A, 2B, 971…976.",
+    )
+    staffed_coverage = serializers.ChoiceField(choices=StaffedCoverage.choices)
+    hand_back_at_opening = serializers.BooleanField(default=False)
+    product_lines_declined = serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=ProductLine.objects.all(),
+        many=True,
+        required=False,
+        help_text="Codes of the product lines the partner leaves to CDS.",
+    )
+    max_open_tickets_per_engineer = serializers.IntegerField(
+        min_value=1, max_value=100, allow_null=True, required=False, default=None
+    )
+    effective_from = serializers.DateField(
+        required=False, help_text="Today by default; never in the past."
+    )
+    id = serializers.IntegerField(read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
+    in_force = serializers.SerializerMethodField(
+        help_text="False when the version shown is only scheduled (none in force yet)."
+    )
+
+    def get_in_force(self, policy: DeliveryPolicy) -> bool:
+        return policy.effective_from <= selectors.today()
+
+
+# What GET answers for a partner that has set no policy yet.
+NO_DELIVERY_POLICY: dict[str, Any] = {
+    "departments": [],
+    "staffed_coverage": None,
+    "hand_back_at_opening": False,
+    "product_lines_declined": [],
+    "max_open_tickets_per_engineer": None,
+    "effective_from": None,
+    "id": None,
+    "created_at": None,
+    "in_force": False,
+}
+
+
+class EngineerAvailabilitySerializer(serializers.ModelSerializer[EngineerAvailability]):
+    """An absence or on-call period of an engineer (``engineers/{id}/availability/``)."""
+
+    class Meta:
+        model = EngineerAvailability
+        fields = ["id", "kind", "starts_at", "ends_at", "note"]
+
+
+class HomeDepartmentSerializer(serializers.Serializer[Any]):
+    home_department = serializers.CharField(
+        max_length=3, allow_blank=True, help_text="A département code, or '' (not said)."
     )

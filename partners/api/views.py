@@ -15,6 +15,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -272,6 +273,52 @@ class PartnerViewSet(
         }
         return Response(body)
 
+    @extend_schema(
+        summary="The partner's delivery policy: the version in force (GET), a new version (PUT)",
+        description=(
+            "A new version never rewrites an old one: routing reads the version in force at "
+            "a ticket's opening. The partner's administrators write; its people and HP staff "
+            "read (403 for HP writes); another partner's is a 404. Without any version, "
+            "GET answers empty values, `id` and `effective_from` null."
+        ),
+        request=s.DeliveryPolicySerializer,
+        responses=s.DeliveryPolicySerializer,
+    )
+    @action(
+        detail=True,
+        methods=["get", "put"],
+        url_path="delivery-policy",
+        url_name="delivery-policy",
+        permission_classes=[IsAuthenticated],
+        # PUT on this route only: the partner itself is still only PATCHed.
+        http_method_names=["get", "put", "head", "options"],
+    )
+    def delivery_policy(self, request: Request, pk: str | None = None) -> Response:
+        partner = self.get_object()  # another partner's: 404 first
+        if request.method == "GET":
+            policy = selectors.policy_for_display(partner)
+            if policy is None:  # none yet: the programme's rules alone route its tickets
+                return Response(s.NO_DELIVERY_POLICY)
+            return Response(s.DeliveryPolicySerializer(policy).data)
+        if not is_partner_admin(request.user, partner):
+            raise exceptions.PermissionDenied(
+                _("Seul l'administrateur du partenaire modifie sa politique de délivrance.")
+            )
+        form = s.DeliveryPolicySerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        data = form.validated_data
+        policy = services.delivery_policy_set(
+            partner=partner,
+            actor=request.user,
+            departments=data["departments"],
+            staffed_coverage=data["staffed_coverage"],
+            hand_back_at_opening=data["hand_back_at_opening"],
+            product_lines_declined=data.get("product_lines_declined", []),
+            max_open_tickets_per_engineer=data.get("max_open_tickets_per_engineer"),
+            effective_from=data.get("effective_from"),
+        )
+        return Response(s.DeliveryPolicySerializer(policy).data)
+
 
 @extend_schema_view(
     list=extend_schema(summary="The partner's portal users", parameters=[PARTNER_ID]),
@@ -361,12 +408,81 @@ class EngineerViewSet(TenantScopedCreateViewSet):
 
     def perform_create(self, serializer: serializers.BaseSerializer) -> None:
         data = serializer.validated_data
-        serializer.instance = services.engineer_create(
+        engineer = services.engineer_create(
             partner=_partner_for_creation(self.request, data.get("partner")),
             name=data["name"],
             email=data.get("email", ""),
             actor=self.request.user,
         )
+        if data.get("home_department"):
+            services.engineer_set_home_department(
+                engineer=engineer, department=data["home_department"], actor=self.request.user
+            )
+        serializer.instance = engineer
+
+    def _writable(self, engineer: Engineer) -> None:
+        """The engineer's partner's admin or a programme manager (after the tenant 404)."""
+        user = self.request.user
+        if not (is_programme_manager(user) or is_partner_admin(user, engineer.partner)):
+            raise exceptions.PermissionDenied(PartnerAdminOrProgrammeManagerCreates.message)
+
+    @extend_schema(
+        methods=["GET"],
+        summary="The engineer's absences and on-call periods not over yet, soonest first",
+        responses=s.EngineerAvailabilitySerializer(many=True),
+    )
+    @extend_schema(
+        methods=["POST"],
+        summary="Record an absence or an on-call period (dispatch reads them)",
+        request=s.EngineerAvailabilitySerializer,
+        responses={201: s.EngineerAvailabilitySerializer},
+    )
+    @action(detail=True, methods=["get", "post"], pagination_class=None)
+    def availability(self, request: Request, pk: str | None = None) -> Response:
+        engineer = self.get_object()  # another partner's: 404
+        if request.method == "GET":
+            periods = engineer.availability.filter(ends_at__gt=timezone.now()).order_by(
+                "starts_at", "id"
+            )
+            return Response(s.EngineerAvailabilitySerializer(periods, many=True).data)
+        self._writable(engineer)
+        form = s.EngineerAvailabilitySerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        data = form.validated_data
+        period = services.engineer_availability_add(
+            engineer=engineer,
+            kind=data["kind"],
+            starts_at=data["starts_at"],
+            ends_at=data["ends_at"],
+            note=data.get("note", ""),
+            actor=request.user,
+        )
+        return Response(s.EngineerAvailabilitySerializer(period).data, status=201)
+
+    @extend_schema(
+        summary="Set the engineer's home département (dispatch prefers the site's and its "
+        "neighbours)",
+        request=s.HomeDepartmentSerializer,
+        responses=s.EngineerSerializer,
+    )
+    @action(
+        detail=True,
+        methods=["put"],
+        url_path="home-department",
+        url_name="home-department",
+        http_method_names=["put", "options"],
+    )
+    def home_department(self, request: Request, pk: str | None = None) -> Response:
+        engineer = self.get_object()
+        self._writable(engineer)
+        form = s.HomeDepartmentSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        services.engineer_set_home_department(
+            engineer=engineer,
+            department=form.validated_data["home_department"],
+            actor=request.user,
+        )
+        return Response(s.EngineerSerializer(self.get_object()).data)
 
 
 class CertificationViewSet(TenantScopedCreateViewSet):

@@ -8,12 +8,23 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from django.utils.formats import date_format
+from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from partners import eligibility as engine
 from partners import selectors
-from partners.models import Accreditation, Certification, Course, Engineer, Partner, Tier
+from partners.departments import label
+from partners.models import (
+    Accreditation,
+    AvailabilityKind,
+    Certification,
+    Course,
+    Engineer,
+    Partner,
+    Tier,
+)
 from partners.presenters.criteria import Labels, percent, tier_block
 from servicone.access import AnyUser, membership_of
 from servicone.presenters import active_language, format_eur
@@ -75,6 +86,23 @@ class EngineerRow:
     name: str
     email: str
     certs: list[CertificationRow]
+    department: str = ""  # "59 — Nord"
+    availability: str = ""  # the current or next absence / on-call period
+
+
+def availability_text(engineer: Engineer) -> str:
+    """``away_*`` of ``selectors.team_engineers``, said: « Absent du … au … »."""
+    annotated: Any = engineer  # the annotations are not model fields
+    kind = getattr(annotated, "away_kind", None)
+    if not kind:
+        return ""
+    dates = {
+        "start": date_format(localtime(annotated.away_from), "SHORT_DATETIME_FORMAT"),
+        "end": date_format(localtime(annotated.away_until), "SHORT_DATETIME_FORMAT"),
+    }
+    if kind == AvailabilityKind.ABSENCE:
+        return _("Absent du %(start)s au %(end)s") % dates
+    return _("D'astreinte du %(start)s au %(end)s") % dates
 
 
 def team_rows(engineers: Iterable[Engineer], on: date) -> list[EngineerRow]:
@@ -84,6 +112,8 @@ def team_rows(engineers: Iterable[Engineer], on: date) -> list[EngineerRow]:
             name=engineer.name,
             email=engineer.email,
             certs=certification_rows(engineer.certifications.all(), on),
+            department=label(engineer.home_department) if engineer.home_department else "",
+            availability=availability_text(engineer),
         )
         for engineer in engineers
     ]

@@ -16,6 +16,11 @@ from partners.services.accreditations import (
     accreditation_submit,
     accreditation_withdraw,
 )
+from partners.services.delivery import (
+    delivery_policy_set,
+    engineer_availability_add,
+    engineer_set_home_department,
+)
 from partners.services.partner import (
     SIREN_TAKEN,
     partner_create,
@@ -59,7 +64,10 @@ __all__ = [
     "certification_delete",
     "certification_expiry",
     "certifications_announce_expiring",
+    "delivery_policy_set",
+    "engineer_availability_add",
     "engineer_create",
+    "engineer_set_home_department",
     "engineer_update",
     "membership_set_role",
     "partner_apply_evaluation",

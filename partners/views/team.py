@@ -10,7 +10,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from partners import presenters, selectors, services
-from partners.forms import CertificationForm, EngineerForm, PartnerUserForm
+from partners.forms import (
+    AvailabilityForm,
+    CertificationForm,
+    EngineerDepartmentForm,
+    EngineerForm,
+    PartnerUserForm,
+)
 from partners.models import Membership, Partner
 from servicone.access import PartnerRole, partner_admin_required, partner_member_required
 from servicone.errors import DomainError
@@ -61,13 +67,49 @@ def _certification_recorded(request: HttpRequest, form: CertificationForm) -> bo
     return True
 
 
+def _department_set(request: HttpRequest, form: EngineerDepartmentForm) -> bool:
+    if not form.is_valid():
+        return False
+    engineer = form.cleaned_data["engineer"]
+    services.engineer_set_home_department(
+        engineer=engineer, department=form.cleaned_data["home_department"], actor=request.user
+    )
+    messages.success(request, _("Département de %(name)s enregistré.") % {"name": engineer.name})
+    return True
+
+
+def _availability_added(request: HttpRequest, form: AvailabilityForm) -> bool:
+    if not form.is_valid():
+        return False
+    data = form.cleaned_data
+    try:
+        services.engineer_availability_add(
+            engineer=data["engineer"],
+            kind=data["kind"],
+            starts_at=data["starts_at"],
+            ends_at=data["ends_at"],
+            note=data["note"],
+            actor=request.user,
+        )
+    except DomainError as error:
+        add_domain_error(form, error)
+        return False
+    messages.success(
+        request, _("Période enregistrée pour %(name)s.") % {"name": data["engineer"].name}
+    )
+    return True
+
+
 @require_http_methods(["GET", "POST"])
 @partner_member_required
 def team(request: HttpRequest, membership: Membership) -> HttpResponse:
     partner = membership.partner
     is_admin = membership.role == PartnerRole.ADMIN
+    engineers = list(selectors.team_engineers(partner))
     engineer_form = EngineerForm(prefix="engineer")
     certification_form = CertificationForm(partner=partner, prefix="cert")
+    department_form = EngineerDepartmentForm(engineers=engineers, prefix="dept")
+    availability_form = AvailabilityForm(engineers=engineers, prefix="away")
     status = 200
     if request.method == "POST":
         if not is_admin:
@@ -81,6 +123,16 @@ def team(request: HttpRequest, membership: Membership) -> HttpResponse:
             certification_form = CertificationForm(request.POST, partner=partner, prefix="cert")
             if _certification_recorded(request, certification_form):
                 return redirect("partners:team")
+        elif action == "department":
+            department_form = EngineerDepartmentForm(
+                request.POST, engineers=engineers, prefix="dept"
+            )
+            if _department_set(request, department_form):
+                return redirect("partners:team")
+        elif action == "availability":
+            availability_form = AvailabilityForm(request.POST, engineers=engineers, prefix="away")
+            if _availability_added(request, availability_form):
+                return redirect("partners:team")
         else:
             return HttpResponseBadRequest(_("Action inconnue."))
         status = 400
@@ -91,7 +143,9 @@ def team(request: HttpRequest, membership: Membership) -> HttpResponse:
         "partners/team.html",
         {
             "partner": partner,
-            "engineers": presenters.team_rows(selectors.team_engineers(partner), on),
+            "engineers": presenters.team_rows(engineers, on),
+            "department_form": department_form,
+            "availability_form": availability_form,
             "is_admin": is_admin,
             "engineer_form": engineer_form,
             "certification_form": certification_form,

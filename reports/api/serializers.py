@@ -15,6 +15,7 @@ from reports.selectors import (
     Scorecard,
     TierAtRisk,
 )
+from reports.selectors.cds_causes import CAUSES
 from servicone.api.ids import ApiIdField
 from tickets.api.serializers import TicketErrorsSerializer as ErrorsSerializer  # noqa: F401
 from tickets.models import SlaTargetKind
@@ -88,6 +89,18 @@ class ReasonSerializer(serializers.Serializer):
     count = serializers.IntegerField()
 
 
+class CdsCauseSerializer(serializers.Serializer):
+    code = serializers.ChoiceField(
+        choices=list(CAUSES),
+        help_text="area, hours, declined_line, capacity (the partner's delivery policy); "
+        "tier, certification (the programme's rules); contract; handover; fallback.",
+    )
+    # A declared field (DRF's metaclass pops it from the class), not Field.label as the stubs think.
+    label = serializers.CharField()  # type: ignore[assignment]
+    count = serializers.IntegerField()
+    pct = serializers.FloatField(allow_null=True, help_text="Of the tickets CDS delivers.")
+
+
 class DeliverySerializer(serializers.Serializer):
     total = serializers.IntegerField()
     partner = serializers.IntegerField()
@@ -101,6 +114,9 @@ class DeliverySerializer(serializers.Serializer):
     handed_over_pct = serializers.FloatField(allow_null=True)
     fallen_back_pct = serializers.FloatField(allow_null=True)
     reasons = ReasonSerializer(many=True)
+    cds_by_cause = CdsCauseSerializer(
+        many=True, source="causes", help_text="The CDS share split by cause."
+    )
 
 
 class WindowSerializer(serializers.Serializer):

@@ -12,6 +12,7 @@ from partners import eligibility as engine
 from partners import selectors as partner_selectors
 from partners.models import Accreditation, Partner, Tier, TierPeriod
 from reports.periods import Month, share
+from reports.selectors.cds_causes import CdsCause, cause_counts, causes_from, summed
 from reports.selectors.figures import (
     LOOKAHEAD_DAYS,
     MonthPoint,
@@ -93,6 +94,8 @@ class Dashboard:
     organisations: tuple[OrganisationCompliance, ...]
     at_risk: tuple[TierAtRisk, ...]
     series: tuple[MonthPoint, ...] = field(default=())
+    # The month's CDS share split by cause, programme-wide.
+    cds_causes: tuple[CdsCause, ...] = field(default=())
 
 
 def _tiers_over_time(months: tuple[Month, ...], today: date) -> tuple[TierMonth, ...]:
@@ -154,8 +157,11 @@ def _pending(today: date) -> tuple[PendingAccreditation, ...]:
     )
 
 
-def _organisations(month: Month) -> tuple[OrganisationCompliance, ...]:
-    """SLA compliance of CDS and of each partner for the tickets they deliver; 2 queries."""
+def _organisations(
+    month: Month,
+) -> tuple[tuple[OrganisationCompliance, ...], tuple[CdsCause, ...]]:
+    """SLA compliance of CDS and of each partner for the tickets they deliver, and the CDS
+    share by cause; 2 queries."""
     counts: dict[tuple[str, int | None], dict[str, dict[str, int]]] = {}
     for row in (
         enforced_targets(None, month, month)
@@ -173,11 +179,12 @@ def _organisations(month: Month) -> tuple[OrganisationCompliance, ...]:
             per_target[state] += row[state]
     tickets: dict[tuple[str, int | None], int] = {}
     names: dict[int, str] = {}
-    for row in (
+    rows = list(
         opened_tickets(None, month, month)
         .values("delivered_by", "partner_id", "partner__name")
-        .annotate(n=Count("id"))
-    ):
+        .annotate(n=Count("id"), **cause_counts())
+    )
+    for row in rows:
         partner_id = None if row["delivered_by"] == Organisation.CDS else row["partner_id"]
         key = (row["delivered_by"], partner_id)
         tickets[key] = tickets.get(key, 0) + row["n"]
@@ -200,7 +207,7 @@ def _organisations(month: Month) -> tuple[OrganisationCompliance, ...]:
             o.name,
         )
     )
-    return tuple(result)
+    return tuple(result), causes_from(summed(rows))
 
 
 def _at_risk(today: date) -> tuple[TierAtRisk, ...]:
@@ -239,12 +246,14 @@ def _at_risk(today: date) -> tuple[TierAtRisk, ...]:
 def programme_dashboard(month: Month, *, today: date, now: datetime) -> Dashboard:
     """HP's view of the programme for ``month``: tiers over 12 months, approvals, SLA, risk."""
     months = month.trailing(12)
+    organisations, cds_causes = _organisations(month)
     return Dashboard(
         month=month,
         today=today,
         tiers_over_time=_tiers_over_time(months, today),
         pending=_pending(today),
-        organisations=_organisations(month),
+        organisations=organisations,
         at_risk=_at_risk(today),
         series=monthly_series(None, months, with_sla=False),
+        cds_causes=cds_causes,
     )

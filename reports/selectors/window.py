@@ -14,20 +14,15 @@ from django.utils.translation import gettext_lazy as _
 
 from contracts.models import CreditEntry
 from reports.periods import Month, interpolate, percentile_position, share
+from reports.selectors.cds_causes import CdsCause, cause_counts, causes_from
 from reports.selectors.figures import TargetCompliance, opened_tickets, sla_compliance
-from tickets.models import Organisation, Ticket, TicketEvent
+from tickets.models import Organisation, RoutingReason, Ticket, TicketEvent
 
 #: The most common handover reasons listed one by one; the rest are summed.
 TOP_HANDOVER_REASONS = 10
 
 #: Why a ticket went to CDS at opening, by routing reason code (tickets/routing.py).
-ROUTING_REASON_LABELS = {
-    "contract_delivery_cds": _("Le contrat prévoit la délivrance par le CDS"),
-    "complex_requires_expert": _("Gamme complexe ou non HP : niveau expert requis"),
-    "complex_no_certified_engineer": _("Gamme complexe : aucun ingénieur certifié"),
-    "tier_not_authorised": _("Niveau du partenaire insuffisant pour délivrer l'offre"),
-    "no_certified_engineer": _("Aucun ingénieur certifié sur la gamme"),
-}
+ROUTING_REASON_LABELS = {reason.value: reason.label for reason in RoutingReason}
 
 
 @dataclass(frozen=True)
@@ -57,6 +52,8 @@ class Delivery:
     fallen_back: int
     cds_backup: int
     reasons: tuple[Reason, ...]
+    # The CDS share split by cause (area, hours, declined line, capacity, tier, …).
+    causes: tuple[CdsCause, ...] = ()
 
     @property
     def partner_pct(self) -> float | None:
@@ -121,6 +118,7 @@ def _delivery(tickets: QuerySet[Ticket]) -> tuple[Delivery, int, int]:
         cds_backup=Count("id", filter=Q(cds_backup=True)),
         acknowledged=Count("id", filter=Q(acknowledged_at__isnull=False)),
         arrived=Count("id", filter=Q(arrived_at__isnull=False)),
+        **cause_counts(),
     )
     reasons: list[Reason] = [
         Reason(
@@ -162,6 +160,7 @@ def _delivery(tickets: QuerySet[Ticket]) -> tuple[Delivery, int, int]:
         fallen_back=totals["fallen_back"],
         cds_backup=totals["cds_backup"],
         reasons=tuple(reasons),
+        causes=causes_from(totals),
     )
     return delivery, totals["acknowledged"], totals["arrived"]
 

@@ -131,3 +131,35 @@ def submitted_application(partner, by, tier_code: str = "expert") -> Accreditati
         partner=partner, tier=Tier.objects.get(code=tier_code), actor=by
     )
     return accreditation_submit(accreditation=application, actor=by)
+
+
+def delivery_policy(
+    partner,
+    *,
+    departments=("59", "62"),
+    staffed_coverage: str = "9x5",
+    hand_back_at_opening: bool = False,
+    declined=(),
+    max_open_tickets_per_engineer: int | None = None,
+    effective_from: date = date(2026, 1, 1),
+    created_at=None,
+):
+    """A version of ``partner``'s delivery policy, in force since ``effective_from`` (and
+    created then, unless ``created_at`` says otherwise): ``declined`` names product lines."""
+    from datetime import datetime, time
+    from zoneinfo import ZoneInfo
+
+    from partners.models import DeliveryPolicy, ProductLine
+
+    policy = DeliveryPolicy.objects.create(
+        partner=partner,
+        departments=list(departments),
+        staffed_coverage=staffed_coverage,
+        hand_back_at_opening=hand_back_at_opening,
+        max_open_tickets_per_engineer=max_open_tickets_per_engineer,
+        effective_from=effective_from,
+        created_at=created_at
+        or datetime.combine(effective_from, time(0, 0), tzinfo=ZoneInfo("Europe/Paris")),
+    )
+    policy.product_lines_declined.set(ProductLine.objects.filter(code__in=declined))
+    return policy

@@ -71,6 +71,11 @@ RIGHTS: dict[str, frozenset[str] | None] = {
     "POST /programme/accreditations/apply/": ONLY_ADMIN,
     "POST /programme/accreditations/{accreditation_id}/withdraw/": ONLY_ADMIN,
     "GET /hp/programme/": HP,
+    # The delivery policy: the partner's people read it, its admins save versions (and
+    # simulate them); HP staff read any partner's (a partner user goes to its own).
+    "GET /programme/delivery-policy/": PARTNER,
+    "POST /programme/delivery-policy/": ONLY_ADMIN,
+    "GET /hp/partners/{partner_id}/delivery-policy/": EVERYONE,
     # API keys: a partner's admins manage its keys; HP staff see every key, programme
     # managers create HP's and revoke any.
     "GET /programme/api-keys/": ONLY_ADMIN,
@@ -167,9 +172,14 @@ RIGHTS: dict[str, frozenset[str] | None] = {
     "POST /api/v1/partners/{id}/what-if/": EVERYONE,  # a simulation: writes nothing
     "GET /api/v1/partners/{partner_pk}/users/": ONLY_ADMIN | HP,
     "POST /api/v1/partners/{partner_pk}/users/": ADMIN_OR_PM,
+    "GET /api/v1/partners/{id}/delivery-policy/": EVERYONE,
+    "PUT /api/v1/partners/{id}/delivery-policy/": ONLY_ADMIN,
     "GET /api/v1/engineers/": EVERYONE,
     "POST /api/v1/engineers/": ADMIN_OR_PM,
     "GET /api/v1/engineers/{id}/": EVERYONE,
+    "GET /api/v1/engineers/{id}/availability/": EVERYONE,
+    "POST /api/v1/engineers/{id}/availability/": ADMIN_OR_PM,
+    "PUT /api/v1/engineers/{id}/home-department/": ADMIN_OR_PM,
     "GET /api/v1/certifications/": EVERYONE,
     "POST /api/v1/certifications/": ADMIN_OR_PM,
     "GET /api/v1/certifications/{id}/": EVERYONE,
@@ -204,6 +214,7 @@ RIGHTS: dict[str, frozenset[str] | None] = {
     "POST /api/v1/tickets/": EVERYONE,
     "GET /api/v1/tickets/{id}/": EVERYONE,
     "GET /api/v1/tickets/{id}/mute/": EVERYONE,
+    "GET /api/v1/tickets/{id}/dispatch-candidates/": EVERYONE,
     "POST /api/v1/tickets/{id}/mute/": EVERYONE,
     "DELETE /api/v1/tickets/{id}/mute/": EVERYONE,
     "POST /api/v1/tickets/{id}/acknowledge/": WORKING,

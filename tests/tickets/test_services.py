@@ -14,9 +14,10 @@ from contracts.services import contract_sell
 from servicone.errors import DomainError, NotAllowed, StateConflict
 from servicone.models import Notification
 from tests.contracts.factories import asset_of, offering
-from tests.partners.factories import EngineerFactory, certify, set_tier
+from tests.partners.factories import EngineerFactory, certify, delivery_policy, set_tier
 from tests.tickets.factories import certified_engineer, covered_asset
 from tickets import sla
+from tickets.hand_back import ticket_hand_back
 from tickets.models import (
     OwnershipSegment,
     SegmentReason,
@@ -414,7 +415,7 @@ def test_sla_notifications_are_written_in_the_portals_french_whoever_runs_the_sw
 
 
 def test_every_event_and_reason_the_lifecycle_writes_is_one_of_the_model_choices(
-    asset, partner_admin, clock
+    asset, partner_admin, clock, cds_dispatcher, cds_engineer
 ):
     engineer = certified_engineer(asset.customer.partner)
     ticket_in(Status.CLOSED, asset, partner_admin)
@@ -432,6 +433,17 @@ def test_every_event_and_reason_the_lifecycle_writes_is_one_of_the_model_choices
     clock.move_to(datetime(2026, 11, 26, 20, 0, tzinfo=PARIS))
     sla.sweep()
     assert ticket_fallback_to_cds(ticket=late) is True
+    # Issue 16: outside the partner's staffed hours CDS takes the call, then hands it back
+    # at the partner's opening, unless it has sent its own engineer by then.
+    delivery_policy(asset.customer.partner, hand_back_at_opening=True)
+    night = datetime(2026, 11, 26, 22, 0, tzinfo=PARIS)
+    back = open_ticket(asset, partner_admin, at=night)
+    stays = open_ticket(asset, partner_admin, at=night)
+    stays = ticket_act(ticket=stays, action="acknowledge", actor=cds_dispatcher, at=night)
+    ticket_act(ticket=stays, action="dispatch", actor=cds_dispatcher, engineer=cds_engineer)
+    opening = datetime(2026, 11, 27, 8, 0, tzinfo=PARIS)
+    assert ticket_hand_back(ticket=back, at=opening) is True
+    assert ticket_hand_back(ticket=stays, at=opening) is False
 
     events = set(TicketEvent.objects.values_list("event", flat=True))
     # Every kind but the consumption of Proactive Select credits (a preventive visit).

@@ -31,7 +31,7 @@ from contracts.models import Asset, Offering, Site
 from servicone.access import tenant_scope
 from servicone.api.tenancy import ScopedPrimaryKeyRelatedField
 from servicone.presenters import active_language, is_english
-from tickets import selectors, sla_clock
+from tickets import dispatch_presenters, selectors, sla_clock
 from tickets.assignment import REASON_MAX
 from tickets.models import (
     Kind,
@@ -561,3 +561,32 @@ class TicketMuteSerializer(serializers.Serializer):
     muted = serializers.BooleanField(
         help_text="True while the caller muted the ticket: it notifies them of nothing."
     )
+
+
+class DispatchCandidateSerializer(serializers.Serializer[Any]):
+    """One line of ``tickets/{id}/dispatch-candidates/``, best first (``tickets.dispatch``)."""
+
+    engineer = serializers.IntegerField(
+        source="engineer_id",
+        help_text="The partner's engineer id (a partner ticket) or the CDS user's (a CDS one).",
+    )
+    name = serializers.CharField()
+    rank = serializers.IntegerField(help_text="1 = best.")
+    certified_on_line = serializers.BooleanField(
+        allow_null=True, help_text="Null for a CDS engineer (no partner certification)."
+    )
+    available = serializers.BooleanField(
+        help_text="Not absent now; outside the partner's staffed hours, on call."
+    )
+    department = serializers.CharField(help_text="Home département ('' when not said).")
+    open_tickets = serializers.IntegerField()
+    rank_reason = serializers.SerializerMethodField(
+        help_text="Why the engineer stands there, in the caller's language."
+    )
+    reasons = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="The codes of each rule: certification, availability, département.",
+    )
+
+    def get_rank_reason(self, candidate: Any) -> str:
+        return dispatch_presenters.rank_reason(candidate, self.context["line"])

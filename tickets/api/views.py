@@ -226,6 +226,8 @@ class TicketViewSet(
             return with_list_data(tickets)
         if self.action == "retrieve":
             return with_detail_data(tickets)
+        if self.action == "dispatch_candidates":
+            return tickets.select_related("asset__product_line", "site")
         return tickets  # actions: the service locks and reloads the row
 
     def get_serializer_class(self) -> type[serializers.BaseSerializer]:
@@ -325,6 +327,29 @@ class TicketViewSet(
                 {"ticket": ticket.pk, "muted": selectors.is_muted(ticket, request.user)}
             ).data
         )
+
+    @extend_schema(
+        summary="Who to send on site, best first, each with the reason for its rank",
+        description="Certified on the ticket's product line first, then available now (not "
+        "absent; outside the partner's staffed hours, on call), then from the site's "
+        "département or a neighbouring one, then the fewest open tickets. The ticket page "
+        "shows the same list. Anyone who sees the ticket.",
+        responses={200: s.DispatchCandidateSerializer(many=True), 404: OpenApiResponse(_ERRORS)},
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path="dispatch-candidates",
+        url_name="dispatch-candidates",
+        pagination_class=None,
+    )
+    def dispatch_candidates(self, request: Request, pk: str | None = None) -> Response:
+        ticket = self.get_object()  # another partner's: 404
+        now = timezone.now()
+        day = now.astimezone(ZoneInfo(ticket.site.timezone)).date()  # as the page reads it
+        candidates = selectors.dispatch_candidates(ticket, on=day, at=now)
+        context = {"line": ticket.asset.product_line.display_name}
+        return Response(s.DispatchCandidateSerializer(candidates, many=True, context=context).data)
 
     acknowledge = _ticket_action("acknowledge")
     # Not ``dispatch``: that is the name of APIView's request entry point.

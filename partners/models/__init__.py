@@ -16,6 +16,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from partners.departments import CODES, label
 from servicone.access import PartnerRole
 from servicone.presenters import is_english
 
@@ -23,6 +24,11 @@ siren_validator = RegexValidator(r"^\d{9}$", _("Le SIREN compte exactement 9 chi
 code_validator = RegexValidator(
     r"^[a-z0-9][a-z0-9_-]*$", _("Code : lettres minuscules, chiffres, - et _ uniquement.")
 )
+
+
+def department_choices() -> list[tuple[str, str]]:
+    """The départements and overseas regions as form and model choices (``"59 — Nord"``)."""
+    return [(code, label(code)) for code in CODES]
 
 
 class BilingualNameMixin(models.Model):
@@ -360,6 +366,14 @@ class Engineer(models.Model):
         verbose_name=_("compte portail"),
     )
     is_active = models.BooleanField(_("actif"), default=True)
+    # Where the engineer starts from: dispatch prefers the site's département or a neighbour.
+    home_department = models.CharField(
+        _("département de rattachement"),
+        max_length=3,
+        blank=True,
+        default="",
+        choices=department_choices(),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -515,3 +529,13 @@ class Accreditation(models.Model):
         if submitted_at is None:
             return 0
         return max(0, (on - timezone.localdate(submitted_at)).days)
+
+
+# The delivery policy and engineers' availability live in their own module (this one is
+# long enough); imported here so that ``partners.models`` names every model.
+from partners.models.delivery import (  # noqa: E402, F401
+    AvailabilityKind,
+    DeliveryPolicy,
+    EngineerAvailability,
+    StaffedCoverage,
+)
