@@ -12,21 +12,18 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth import get_user_model
 from django.db.models import (
-    Case,
     Count,
     F,
-    IntegerField,
     Min,
     Prefetch,
     Q,
     QuerySet,
-    Value,
-    When,
 )
 from django.utils import timezone
 
@@ -35,6 +32,8 @@ from contracts.selectors import coverage_for_asset, entitlements_for_serial
 from contracts.serials import normalise_serial
 from partners.models import Certification, Engineer, Partner, Tier
 from servicone.access import CDS_GROUPS, StaffRole, is_hp_staff, partner_of, tenant_scope
+from servicone.paging import bounded_count
+from servicone.related_rows import with_related_rows
 from tickets import dispatch, routing
 from tickets.models import (
     OPEN_STATUSES,
@@ -99,10 +98,51 @@ def visible_ticket(user: AnyUser, ticket_id: int, *related: str) -> Ticket | Non
 
 
 def with_queue_data(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
-    """What a queue row shows: joined, and every SLA target of the page in one query."""
-    return tickets.select_related(
-        "partner", "asset", "site", "customer", "contract", "offering"
+    """What a queue row shows, and every SLA target of the page in one query.
+
+    The related rows are sub-selects, not joins (``servicone.related_rows``): a six-table
+    join cost PostgreSQL ~10 ms of planning per page.
+    """
+    return with_related_rows(
+        tickets, "partner", "asset", "site", "customer", "contract", "offering"
     ).prefetch_related(Prefetch("sla_targets", queryset=SlaTarget.objects.order_by("id")))
+
+
+class OpenFirst:
+    """A queue of open tickets first, then closed ones, each read through its own index.
+
+    Ordering both by "is it open?" (a CASE) kept PostgreSQL from any index: it joined every
+    ticket of the table, then sorted them. Two index scans, one after the other, give the
+    same order (a paginator slices this as it would slice a queryset).
+    """
+
+    def __init__(self, open_tickets: QuerySet[Ticket], closed_tickets: QuerySet[Ticket]) -> None:
+        self.open_tickets = open_tickets
+        self.closed_tickets = closed_tickets
+
+    @cached_property
+    def open_count(self) -> int:
+        # Exact: it says where the closed ones start (open tickets are few, and indexed).
+        return self.open_tickets.count()
+
+    def counted(self) -> tuple[int, bool]:
+        closed, exact = bounded_count(self.closed_tickets)
+        return self.open_count + closed, exact
+
+    def count(self) -> int:
+        return self.counted()[0]
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, index: slice) -> list[Ticket]:
+        start, stop = index.start or 0, index.stop
+        rows: list[Ticket] = []
+        if start < self.open_count:
+            rows += self.open_tickets[start : min(stop, self.open_count)]
+        if stop > self.open_count:
+            rows += self.closed_tickets[max(start - self.open_count, 0) : stop - self.open_count]
+        return rows
 
 
 def filtered(tickets: QuerySet[Ticket], values: dict[str, Any]) -> QuerySet[Ticket]:
@@ -125,15 +165,16 @@ def filtered(tickets: QuerySet[Ticket], values: dict[str, Any]) -> QuerySet[Tick
     return tickets
 
 
-def partner_queue(user: AnyUser, values: dict[str, Any]) -> QuerySet[Ticket]:
+def partner_queue(user: AnyUser, values: dict[str, Any]) -> QuerySet[Ticket] | OpenFirst:
     """« Tickets »: what ``user`` sees, filtered; open tickets first, the newest on top."""
-    closed_rank = Case(
-        When(status__in=OPEN_STATUSES, then=Value(0)),
-        default=Value(1),
-        output_field=IntegerField(),
+    tickets = filtered(visible_tickets(user), values)
+    newest = ("-opened_at", "-id")
+    if values.get("state") in ("open", "closed"):
+        return with_queue_data(tickets).order_by(*newest)
+    return OpenFirst(
+        with_queue_data(tickets.filter(status__in=OPEN_STATUSES)).order_by(*newest),
+        with_queue_data(tickets.exclude(status__in=OPEN_STATUSES)).order_by(*newest),
     )
-    tickets = filtered(visible_tickets(user), values).annotate(closed_rank=closed_rank)
-    return with_queue_data(tickets).order_by("closed_rank", "-opened_at", "-id")
 
 
 def filter_partners() -> list[Partner]:

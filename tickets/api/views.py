@@ -36,6 +36,7 @@ from servicone.api.idempotency import IdempotentCreateMixin
 from servicone.api.tenancy import scope_queryset
 from servicone.apikeys import Area
 from servicone.errors import DomainError, NotAllowed
+from servicone.related_rows import with_related_rows
 from tickets import mutes, selectors, services, sla_clock, transitions
 from tickets.api import filters
 from tickets.api import serializers as s
@@ -72,12 +73,16 @@ def _targets() -> Prefetch:
 
 
 def with_list_data(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
-    """One query for the page (joins) and one for all its SLA targets, whatever its size."""
-    return tickets.select_related(*_ROW_RELATED).prefetch_related(_targets())
+    """One query for the page and one for all its SLA targets, whatever its size.
+
+    The related rows come as sub-selects, not joins: PostgreSQL planned the nine-table
+    join in 30–50 ms for 1 ms of work (``servicone.related_rows``).
+    """
+    return with_related_rows(tickets, *_ROW_RELATED).prefetch_related(_targets())
 
 
 def with_detail_data(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
-    return tickets.select_related(*_ROW_RELATED).prefetch_related(
+    return with_related_rows(tickets, *_ROW_RELATED).prefetch_related(
         _targets(),
         Prefetch(
             "events", queryset=TicketEvent.objects.select_related("actor").order_by("at", "id")
