@@ -44,6 +44,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from eligibility import _postgres, _postgres_admin_url  # noqa: E402  (bench/eligibility.py)
 
+ONLY: list[str] = []  # --only: measure these paths alone
+
 
 @dataclass
 class Figure:
@@ -252,9 +254,12 @@ def measure(
     call: Callable[[], object],
     rounds: int,
     raw: Callable[[], object] | None = None,
-) -> Figure:
+) -> Figure | None:
     """``rounds`` calls after 3 warm-up ones, the raw SQL alternating with them."""
     from django.db import connection
+
+    if ONLY and not any(word in label for word in ONLY):
+        return None
 
     for _ in range(3):
         call()
@@ -452,7 +457,7 @@ def run_size(size: int, args: argparse.Namespace) -> list[Figure]:
             _raw(RAW["notifications"], params),
         ),
     ]
-    for figure in figures:
+    for figure in filter(None, figures):
         print(figure.line(), flush=True)
     if os.environ.get("BENCH_PROFILE"):  # where the time goes: BENCH_PROFILE=1
         import cProfile
@@ -476,7 +481,9 @@ def main() -> int:
     parser.add_argument("--open", type=int, default=1_000)
     parser.add_argument("--rounds", type=int, default=40)
     parser.add_argument("--keep", action="store_true")
+    parser.add_argument("--only", nargs="*", default=[], help="paths whose label has a word")
     args = parser.parse_args()
+    ONLY.extend(args.only)
 
     configured = os.environ.get("DATABASE_URL", "")
     if urlparse(configured).scheme not in ("postgres", "postgresql", "pgsql"):

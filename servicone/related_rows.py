@@ -15,14 +15,15 @@ as their fields read them, and puts them in the fields cache exactly where
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from datetime import UTC, datetime
+from collections.abc import Callable, Iterator
+from datetime import UTC
 from decimal import Decimal
-from typing import Any, TypeVar
+from functools import cache
+from typing import Any, TypeVar, cast
 
-from django.db import models
-from django.db.models import JSONField, OuterRef, QuerySet, Subquery
-from django.db.models.functions import JSONObject
+from django.db import connections, models
+from django.db.models import JSONField, QuerySet
+from django.db.models.expressions import RawSQL
 from django.db.models.query import ModelIterable
 from django.utils import timezone
 
@@ -38,60 +39,97 @@ class _ExactDecoder(json.JSONDecoder):
         super().__init__(*args, **kwargs)
 
 
-def _value(field: models.Field[Any, Any], value: Any) -> Any:
-    """A column as JSON carried it, typed as the database adapter would give it."""
-    if value is None:
-        return None
+_ROW_FIELD = JSONField(decoder=_ExactDecoder)
+
+
+def _converter(field: models.Field[Any, Any]) -> Callable[[Any], Any] | None:
+    """How a column read from JSON becomes what the database adapter would give (None: as is)."""
     if isinstance(field, models.DateTimeField):
-        # PostgreSQL writes an offset; SQLite the stored UTC wall time, naive.
-        parsed = value if isinstance(value, datetime) else field.to_python(value)
-        return parsed if timezone.is_aware(parsed) else parsed.replace(tzinfo=UTC)
+
+        def aware(value: Any) -> Any:
+            # PostgreSQL writes an offset; SQLite the stored UTC wall time, naive.
+            parsed = field.to_python(value)
+            return parsed if timezone.is_aware(parsed) else parsed.replace(tzinfo=UTC)
+
+        return aware
     if isinstance(field, models.DecimalField):
-        number = Decimal(str(value))
-        return number.quantize(Decimal(1).scaleb(-field.decimal_places))
+        places = Decimal(1).scaleb(-field.decimal_places)
+        return lambda value: Decimal(str(value)).quantize(places)
     if isinstance(field, models.BooleanField):
-        return bool(value)
-    return field.to_python(value)
+        return bool
+    if isinstance(field, models.CharField | models.TextField | models.AutoField):
+        return None  # JSON gives them as they are stored
+    return field.to_python
+
+
+@cache
+def _shape(
+    model: type[models.Model],
+) -> tuple[list[str], list[tuple[str, Callable[[Any], Any] | None]]]:
+    fields = model._meta.concrete_fields
+    return [f.attname for f in fields], [(f.column, _converter(f)) for f in fields]
 
 
 def _instance(model: type[M], data: dict[str, Any], db: str) -> M:
-    fields = model._meta.concrete_fields
-    return model.from_db(
-        db, [f.attname for f in fields], [_value(f, data.get(f.attname)) for f in fields]
-    )
+    attnames, columns = _shape(model)
+    values = []
+    for column, convert in columns:
+        value = data.get(column)
+        values.append(value if value is None or convert is None else convert(value))
+    return model.from_db(db, attnames, values)
 
 
-class _RelatedRowsIterable(ModelIterable):  # type: ignore[type-arg]
+class _RelatedRowsIterable(ModelIterable):
     def __iter__(self) -> Iterator[models.Model]:
         db = self.queryset.db
-        for obj in super().__iter__():
+        rows: Iterator[models.Model] = super().__iter__()
+        if self.queryset.query.low_mark:
+            # A page past the first: PostgreSQL would run the sub-selects for every skipped
+            # row too, so the page's keys are chosen first, in the same statement.
+            page = self.queryset.all()
+            page.query.clear_limits()
+            keys = self.queryset.values("pk")
+            rows = iter(ModelIterable(page.filter(pk__in=keys)))
+        for obj in rows:
             for key in [k for k in obj.__dict__ if k.startswith(_PREFIX)]:
                 name = key[len(_PREFIX) :]
                 data = obj.__dict__.pop(key)
-                related = obj._meta.get_field(name).related_model
+                related = cast("type[models.Model]", obj._meta.get_field(name).related_model)
                 obj._state.fields_cache[name] = (
-                    None if data is None else _instance(related, data, db)  # type: ignore[arg-type]
+                    None if data is None else _instance(related, data, db)
                 )
             yield obj
 
 
+@cache
+def _row_sql(vendor: str, model: type[models.Model], name: str) -> str:
+    """The sub-select of ``model``'s foreign key ``name``: its row as one JSON object."""
+    field = model._meta.get_field(name)
+    target = cast("type[models.Model]", field.related_model)
+    table, outer, key = target._meta.db_table, model._meta.db_table, target._meta.pk.column
+    column = cast("models.ForeignKey[Any, Any]", field).column
+    if vendor == "postgresql":
+        row = "to_jsonb(r)"
+    else:
+        pairs = ", ".join(f"'{f.column}', r.\"{f.column}\"" for f in target._meta.concrete_fields)
+        row = f"json_object({pairs})"
+    # Only names from the models' metadata go into this SQL, never a value.
+    return f'(SELECT {row} FROM "{table}" r WHERE r."{key}" = "{outer}"."{column}")'  # noqa: S608
+
+
 def with_related_rows(queryset: QuerySet[M], *names: str) -> QuerySet[M]:
-    """``queryset`` with these foreign keys' rows read by sub-selects, as ``select_related`` would."""
-    annotations = {}
-    for name in names:
-        field = queryset.model._meta.get_field(name)
-        target = field.related_model
-        columns = {f.attname: f.column for f in target._meta.concrete_fields}  # type: ignore[union-attr]
-        row = (
-            target._base_manager.filter(pk=OuterRef(field.attname))
-            .order_by()
-            .values(  # type: ignore[union-attr]
-                row=JSONObject(**{key: models.F(key) for key in columns})
+    """``queryset`` with these foreign keys' rows read by sub-selects, as ``select_related`` would.
+
+    The sub-selects name the queryset's own table: for querysets over one table (the lists).
+    """
+    vendor = connections[queryset.db].vendor
+    rows = queryset.annotate(
+        **{
+            _PREFIX + name: RawSQL(  # noqa: S611 (model metadata only: _row_sql)
+                _row_sql(vendor, queryset.model, name), (), output_field=_ROW_FIELD
             )
-        )
-        annotations[_PREFIX + name] = Subquery(
-            row[:1], output_field=JSONField(decoder=_ExactDecoder)
-        )
-    rows = queryset.annotate(**annotations)
+            for name in names
+        }
+    )
     rows._iterable_class = _RelatedRowsIterable
     return rows
