@@ -78,7 +78,7 @@ class EstimatedCountPaginator(Paginator):
         else:
             rows = rows[: self.per_page]
             self._settle(max(self.count, bottom + self.per_page + 1))
-        return self._get_page(rows, number, self)
+        return Page(rows, number, self)
 
     def _settle(self, count: int) -> None:
         self.__dict__["count"] = count

@@ -9,11 +9,11 @@ the same queries whatever its size.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth import get_user_model
@@ -108,7 +108,7 @@ def with_queue_data(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
     ).prefetch_related(Prefetch("sla_targets", queryset=SlaTarget.objects.order_by("id")))
 
 
-class OpenFirst:
+class OpenFirst(Sequence[Ticket]):
     """A queue of open tickets first, then closed ones, each read through its own index.
 
     Ordering both by "is it open?" (a CASE) kept PostgreSQL from any index: it joined every
@@ -129,14 +129,23 @@ class OpenFirst:
         closed, exact = bounded_count(self.closed_tickets)
         return self.open_count + closed, exact
 
-    def count(self) -> int:
+    def __len__(self) -> int:
         return self.counted()[0]
 
-    def __len__(self) -> int:
-        return self.count()
+    def __iter__(self) -> Iterator[Ticket]:
+        yield from self.open_tickets
+        yield from self.closed_tickets
 
-    def __getitem__(self, index: slice) -> list[Ticket]:
-        start, stop = index.start or 0, index.stop
+    @overload
+    def __getitem__(self, index: int) -> Ticket: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Ticket]: ...
+
+    def __getitem__(self, index: int | slice) -> Ticket | list[Ticket]:
+        if isinstance(index, int):
+            return self[index : index + 1][0]
+        start, stop = index.start or 0, index.stop if index.stop is not None else len(self)
         rows: list[Ticket] = []
         if start < self.open_count:
             rows += self.open_tickets[start : min(stop, self.open_count)]
@@ -397,7 +406,8 @@ def lookup_serial(serial: str, partner_id: int | None) -> list[AssetCoverage]:
 
 
 def openable_assets(asset_ids: list[int]) -> QuerySet[Asset]:
-    return Asset.objects.filter(pk__in=asset_ids).select_related("product_line")
+    # Joined as opening reads them: ``ticket_opening`` then skips its reload of the asset.
+    return Asset.objects.filter(pk__in=asset_ids).select_related("product_line", "site", "customer")
 
 
 def _expert_rank() -> int:

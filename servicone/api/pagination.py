@@ -15,7 +15,7 @@ class PageNumberPagination(DRFPageNumberPagination):
     max_page_size = 200
     django_paginator_class = EstimatedCountPaginator
 
-    def get_paginated_response_schema(self, schema: dict) -> dict:  # type: ignore[type-arg]
+    def get_paginated_response_schema(self, schema: dict) -> dict:
         described = super().get_paginated_response_schema(schema)
         described["properties"]["count"]["description"] = (
             "How many results: exact up to 10,000, the database's estimate past that."

@@ -366,7 +366,8 @@ class TicketOpenSerializer(serializers.Serializer):
     """
 
     asset = ScopedPrimaryKeyRelatedField(
-        queryset=Asset.objects.all(),
+        # Joined as opening reads them (tickets.services.ticket_opening skips its reload).
+        queryset=Asset.objects.select_related("site", "product_line", "customer"),
         tenant_field="customer__partner",
         required=False,
         help_text="The asset's id: one of the caller's customers' (HP and CDS staff: any). "

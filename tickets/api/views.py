@@ -68,6 +68,20 @@ _ROW_RELATED = (
 )
 
 
+_TARGET_RANK = {SlaTargetKind.RESPONSE: 0, SlaTargetKind.ONSITE: 1, SlaTargetKind.RESOLUTION: 2}
+
+
+def _as_prefetched(ticket: Ticket, **rows: list[Any]) -> None:
+    """``rows`` by relation name stand for ``ticket``'s prefetched ones (``.all()`` runs none)."""
+    cache = getattr(ticket, "_prefetched_objects_cache", None) or {}
+    for name, values in rows.items():
+        related = getattr(ticket, name).all()
+        related._result_cache = list(values)
+        related._prefetch_done = True
+        cache[name] = related
+    ticket._prefetched_objects_cache = cache  # type: ignore[attr-defined]
+
+
 def _targets() -> Prefetch:
     return Prefetch("sla_targets", queryset=SlaTarget.objects.order_by(_TARGET_ORDER, "id"))
 
@@ -247,7 +261,7 @@ class TicketViewSet(
     def perform_create(self, serializer: serializers.BaseSerializer) -> None:
         data = serializer.validated_data
         try:
-            ticket = services.ticket_open(
+            opening = services.ticket_opening(
                 asset=data["asset"],
                 severity=data["severity"],
                 kind=data["kind"],
@@ -259,8 +273,18 @@ class TicketViewSet(
             if data.get("by_serial") and error.field == "asset":
                 error.field = "serial"  # the caller named the asset by its serial number
             raise
-        # The opener sees what it opened (the asset lookup already scoped it).
-        serializer.instance = with_detail_data(Ticket.objects.all()).get(pk=ticket.pk)
+        # The opener sees what it opened (the asset lookup already scoped it), as written:
+        # the ticket holds its partner, customer, site, asset, contract and offering, and
+        # the rows opening wrote stand for the detail's prefetches (no reload).
+        ticket = opening.ticket
+        _as_prefetched(
+            ticket,
+            sla_targets=sorted(opening.targets, key=lambda t: _TARGET_RANK.get(t.target, 3)),
+            events=opening.timeline,
+            segments=[opening.segment],
+            pauses=[],
+        )
+        serializer.instance = ticket
 
     def act(
         self, request: Request, name: str, body: type[serializers.Serializer] | None
