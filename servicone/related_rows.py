@@ -83,9 +83,11 @@ class _RelatedRowsIterable(ModelIterable):
     def __iter__(self) -> Iterator[models.Model]:
         db = self.queryset.db
         rows: Iterator[models.Model] = super().__iter__()
-        if self.queryset.query.low_mark:
-            # A page past the first: PostgreSQL would run the sub-selects for every skipped
-            # row too, so the page's keys are chosen first, in the same statement.
+        query = self.queryset.query
+        if query.low_mark or (query.high_mark is not None and query.group_by is not None):
+            # A page past the first, or of grouped rows: PostgreSQL would run the sub-selects
+            # for every skipped row or every group before it sorts them, so the page's keys
+            # are chosen first, in an inner select of the same statement.
             page = self.queryset.all()
             page.query.clear_limits()
             keys = self.queryset.values("pk")
