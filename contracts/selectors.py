@@ -227,7 +227,8 @@ def coverage_for_asset(asset_id: int, *, on: date) -> ContractAsset | None:
     rows = list(
         coverages_in_force(on)
         .filter(asset_id=asset_id, kind__in=["care_pack", "contract"])
-        .select_related("contract__offering", "contract__partner__tier")
+        # Everything routing reads of them: opening a ticket runs no further query for it.
+        .select_related("contract__offering__tier_to_deliver", "contract__partner__tier")
     )
     if not rows:
         return None

@@ -214,6 +214,12 @@ def is_service_identity(user: AnyUser) -> bool:
     return getattr(user, _SERVICE_KEY_ATTR, None) is not None
 
 
+def remembered_tenant_scope(user: AnyUser) -> tuple[bool, int | None] | None:
+    """The scope an earlier read left on ``user`` (its API token's query), or ``None``."""
+    scope: tuple[bool, int | None] | None = getattr(user, _SCOPE_ATTR, None)
+    return scope
+
+
 def tenant_scope(user: AnyUser) -> tuple[bool, int | None]:
     """``(sees_all, partner_id)``: what ``is_hp_staff`` and ``partner_of`` say, in one query.
 

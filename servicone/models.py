@@ -98,6 +98,11 @@ class Notification(models.Model):
                 name="notification_outbox_idx",
                 condition=models.Q(email_sent_at__isnull=True),
             ),
+            # /notifications/: a user's notifications, newest first (the page stops at 20
+            # instead of sorting everything the user ever received).
+            models.Index(
+                fields=["recipient", "-created_at", "-id"], name="notification_newest_idx"
+            ),
             # The bell in the header: a user's unread notifications.
             models.Index(
                 fields=["recipient"],

@@ -217,6 +217,15 @@ class Ticket(models.Model):
                     status__in=["opened", "owned", "dispatched", "on_site", "paused"]
                 ),
             ),
+            # « Tickets » for HP staff: every partner's open tickets, newest first (an index
+            # scan that stops at the page, where ordering the table's open tickets sorted them).
+            models.Index(
+                fields=["-opened_at", "-id"],
+                name="ticket_open_newest_idx",
+                condition=models.Q(
+                    status__in=["opened", "owned", "dispatched", "on_site", "paused"]
+                ),
+            ),
             # Scorecards: a partner's tickets opened in a month (any status).
             models.Index(fields=["partner", "opened_at"], name="ticket_partner_opened_idx"),
             # Programme dashboard: every ticket opened in a month.

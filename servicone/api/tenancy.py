@@ -13,7 +13,7 @@ from django.db.models import Model, QuerySet
 from rest_framework import exceptions, serializers
 from rest_framework.settings import api_settings
 
-from servicone.access import is_hp_staff, partner_of
+from servicone.access import is_hp_staff, partner_of, remembered_tenant_scope
 
 if TYPE_CHECKING:
     from servicone.access import AnyUser
@@ -21,6 +21,15 @@ if TYPE_CHECKING:
 
 def scope_queryset(queryset: QuerySet[Any], user: AnyUser, tenant_field: str) -> QuerySet[Any]:
     """Rows of ``queryset`` that ``user`` may see; ``tenant_field`` leads to the partner."""
+    scope = remembered_tenant_scope(user)
+    if scope is not None:
+        # The caller's token query brought the scope: no query for roles or membership.
+        sees_all, partner_id = scope
+        if sees_all:
+            return queryset
+        if partner_id is None:
+            return queryset.none()
+        return queryset.filter(**{"pk" if tenant_field == "pk" else tenant_field: partner_id})
     if is_hp_staff(user):
         return queryset
     partner = partner_of(user)

@@ -271,12 +271,12 @@ def test_partner_list_costs_the_same_queries_for_3_or_30_partners(
             certify(partner, "PL-ASE", 2, passed_on=TODAY)
 
     add_partners(3)
-    # token, staff groups, count, page (with tier and pending tier), then the page's
+    # token (it brings the tenant scope), count, page (with tier and pending tier), then the page's
     # snapshots: declared amounts, certifications, approvals, contract sales
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(7):
         assert len(pm_api.get(f"{API}/partners/").json()["results"]) == 3
     add_partners(27)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(7):
         assert len(pm_api.get(f"{API}/partners/").json()["results"]) == 30
 
 
@@ -643,14 +643,14 @@ def test_eligibility_costs_the_same_queries_for_2_or_40_certifications(
 ):
     set_tier(partner, "sell")
     certify(partner, "PL-ASE", 2, passed_on=TODAY)
-    # token, staff groups, membership, partner, then the snapshot (declared revenue,
+    # token (it brings the tenant scope), partner, then the snapshot (declared revenue,
     # certifications, approvals, contract sales) and the programme (tiers, requirements)
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(8):
         assert admin_api.get(eligibility_url(partner)).status_code == 200
     certify(partner, "3PAR-MASE", 20, passed_on=TODAY)
     certify(partner, "NET-ATP", 18, passed_on=TODAY)
     assert Certification.objects.filter(engineer__partner=partner).count() == 40
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(8):
         assert admin_api.get(eligibility_url(partner)).status_code == 200
 
 

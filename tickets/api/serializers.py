@@ -17,6 +17,7 @@ Decisions documented here and in the schema:
 
 from __future__ import annotations
 
+import copy
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -43,6 +44,23 @@ from tickets.models import (
     TicketPause,
 )
 from tickets.transitions import allowed_actions
+
+
+class FieldsBuiltOnce:
+    """A model serializer's fields introspected once per class, copied for each instance.
+
+    DRF builds a ModelSerializer's fields from the model on every instance (2 ms for a
+    ticket, paid by every answer): the built fields are kept as a template and deep-copied,
+    as DRF itself copies declared fields.
+    """
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        cls = type(self)
+        template: dict[str, serializers.Field] | None = cls.__dict__.get("_fields_template")
+        if template is None:
+            template = super().get_fields()  # type: ignore[misc]
+            cls._fields_template = template  # type: ignore[attr-defined]
+        return copy.deepcopy(template)
 
 
 class SiteTimeSerializerMixin:
@@ -112,7 +130,7 @@ def explanation(
     ]
 
 
-class SlaTargetSerializer(serializers.ModelSerializer):
+class SlaTargetSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
     hours = serializers.DecimalField(
         max_digits=6,
         decimal_places=2,
@@ -172,7 +190,7 @@ class SlaTargetDetailSerializer(SlaTargetSerializer):
         return explanation(calendar, ticket.opened_at, target.due_at, pauses)
 
 
-class TimelineEventSerializer(serializers.ModelSerializer):
+class TimelineEventSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
     actor = serializers.SerializerMethodField(
         help_text='The username of who acted, or "system" (timers) / the organisation.'
     )
@@ -194,7 +212,7 @@ class TimelineEventSerializer(serializers.ModelSerializer):
         return event.organisation or "system"
 
 
-class SegmentSerializer(serializers.ModelSerializer):
+class SegmentSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
     organisation = serializers.CharField(read_only=True, help_text="partner or cds")
     reason = serializers.CharField(read_only=True, help_text="opened, handover or fallback")
 
@@ -204,7 +222,7 @@ class SegmentSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class PauseSerializer(serializers.ModelSerializer):
+class PauseSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
     class Meta:
         model = TicketPause
         fields = ["reason", "started_at", "ended_at"]
@@ -220,7 +238,7 @@ class AssignedEngineerSerializer(serializers.Serializer):
 # --- Tickets -------------------------------------------------------------------------------------
 
 
-class TicketSerializer(SiteTimeSerializerMixin, serializers.ModelSerializer):
+class TicketSerializer(FieldsBuiltOnce, SiteTimeSerializerMixin, serializers.ModelSerializer):
     """A ticket as lists show it."""
 
     routing_message = serializers.SerializerMethodField(
@@ -366,7 +384,8 @@ class TicketOpenSerializer(serializers.Serializer):
     """
 
     asset = ScopedPrimaryKeyRelatedField(
-        queryset=Asset.objects.all(),
+        # Joined as opening reads them (tickets.services.ticket_opening skips its reload).
+        queryset=Asset.objects.select_related("site", "product_line", "customer"),
         tenant_field="customer__partner",
         required=False,
         help_text="The asset's id: one of the caller's customers' (HP and CDS staff: any). "

@@ -36,6 +36,7 @@ from servicone.api.idempotency import IdempotentCreateMixin
 from servicone.api.tenancy import scope_queryset
 from servicone.apikeys import Area
 from servicone.errors import DomainError, NotAllowed
+from servicone.related_rows import with_related_rows
 from tickets import mutes, selectors, services, sla_clock, transitions
 from tickets.api import filters
 from tickets.api import serializers as s
@@ -67,17 +68,35 @@ _ROW_RELATED = (
 )
 
 
+_TARGET_RANK = {SlaTargetKind.RESPONSE: 0, SlaTargetKind.ONSITE: 1, SlaTargetKind.RESOLUTION: 2}
+
+
+def _as_prefetched(ticket: Ticket, **rows: list[Any]) -> None:
+    """``rows`` by relation name stand for ``ticket``'s prefetched ones (``.all()`` runs none)."""
+    cache = getattr(ticket, "_prefetched_objects_cache", None) or {}
+    for name, values in rows.items():
+        related = getattr(ticket, name).all()
+        related._result_cache = list(values)
+        related._prefetch_done = True
+        cache[name] = related
+    ticket._prefetched_objects_cache = cache  # type: ignore[attr-defined]
+
+
 def _targets() -> Prefetch:
     return Prefetch("sla_targets", queryset=SlaTarget.objects.order_by(_TARGET_ORDER, "id"))
 
 
 def with_list_data(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
-    """One query for the page (joins) and one for all its SLA targets, whatever its size."""
-    return tickets.select_related(*_ROW_RELATED).prefetch_related(_targets())
+    """One query for the page and one for all its SLA targets, whatever its size.
+
+    The related rows come as sub-selects, not joins: PostgreSQL planned the nine-table
+    join in 30–50 ms for 1 ms of work (``servicone.related_rows``).
+    """
+    return with_related_rows(tickets, *_ROW_RELATED).prefetch_related(_targets())
 
 
 def with_detail_data(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
-    return tickets.select_related(*_ROW_RELATED).prefetch_related(
+    return with_related_rows(tickets, *_ROW_RELATED).prefetch_related(
         _targets(),
         Prefetch(
             "events", queryset=TicketEvent.objects.select_related("actor").order_by("at", "id")
@@ -244,7 +263,7 @@ class TicketViewSet(
     def perform_create(self, serializer: serializers.BaseSerializer) -> None:
         data = serializer.validated_data
         try:
-            ticket = services.ticket_open(
+            opening = services.ticket_opening(
                 asset=data["asset"],
                 severity=data["severity"],
                 kind=data["kind"],
@@ -256,8 +275,18 @@ class TicketViewSet(
             if data.get("by_serial") and error.field == "asset":
                 error.field = "serial"  # the caller named the asset by its serial number
             raise
-        # The opener sees what it opened (the asset lookup already scoped it).
-        serializer.instance = with_detail_data(Ticket.objects.all()).get(pk=ticket.pk)
+        # The opener sees what it opened (the asset lookup already scoped it), as written:
+        # the ticket holds its partner, customer, site, asset, contract and offering, and
+        # the rows opening wrote stand for the detail's prefetches (no reload).
+        ticket = opening.ticket
+        _as_prefetched(
+            ticket,
+            sla_targets=sorted(opening.targets, key=lambda t: _TARGET_RANK.get(t.target, 3)),
+            events=opening.timeline,
+            segments=[opening.segment],
+            pauses=[],
+        )
+        serializer.instance = ticket
 
     def act(
         self, request: Request, name: str, body: type[serializers.Serializer] | None

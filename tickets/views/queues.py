@@ -7,13 +7,13 @@ targets prefetched in one query.
 
 from __future__ import annotations
 
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from servicone.access import Viewer, cds_required, is_hp_staff, with_viewer
+from servicone.paging import EstimatedCountPaginator
 from tickets import lateness, presenters, selectors
 from tickets.forms import QueueFilterForm
 
@@ -36,7 +36,7 @@ def queue(request: HttpRequest, viewer: Viewer) -> HttpResponse:
     filters = QueueFilterForm(data, partners=partners)
     values = filters.values()
     tickets = selectors.partner_queue(request.user, values)
-    page = Paginator(tickets, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = EstimatedCountPaginator(tickets, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "tickets/queue.html",
@@ -59,7 +59,7 @@ def cds_queue(request: HttpRequest) -> HttpResponse:
     del filters.fields["state"]  # the CDS queue holds open tickets only
     values = filters.values() if request.GET else {}
     tickets = selectors.with_queue_data(selectors.filtered(selectors.cds_queue_tickets(), values))
-    page = Paginator(tickets, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = EstimatedCountPaginator(tickets, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "tickets/cds_queue.html",

@@ -114,12 +114,12 @@ def test_the_ledger_costs_the_same_queries_for_2_or_9_entries(
 
     url = f"{API}/contracts/{credits_contract.pk}/credits/"
     credits_consume(contract=credits_contract, credits=1, actor=None)
-    # token, staff groups, membership, the contract, count, entries
-    with django_assert_num_queries(6):
+    # token (it brings the tenant scope), the contract, count, entries
+    with django_assert_num_queries(4):
         assert admin_api.get(url).json()["count"] == 2
     for _ in range(7):
         credits_consume(contract=credits_contract, credits=1, actor=None)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(4):
         body = admin_api.get(url).json()
     assert body["count"] == 9
     assert body["results"][-1]["balance_after"] == 2

@@ -178,11 +178,11 @@ def test_customer_list_costs_the_same_queries_for_3_or_30_customers(
 
     url = f"{API}/customers/?page_size=100"
     make(3)
-    # token, staff groups, membership, count, customers with asset counts, sites
-    with django_assert_num_queries(6):
+    # token (it brings the tenant scope), count, customers with asset counts, sites
+    with django_assert_num_queries(4):
         assert admin_api.get(url).json()["count"] == 3
     make(27)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(4):
         assert admin_api.get(url).json()["count"] == 30
 
 

@@ -1,0 +1,69 @@
+"""``servicone.related_rows``: related rows read by sub-selects are the rows a join reads."""
+
+from __future__ import annotations
+
+import pytest
+
+from servicone.related_rows import with_related_rows
+from tests.partners.factories import staff_user
+from tests.tickets.factories import certified_engineer
+from tests.tickets.pages import open_ticket
+from tickets.models import Ticket
+
+RELATED = (
+    "partner",
+    "customer",
+    "site",
+    "asset",
+    "contract",
+    "offering",
+    "assigned_engineer",
+    "assigned_cds_user",
+)
+
+
+@pytest.fixture
+def tickets(partner, partner_admin):
+    first = open_ticket(partner, partner_admin)
+    second = open_ticket(partner, partner_admin)
+    Ticket.objects.filter(pk=first.pk).update(assigned_engineer=certified_engineer(partner))
+    Ticket.objects.filter(pk=second.pk).update(
+        assigned_cds_user=staff_user("cds_engineer", username="cds.rows")
+    )
+    open_ticket(partner, partner_admin)  # nobody assigned: both empty
+    return Ticket.objects.order_by("pk")
+
+
+def _columns(instance):
+    return [(f.attname, getattr(instance, f.attname)) for f in instance._meta.concrete_fields]
+
+
+def test_related_rows_hold_the_same_values_and_types_as_a_join(tickets):
+    joined = list(tickets.select_related(*RELATED))
+    read = list(with_related_rows(tickets, *RELATED))
+    assert [t.pk for t in read] == [t.pk for t in joined]
+    for by_rows, by_join in zip(read, joined, strict=True):
+        for name in RELATED:
+            mine, theirs = getattr(by_rows, name), getattr(by_join, name)
+            if theirs is None:
+                assert mine is None
+                continue
+            assert _columns(mine) == _columns(theirs)
+            assert [type(v) for _, v in _columns(mine)] == [type(v) for _, v in _columns(theirs)]
+
+
+def test_related_rows_cost_one_query_for_the_page_however_many_relations(
+    tickets, django_assert_num_queries
+):
+    with django_assert_num_queries(1):
+        rows = list(with_related_rows(tickets, *RELATED))
+        names = [(t.partner.name, t.site.timezone, t.offering.code) for t in rows]
+    assert len(names) == 3
+
+
+def test_a_later_page_holds_the_same_rows_in_the_same_order(tickets, django_assert_num_queries):
+    ordered = with_related_rows(tickets.order_by("-pk"), *RELATED)
+    with django_assert_num_queries(1):
+        page = list(ordered[1:3])
+    assert [t.pk for t in page] == list(tickets.order_by("-pk").values_list("pk", flat=True))[1:3]
+    assert all(t.asset.serial_number for t in page)
