@@ -144,7 +144,11 @@ def clean_events(events: Sequence[str]) -> list[str]:
 
 
 def _lock(endpoint: Endpoint) -> Endpoint:
-    return Endpoint.objects.select_for_update().select_related("partner").get(pk=endpoint.pk)
+    return (
+        Endpoint.objects.select_for_update(of=("self",))
+        .select_related("partner")
+        .get(pk=endpoint.pk)
+    )
 
 
 def _audit(action: str, actor: AnyUser | None, endpoint: Endpoint, **data: Any) -> None:
@@ -335,7 +339,9 @@ def endpoint_disable_failing(*, endpoint_id: int, now: datetime) -> bool:
     Owners: the partner's administrators; for a programme-wide endpoint, HP's programme
     managers and whoever created it. Returns whether it was disabled here.
     """
-    locked = Endpoint.objects.select_for_update().select_related("partner", "created_by")
+    locked = Endpoint.objects.select_for_update(of=("self",)).select_related(
+        "partner", "created_by"
+    )
     endpoint = locked.filter(pk=endpoint_id, active=True).first()
     if endpoint is None:
         return False

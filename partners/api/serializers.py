@@ -555,6 +555,17 @@ class DeliveryPolicySerializer(serializers.Serializer[Any]):
         return policy.effective_from <= selectors.today()
 
 
+class DeliveryPolicyAnswerSerializer(DeliveryPolicySerializer):
+    """What GET and PUT answer: the fields a partner without any version has null."""
+
+    staffed_coverage = serializers.ChoiceField(
+        choices=StaffedCoverage.choices, allow_null=True, read_only=True
+    )
+    effective_from = serializers.DateField(allow_null=True, read_only=True)
+    id = serializers.IntegerField(allow_null=True, read_only=True)
+    created_at = serializers.DateTimeField(allow_null=True, read_only=True)
+
+
 # What GET answers for a partner that has set no policy yet.
 NO_DELIVERY_POLICY: dict[str, Any] = {
     "departments": [],

@@ -282,7 +282,7 @@ class PartnerViewSet(
             "GET answers empty values, `id` and `effective_from` null."
         ),
         request=s.DeliveryPolicySerializer,
-        responses=s.DeliveryPolicySerializer,
+        responses=s.DeliveryPolicyAnswerSerializer,
     )
     @action(
         detail=True,

@@ -32,6 +32,7 @@ from schemathesis import GenerationMode
 from contracts.models import ContractAsset
 from partners.models import Certification
 from servicone.access import PartnerRole, StaffRole
+from servicone.models import Notification
 from tests.partners.factories import (
     PartnerFactory,
     partner_user,
@@ -43,6 +44,7 @@ from tests.servicone.factories import make_api_key
 from tests.servicone.schema_client import published_schema
 from tests.tickets.factories import covered_asset
 from tickets.services import ticket_open
+from webhooks.services import endpoint_create, endpoint_ping
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 
@@ -96,6 +98,16 @@ def seeded(db: None) -> Seeded:
     )
     accreditation = submitted_application(partner, admin)
     api_key, _key = make_api_key(partner, by=admin)
+    webhook, _secret = endpoint_create(
+        actor=admin,
+        partner=partner,
+        url="https://hooks.alpha.example.com/in",
+        events=["ticket.opened"],
+    )
+    delivery = endpoint_ping(endpoint=webhook, actor=admin)
+    notification = Notification.objects.create(
+        recipient=admin, partner=partner, kind="conformance", subject="Avis", body="Avis", link="/"
+    )
     other = PartnerFactory(name="Bravo")
     covered_asset(other)
     manager = staff_user(StaffRole.PROGRAMME_MANAGER, username="hp.pm")
@@ -111,6 +123,9 @@ def seeded(db: None) -> Seeded:
             "contract": contract.pk,
             "ticket": ticket.pk,
             "api_key": api_key.pk,
+            "webhook": webhook.pk,
+            "delivery": delivery.pk,
+            "notification": notification.pk,
             "course": 1,
             "tier": 1,
             "offering": contract.offering_id,

@@ -12,7 +12,7 @@ from typing import Any
 
 from rest_framework import serializers
 
-from webhooks.models import SUBSCRIBABLE_CHOICES, Delivery, Endpoint, EventType
+from webhooks.models import SUBSCRIBABLE_CHOICES, Delivery, DisabledReason, Endpoint, EventType
 
 
 class WebhookEndpointSerializer(serializers.ModelSerializer):
@@ -33,6 +33,12 @@ class WebhookEndpointSerializer(serializers.ModelSerializer):
         allow_null=True,
         help_text="Until then deliveries carry a second signature, with the secret before "
         "the last rotation.",
+    )
+    disabled_reason = serializers.ChoiceField(
+        choices=DisabledReason.choices,
+        allow_blank=True,
+        read_only=True,
+        help_text="Why it was disabled: by a person, or failing for 5 days; empty while active.",
     )
 
     class Meta:
