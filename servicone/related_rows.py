@@ -22,7 +22,7 @@ from functools import cache
 from typing import Any, TypeVar, cast
 
 from django.db import connections, models
-from django.db.models import JSONField, QuerySet
+from django.db.models import BooleanField, F, Func, JSONField, Q, QuerySet, Subquery
 from django.db.models.expressions import RawSQL
 from django.db.models.query import ModelIterable
 from django.utils import timezone
@@ -90,8 +90,7 @@ class _RelatedRowsIterable(ModelIterable):
             # are chosen first, in an inner select of the same statement.
             page = self.queryset.all()
             page.query.clear_limits()
-            keys = self.queryset.values("pk")
-            rows = iter(ModelIterable(page.filter(pk__in=keys)))
+            rows = iter(ModelIterable(page.filter(_among(self.queryset.values("pk"), db))))
         for obj in rows:
             for key in [k for k in obj.__dict__ if k.startswith(_PREFIX)]:
                 name = key[len(_PREFIX) :]
@@ -101,6 +100,32 @@ class _RelatedRowsIterable(ModelIterable):
                     None if data is None else _instance(related, data, db)
                 )
             yield obj
+
+
+class _KeyArray(Subquery):
+    """The page's keys as one array: ``ARRAY(SELECT id ... LIMIT 50 OFFSET 100)``."""
+
+    template = "ARRAY(%(subquery)s)"
+
+
+class _AmongKeys(Func):
+    """``pk = ANY(ARRAY(...))``: PostgreSQL computes the keys once, then reads each row by
+    its primary key. ``pk IN (SELECT ...)`` lets it join instead, and on a small table it
+    hashes the keys and reads the whole table for them, a plan that grows with the table."""
+
+    output_field = BooleanField()
+
+    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, tuple[Any, ...]]:
+        key, key_params = compiler.compile(self.source_expressions[0])
+        keys, keys_params = compiler.compile(self.source_expressions[1])
+        return f"{key} = ANY({keys})", (*key_params, *keys_params)
+
+
+def _among(keys: QuerySet[Any], db: str) -> Any:
+    """The rows whose primary key is among ``keys`` (a one-column queryset of them)."""
+    if connections[db].vendor == "postgresql":
+        return _AmongKeys(F("pk"), _KeyArray(keys))
+    return Q(pk__in=keys)
 
 
 @cache
