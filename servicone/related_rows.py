@@ -113,12 +113,10 @@ class _AmongKeys(Func):
     its primary key. ``pk IN (SELECT ...)`` lets it join instead, and on a small table it
     hashes the keys and reads the whole table for them, a plan that grows with the table."""
 
+    # Two arguments joined as "key = ANY(keys)".
+    template = "%(expressions)s)"
+    arg_joiner = " = ANY("
     output_field = BooleanField()
-
-    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, tuple[Any, ...]]:
-        key, key_params = compiler.compile(self.source_expressions[0])
-        keys, keys_params = compiler.compile(self.source_expressions[1])
-        return f"{key} = ANY({keys})", (*key_params, *keys_params)
 
 
 def _among(keys: QuerySet[Any], db: str) -> Any:
