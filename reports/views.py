@@ -23,13 +23,13 @@ from django.http import (
     HttpResponseNotFound,
 )
 from django.shortcuts import get_object_or_404, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from partners.models import Partner
 from reports import presenters, selectors
 from reports.periods import BadMonth, Month, paris_today
+from reports.selectors import cached
 from reports.tables import (
     Table,
     dashboard_report_tables,
@@ -92,6 +92,11 @@ def csv_response(request: HttpRequest, tables: Sequence[Table], filename_stem: s
     return response
 
 
+def _freshness(computed: cached.Computed[Any]) -> dict[str, Any]:
+    """When the figures shown were computed, and how often they are (templates/reports/_computed.html)."""
+    return {"computed_at": computed.at, "refresh_minutes": cached.refresh_minutes()}
+
+
 # --- Partner scorecard ----------------------------------------------------------------------------
 
 
@@ -134,7 +139,8 @@ def scorecard(request: HttpRequest) -> HttpResponse:
         # volume over the 12 months to the month, sortable, with its CSV.
         sort = request.GET.get("sort", selectors.DEFAULT_SORT)
         sort = sort if sort in selectors.SORTS else selectors.DEFAULT_SORT
-        ranks = selectors.partner_ranking(month, sort=sort)
+        ranked = cached.ranking(month, sort=sort)
+        ranks = ranked.figures
         ranking = ranking_table(ranks)
         if exporting:
             if request.GET.get("export") == ranking.slug:
@@ -149,11 +155,13 @@ def scorecard(request: HttpRequest) -> HttpResponse:
                 ranking, links=[f"?partner={r.partner_id}&month={month}" for r in ranks]
             ),
             "sort": sort,
+            **_freshness(ranked),
         }
         context.update(presenters.month_navigation(month, today))
         return render(request, "reports/scorecard.html", context)
 
-    card = selectors.partner_scorecard(partner, month, today=today)
+    computed = cached.scorecard(partner, month, today=today)
+    card = computed.figures
     tables = scorecard_tables(card)
     if exporting:
         stem = presenters.scorecard_file_stem(partner.name, partner.pk, month)
@@ -167,6 +175,7 @@ def scorecard(request: HttpRequest) -> HttpResponse:
         "sections": presenters.scorecard_sections(card, tables),
         "today": today,
         "hp_view": choices is not None,
+        **_freshness(computed),
     }
     context.update(presenters.month_navigation(month, today))
     return render(request, "reports/scorecard.html", context)
@@ -184,7 +193,8 @@ def programme(request: HttpRequest) -> HttpResponse:
     if isinstance(month, HttpResponse):
         return month
 
-    board = selectors.programme_dashboard(month, today=today, now=timezone.now())
+    computed = cached.dashboard(month, today=today)
+    board = computed.figures
     tables = dashboard_report_tables(board)
     if exporting:
         return csv_response(request, tables, f"programme-{month}")
@@ -195,5 +205,6 @@ def programme(request: HttpRequest) -> HttpResponse:
         "sections": presenters.dashboard_sections(board, tables, manager=manager),
         "today": today,
         **presenters.month_navigation(month, today),
+        **_freshness(computed),
     }
     return render(request, "reports/programme.html", context)

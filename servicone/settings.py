@@ -437,6 +437,9 @@ else:
             "LOCATION": "servicone",
         }
     }
+# Seconds the heavy report figures (scorecards, ranking, HP dashboard) are shared before
+# being computed again (reports/selectors/cached.py); 0 computes them on every request.
+REPORT_CACHE_SECONDS = env_int("REPORT_CACHE_SECONDS", 0 if DEBUG else 300)
 
 # --- Programme settings -----------------------------------------------------------------------
 # Where the eligibility engine's services revenue comes from: contract sales per partner

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, cast
 
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, viewsets
@@ -20,9 +19,9 @@ from rest_framework.response import Response
 
 from partners import selectors as partner_selectors
 from partners.models import Partner
-from reports import selectors
 from reports.api import serializers as s
 from reports.periods import Month
+from reports.selectors import cached
 from servicone.access import is_hp_staff, partner_of
 from servicone.api.permissions import IsHPStaff
 from servicone.apikeys import Area
@@ -93,11 +92,11 @@ class ReportViewSet(viewsets.ViewSet):
         cast(s.MonthField, query.fields["month"]).latest = current_month
         query.is_valid(raise_exception=True)
         partner = scorecard_partner(request.user, query.validated_data.get("partner"))
-        card = selectors.partner_scorecard(
+        card = cached.scorecard(
             partner,
             query.validated_data.get("month") or current_month(),
             today=partner_selectors.today(),
-        )
+        ).figures
         return Response(s.ScorecardSerializer(card).data)
 
     @extend_schema(
@@ -123,9 +122,8 @@ class ReportViewSet(viewsets.ViewSet):
         query = s.ProgrammeQuerySerializer(data=request.query_params)
         cast(s.MonthField, query.fields["month"]).latest = current_month
         query.is_valid(raise_exception=True)
-        board = selectors.programme_dashboard(
+        board = cached.dashboard(
             query.validated_data.get("month") or current_month(),
             today=partner_selectors.today(),
-            now=timezone.now(),
-        )
+        ).figures
         return Response(s.DashboardSerializer(board).data)

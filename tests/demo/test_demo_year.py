@@ -1,22 +1,14 @@
 """The demo's year: what HP and a partner see on the charts, lists and queues after ``seed_demo``.
 
-Seeded once for the module (inside a transaction rolled back at the end) on 2 December
-2026: the twelve months from December 2025 to November 2026 are full, December has
-begun.
+Seeded once for the package (``tests/demo/conftest.py``) on 2 December 2026.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date, datetime
-from typing import Any
-from zoneinfo import ZoneInfo
+from datetime import date
 
-import pytest
-import time_machine
 from django.core import mail
-from django.core.management import call_command
-from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
@@ -29,27 +21,7 @@ from tickets.models import SlaState, SlaTarget, Ticket
 from tickets.selectors import cds_summary
 from tickets.tasks import _fall_back_overdue
 
-PARIS = ZoneInfo("Europe/Paris")
-SEEDED_AT = datetime(2026, 12, 2, 9, 30, tzinfo=PARIS)
 MONTHS = ["2025-12", *(f"2026-{month:02d}" for month in range(1, 12))]
-
-
-@pytest.fixture(scope="module")
-def seeded(django_db_setup: Any, django_db_blocker: Any) -> Any:
-    with (
-        django_db_blocker.unblock(),
-        time_machine.travel(SEEDED_AT, tick=False),
-        transaction.atomic(),
-    ):
-        call_command("seed_demo", "--quiet-logins")
-        yield
-        transaction.set_rollback(True)
-
-
-@pytest.fixture
-def demo(seeded: Any, db: Any) -> Any:
-    with time_machine.travel(SEEDED_AT, tick=False):
-        yield
 
 
 def test_every_month_of_the_year_has_tickets_for_the_charts(demo):

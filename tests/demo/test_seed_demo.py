@@ -15,23 +15,20 @@ def _counts() -> dict[str, int]:
     }
 
 
-def test_seed_demo_twice_changes_nothing(db):
-    call_command("seed_demo", "--quiet-logins")
+def test_seed_demo_twice_changes_nothing(demo):
     first = _counts()
     call_command("seed_demo", "--quiet-logins")
     assert _counts() == first
 
 
-def test_every_printed_demo_login_works(db):
-    call_command("seed_demo", "--quiet-logins")
+def test_every_printed_demo_login_works(demo):
     for login in DEMO_LOGINS:
         assert authenticate(username=login.username, password=DEMO_PASSWORD) is not None, login
 
 
-def test_the_demo_has_tickets_in_every_state_and_about_a_fifth_delivered_by_cds(db):
+def test_the_demo_has_tickets_in_every_state_and_about_a_fifth_delivered_by_cds(demo):
     from tickets.models import Status, Ticket
 
-    call_command("seed_demo", "--quiet-logins")
     statuses = set(Ticket.objects.values_list("status", flat=True))
     assert statuses == set(Status.values)
     total = Ticket.objects.count()
@@ -42,10 +39,9 @@ def test_the_demo_has_tickets_in_every_state_and_about_a_fifth_delivered_by_cds(
     assert Ticket.objects.filter(fell_back_at__isnull=False).exists()
 
 
-def test_the_demo_sells_contracts_to_customers_across_regions(db):
+def test_the_demo_sells_contracts_to_customers_across_regions(demo):
     from contracts.models import Contract, Site
 
-    call_command("seed_demo", "--quiet-logins")
     assert Contract.objects.filter(status="active").count() >= 50
     assert {"", "57", "6AE", "974"} <= set(Site.objects.values_list("region", flat=True))
     assert Contract.objects.filter(offering__kind="proactive_credits").exists()
