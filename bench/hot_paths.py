@@ -334,7 +334,8 @@ def run_size(size: int, args: argparse.Namespace) -> list[Figure]:
 
     api = Client(headers={"authorization": f"Token {token}"})
     hp_api = Client(headers={"authorization": f"Token {hp_token}"})
-    pages = {name: client_for(f"bench.{name}") for name in ("admin", "pm", "cds")}
+    # The pages, as a partner admin, a programme manager and a CDS dispatcher see them.
+    admin_web, pm_web, cds_web = (client_for(f"bench.{n}") for n in ("admin", "pm", "cds"))
 
     def get(client: Client, path: str) -> Callable[[], object]:
         def call() -> object:
@@ -354,7 +355,7 @@ def run_size(size: int, args: argparse.Namespace) -> list[Figure]:
         return response
 
     def create_page() -> object:
-        response = pages["admin"].post(
+        response = admin_web.post(
             "/tickets/new/",
             {
                 "serial": asset.serial_number,
@@ -369,93 +370,35 @@ def run_size(size: int, args: argparse.Namespace) -> list[Figure]:
         return response
 
     rounds = args.rounds
+
+    def read(label: str, client: Client, path: str, raw: str = "") -> Figure | None:
+        """A GET of ``path`` measured, beside the raw SQL ``RAW[raw]`` for the same rows."""
+        return measure(label, get(client, path), rounds, _raw(RAW[raw], params) if raw else None)
+
+    ticket_list = "/api/v1/tickets/?page_size=50"
     figures = [
         measure("ticket create API", create_api, rounds),
         measure("ticket create page (POST /tickets/new/)", create_page, rounds),
-        measure(
-            "ticket list API, page of 50 (HP, all)",
-            get(hp_api, "/api/v1/tickets/?page_size=50"),
-            rounds,
-            _raw(RAW["list"], params),
-        ),
-        measure(
-            "ticket list API, page of 50 (partner)",
-            get(api, "/api/v1/tickets/?page_size=50"),
-            rounds,
-            _raw(RAW["list_partner"], params),
-        ),
-        measure(
-            "ticket list API, page 100 of 50 (HP)",
-            get(hp_api, "/api/v1/tickets/?page_size=50&page=100"),
-            rounds,
-        ),
+        read("ticket list API, page of 50 (HP, all)", hp_api, ticket_list, "list"),
+        read("ticket list API, page of 50 (partner)", api, ticket_list, "list_partner"),
+        read("ticket list API, page 100 of 50 (HP)", hp_api, f"{ticket_list}&page=100"),
         measure("count(*) of the whole table (raw)", _raw(RAW["count"], params), rounds),
-        measure(
-            "ticket detail API",
-            get(api, f"/api/v1/tickets/{ticket_id}/"),
-            rounds,
-            _raw(RAW["detail"], params),
-        ),
-        measure(
-            "page /tickets/ (partner)",
-            get(pages["admin"], "/tickets/"),
-            rounds,
-            _raw(RAW["queue_partner"], params),
-        ),
-        measure(
-            "page /tickets/ (HP)",
-            get(pages["pm"], "/tickets/"),
-            rounds,
-            _raw(RAW["queue_hp"], params),
-        ),
-        measure(
-            "page /tickets/?state= (HP, open and closed)",
-            get(pages["pm"], "/tickets/?state="),
-            rounds,
-            _raw(RAW["queue_hp"], params),
-        ),
-        measure(
-            "page /tickets/cds/",
-            get(pages["cds"], "/tickets/cds/"),
-            rounds,
-            _raw(RAW["queue_cds"], params),
-        ),
-        measure(
-            "page /contracts/ (partner)",
-            get(pages["admin"], "/contracts/"),
-            rounds,
-            _raw(RAW["contracts"], params),
-        ),
-        measure(
-            "page /customers/ (partner)",
-            get(pages["admin"], "/customers/"),
-            rounds,
-            _raw(RAW["customers"], params),
-        ),
-        measure(
+        read("ticket detail API", api, f"/api/v1/tickets/{ticket_id}/", "detail"),
+        read("page /tickets/ (partner)", admin_web, "/tickets/", "queue_partner"),
+        read("page /tickets/ (HP)", pm_web, "/tickets/", "queue_hp"),
+        read("page /tickets/?state= (HP, open and closed)", pm_web, "/tickets/?state=", "queue_hp"),
+        read("page /tickets/cds/", cds_web, "/tickets/cds/", "queue_cds"),
+        read("page /contracts/ (partner)", admin_web, "/contracts/", "contracts"),
+        read("page /customers/ (partner)", admin_web, "/customers/", "customers"),
+        read(
             "page /customers/<id>/ (its assets)",
-            get(pages["admin"], f"/customers/{asset.customer_id}/"),
-            rounds,
-            _raw(RAW["assets"], params),
+            admin_web,
+            f"/customers/{asset.customer_id}/",
+            "assets",
         ),
-        measure(
-            "page /hp/asset-claims/",
-            get(pages["pm"], "/hp/asset-claims/"),
-            rounds,
-            _raw(RAW["claims"], params),
-        ),
-        measure(
-            "page /hp/accreditations/ (approvals)",
-            get(pages["pm"], "/hp/accreditations/"),
-            rounds,
-            _raw(RAW["approvals"], params),
-        ),
-        measure(
-            "page /notifications/",
-            get(pages["cds"], "/notifications/"),
-            rounds,
-            _raw(RAW["notifications"], params),
-        ),
+        read("page /hp/asset-claims/", pm_web, "/hp/asset-claims/", "claims"),
+        read("page /hp/accreditations/ (approvals)", pm_web, "/hp/accreditations/", "approvals"),
+        read("page /notifications/", cds_web, "/notifications/", "notifications"),
     ]
     for figure in filter(None, figures):
         print(figure.line(), flush=True)

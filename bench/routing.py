@@ -20,10 +20,7 @@ on a temporary SQLite file (use a smaller ``--tickets``).
 from __future__ import annotations
 
 import argparse
-import os
-import statistics
 import sys
-import tempfile
 import time
 from collections import Counter
 from datetime import date, datetime, timedelta
@@ -34,11 +31,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from eligibility import (  # noqa: E402  (bench/eligibility.py)
-    drop_postgres_database,
-    isolated_database,
-)
-from scorecard import populate  # noqa: E402  (bench/scorecard.py)
+from eligibility import drop_postgres_database  # noqa: E402  (bench/eligibility.py)
+from scorecard import on_isolated_database, populate, timed  # noqa: E402  (bench/scorecard.py)
 
 PARIS = ZoneInfo("Europe/Paris")
 NOW = datetime(2026, 11, 27, 9, 0, tzinfo=PARIS)
@@ -106,29 +100,6 @@ def equip(partners: list[int]) -> None:
     )
 
 
-def measure(label: str, run, repeat: int):  # type: ignore[no-untyped-def]
-    from django.db import connection, reset_queries
-    from django.test.utils import CaptureQueriesContext
-
-    times = []
-    queries = 0
-    result = None
-    for _ in range(repeat + 1):
-        reset_queries()
-        with CaptureQueriesContext(connection) as captured:
-            started = time.perf_counter()
-            result = run()
-            times.append(time.perf_counter() - started)
-        queries = len(captured.captured_queries)
-    warm = statistics.median(times[1:]) if repeat else times[0]
-    print(
-        f"   {label}: first run {times[0] * 1000:,.0f} ms, median of {repeat} next "
-        f"{warm * 1000:,.0f} ms, {queries} queries",
-        flush=True,
-    )
-    return result
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -139,15 +110,7 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
 
-    workdir = Path(tempfile.mkdtemp(prefix="servicone-bench-routing-"))
-    os.environ["BENCH_ORIGINAL_DATABASE_URL"] = os.environ.get("DATABASE_URL", "")
-    url, described = isolated_database(workdir)
-    os.environ["DATABASE_URL"] = url
-    os.environ["SERVICONE_VAR_DIR"] = str(workdir)
-    os.environ["DJANGO_SETTINGS_MODULE"] = "servicone.settings"
-    os.environ["EMAIL_BACKEND"] = "django.core.mail.backends.locmem.EmailBackend"
-    os.environ["CELERY_TASK_ALWAYS_EAGER"] = "1"
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    described = on_isolated_database("servicone-bench-routing-")
     try:
         import django
 
@@ -196,7 +159,7 @@ def main() -> int:
         def route_all() -> list[routing.RoutingDecision]:
             return [routing.route(facts) for facts in routing_inputs(calls)]
 
-        decisions = measure(f"routing {len(calls):,} calls (facts + rules)", route_all, 3)
+        decisions = timed(f"routing {len(calls):,} calls (facts + rules)", route_all, 3)
         reasons = Counter(d.reason for d in decisions)
         print(
             "   decisions: " + ", ".join(f"{r} {n:,}" for r, n in reasons.most_common()),
@@ -219,7 +182,7 @@ def main() -> int:
                 now=NOW,
             )
 
-        outcome = measure("what-if, one partner, last 3 months", what_if, args.repeat)
+        outcome = timed("what-if, one partner, last 3 months", what_if, args.repeat)
         print(
             f"   would have gone: partner {outcome.partner:,}, CDS {outcome.cds:,} "
             f"({outcome.total:,} tickets; area {', '.join(sorted(set(area)))}, 13x5)",

@@ -153,17 +153,20 @@ def populate(tickets: int, partners: int) -> dict[str, int]:
     return {"tickets": Ticket.objects.count(), "targets": targets, "partners": partners}
 
 
-def timed(label: str, run, repeat: int) -> None:  # type: ignore[no-untyped-def]
+def timed(label: str, run, repeat: int):  # type: ignore[no-untyped-def]
+    """Prints the first run's time and the median of ``repeat`` more, with the queries of
+    one; returns what the last run returned (bench/routing.py measures this way too)."""
     from django.db import connection, reset_queries
     from django.test.utils import CaptureQueriesContext
 
     times = []
     queries = 0
+    result = None
     for _ in range(repeat + 1):
         reset_queries()
         with CaptureQueriesContext(connection) as captured:
             started = time.perf_counter()
-            run()
+            result = run()
             times.append(time.perf_counter() - started)
         queries = len(captured.captured_queries)
     warm = statistics.median(times[1:]) if repeat else times[0]
@@ -172,6 +175,23 @@ def timed(label: str, run, repeat: int) -> None:  # type: ignore[no-untyped-def]
         f"{queries} queries",
         flush=True,
     )
+    return result
+
+
+def on_isolated_database(prefix: str) -> str:
+    """Django's settings on a throwaway database (bench/eligibility.py), their files in a
+    temporary folder named ``prefix…``, e-mail and Celery kept in the process; the
+    database's description. Before ``django.setup()``; bench/routing.py's too."""
+    workdir = Path(tempfile.mkdtemp(prefix=prefix))
+    os.environ["BENCH_ORIGINAL_DATABASE_URL"] = os.environ.get("DATABASE_URL", "")
+    url, described = isolated_database(workdir)
+    os.environ["DATABASE_URL"] = url
+    os.environ["SERVICONE_VAR_DIR"] = str(workdir)
+    os.environ["DJANGO_SETTINGS_MODULE"] = "servicone.settings"
+    os.environ["EMAIL_BACKEND"] = "django.core.mail.backends.locmem.EmailBackend"
+    os.environ["CELERY_TASK_ALWAYS_EAGER"] = "1"
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    return described
 
 
 def main() -> int:
@@ -183,15 +203,7 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
 
-    workdir = Path(tempfile.mkdtemp(prefix="servicone-bench-scorecard-"))
-    os.environ["BENCH_ORIGINAL_DATABASE_URL"] = os.environ.get("DATABASE_URL", "")
-    url, described = isolated_database(workdir)
-    os.environ["DATABASE_URL"] = url
-    os.environ["SERVICONE_VAR_DIR"] = str(workdir)
-    os.environ["DJANGO_SETTINGS_MODULE"] = "servicone.settings"
-    os.environ["EMAIL_BACKEND"] = "django.core.mail.backends.locmem.EmailBackend"
-    os.environ["CELERY_TASK_ALWAYS_EAGER"] = "1"
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    described = on_isolated_database("servicone-bench-scorecard-")
     try:
         import django
 

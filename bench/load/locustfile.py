@@ -31,256 +31,34 @@ logged in (the statistics are reset then, and the run stops after that long: the
 logins, a password hash each, are not the portal's steady state); ``LOAD_SUMMARY_JSON``,
 where to write at the end the percentiles per kind of request (pages, form posts, API
 reads, API writes), merged from locust's own histograms.
+
+Beside this file (locust puts its folder on ``sys.path``): ``portal_user.py``, the virtual
+user every one above is (requests, log-in, second factor, the measured window), and
+``html_forms.py``, the forms and links of a page as a browser reads them.
 """
 
 from __future__ import annotations
 
 import collections
-import itertools
 import json
 import os
 import random
 import re
 import urllib.request
 import uuid
-from html.parser import HTMLParser
-from http.cookiejar import DefaultCookiePolicy
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-import gevent
-from locust import FastHttpUser, between, events, task
+from html_forms import Page, option_value, submitted
+from locust import between, events, task
 from locust.exception import StopUser
 from locust.stats import StatsEntry
+from portal_user import PASSWORD, THINK_SCALE, PortalUser
 
-PASSWORD = os.environ.get("LOAD_PASSWORD", "ServiceOne-2026")  # the demo logins' password
-# Think time: 2–8 s between two pages of a person, 1–3 s between two calls of an
-# integration; LOAD_THINK_SCALE multiplies both (0.5: twice as busy).
-THINK_SCALE = float(os.environ.get("LOAD_THINK_SCALE") or 1)
-# The HP logins (run.py gives them a second factor: DEBUG=0 requires one of HP staff) and
-# the recovery codes it gives them (``RECOVERY_PREFIX`` + 8 digits, from 0).
-HP_LOGINS = ("hp.programme", "cds.dispatch")
-RECOVERY_PREFIX = "ld"
-_recovery_numbers = itertools.count()
-# The client addresses the "proxy" reports: one per virtual user, in the benchmarking
-# network of RFC 2544 (198.18.0.0/15).
-_client_numbers = itertools.count()
 # Serial numbers under coverage in force: found at the start through the API, then every
 # asset the sales users cover. Shared by the engineers and the integrations.
 COVERED: collections.deque[str] = collections.deque(maxlen=2000)
 SOLD_CARE_PACK = "CP-PL-4H-24X7"
-# Requests reach the portal over plain HTTP from "the proxy": Secure cookies go back on it.
-BEHIND_THE_PROXY = DefaultCookiePolicy(secure_protocols=("https", "http"))
-
-
-# --- HTML: the forms and links a browser would use ----------------------------------------------
-
-
-class Page(HTMLParser):
-    """The forms of a page (inputs, selects with their options, textareas) and its links."""
-
-    def __init__(self, html: str) -> None:
-        super().__init__(convert_charrefs=True)
-        self.forms: list[dict[str, Any]] = []
-        self.links: list[str] = []
-        self._form: dict[str, Any] | None = None
-        self._select: list[dict[str, Any]] | None = None
-        self._option: dict[str, Any] | None = None
-        self.feed(html)
-        self.close()
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        a = {k: v if v is not None else "" for k, v in attrs}
-        if tag == "a" and "href" in a:
-            self.links.append(a["href"])
-        elif tag == "form":
-            self._form = {"attrs": a, "inputs": [], "selects": {}, "textareas": []}
-            self.forms.append(self._form)
-        elif self._form is None:
-            return
-        elif tag == "input":
-            self._form["inputs"].append(a)
-        elif tag == "select":
-            self._select = self._form["selects"].setdefault(a.get("name", ""), [])
-        elif tag == "option" and self._select is not None:
-            self._option = {"value": a.get("value", ""), "selected": "selected" in a, "text": ""}
-            self._select.append(self._option)
-        elif tag == "textarea":
-            self._form["textareas"].append(a.get("name", ""))
-
-    def handle_data(self, data: str) -> None:
-        if self._option is not None:
-            self._option["text"] += data
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "form":
-            self._form = None
-        elif tag == "select":
-            self._select = None
-        elif tag == "option":
-            self._option = None
-
-    def form(self, **attrs: str) -> dict[str, Any] | None:
-        """The first form whose attributes include these (``data_testid="x"`` for data-testid)."""
-        wanted = {k.replace("_", "-"): v for k, v in attrs.items()}
-        for form in self.forms:
-            if all(form["attrs"].get(k) == v for k, v in wanted.items()):
-                return form
-        return None
-
-    def form_with(self, field: str) -> dict[str, Any] | None:
-        """The first form with a field of this name."""
-        for form in self.forms:
-            names = {f.get("name") for f in form["inputs"]} | set(form["selects"])
-            if field in names | set(form["textareas"]):
-                return form
-        return None
-
-
-def submitted(form: dict[str, Any]) -> list[tuple[str, str]]:
-    """What the browser sends without the user touching anything: hidden fields, checked boxes
-    and radios, and each select's selected (else first) option."""
-    pairs = []
-    for field in form["inputs"]:
-        kind = field.get("type", "text")
-        if not field.get("name") or "disabled" in field:
-            continue
-        if kind == "hidden" or (kind in ("checkbox", "radio") and "checked" in field):
-            pairs.append((field["name"], field.get("value", "on")))
-    for name, options in form["selects"].items():
-        chosen = next((o for o in options if o["selected"]), options[0] if options else None)
-        if chosen is not None:
-            pairs.append((name, chosen["value"]))
-    return pairs
-
-
-def option_value(form: dict[str, Any], select: str, *, text: str = "") -> str:
-    """The first non-empty option of a select (containing ``text`` when given)."""
-    for option in form["selects"].get(select, []):
-        if option["value"] and text.lower() in option["text"].lower():
-            return str(option["value"])
-    return ""
-
-
-# --- Users ---------------------------------------------------------------------------------------
-
-
-class PortalUser(FastHttpUser):
-    """A person (or a system) behind the TLS proxy, with a session of its own."""
-
-    abstract = True
-    wait_time = between(2 * THINK_SCALE, 8 * THINK_SCALE)  # between two pages
-    username = ""
-    # Fail instead of hanging when the portal stops answering.
-    network_timeout = 60.0
-    connection_timeout = 10.0
-
-    def on_start(self) -> None:
-        n = next(_client_numbers)
-        self.headers = {
-            "X-Forwarded-Proto": "https",
-            "X-Forwarded-For": f"198.18.{n // 250}.{n % 250 + 1}",
-            "Accept-Language": "fr",
-        }
-        self.origin = "https://" + urlsplit(self.host).netloc
-        self.client.cookiejar.set_policy(BEHIND_THE_PROXY)
-        try:
-            self.begin()
-        finally:
-            user_started(self.environment)
-
-    def begin(self) -> None:
-        """What the user does once, before its tasks: log in through the login page."""
-        self.login()
-
-    # Every request goes through these two, which decide what a failure is.
-
-    def page(self, name: str, path: str) -> str | None:
-        """GET a page; None (a failure recorded under ``name``) unless it answers 200."""
-        with self.client.get(
-            path,
-            name=name,
-            headers=self.headers,
-            allow_redirects=False,
-            catch_response=True,
-        ) as response:
-            if response.status_code != 200:
-                where = response.headers.get("Location", "") if response.headers else ""
-                response.failure(f"{response.status_code} {where}".strip())
-                return None
-            return str(response.text)
-
-    def post(self, name: str, path: str, fields: list[tuple[str, str]]) -> str | None:
-        """POST a form as the browser would; the redirect's target, or None (a failure)."""
-        with self.client.post(
-            path,
-            name=name,
-            data=urlencode(fields),
-            headers={
-                **self.headers,
-                "Content-Type": "application/x-www-form-urlencoded",
-                "Referer": self.origin + path,
-            },
-            allow_redirects=False,
-            catch_response=True,
-        ) as response:
-            location = response.headers.get("Location", "") if response.headers else ""
-            if response.status_code != 302 or "/accounts/login/" in location:
-                response.failure(f"{response.status_code} {location}".strip())
-                return None
-            return str(urlsplit(location)._replace(scheme="", netloc="").geturl())
-
-    def login(self) -> None:
-        # Where the portal sends a visitor without a session (LoginRequiredMiddleware).
-        login = "/accounts/login/?next=/"
-        html = self.page("page: login", login)
-        form = Page(html).form_with("password") if html else None
-        if form is None:
-            raise StopUser
-        fields = [*submitted(form), ("username", self.username), ("password", PASSWORD)]
-        landing = self.post("post: login", login, fields)
-        if landing is None:
-            raise StopUser
-        if self.username in HP_LOGINS:
-            # The portal sends HP staff from any page to the code page until they give one.
-            landing = self.second_factor(f"/accounts/2fa/verify/?{urlencode({'next': landing})}")
-            if landing is None:
-                raise StopUser
-        self.page("page: home", landing)
-
-    def second_factor(self, path: str) -> str | None:
-        """HP staff must give a second factor with DEBUG=0: one of the recovery codes
-        run.py gave the login (single use each, like a code from the app, which several
-        virtual users sharing one login could not each use within the same 30 s)."""
-        html = self.page("page: two-factor", path)
-        form = Page(html).form_with("code") if html else None
-        if form is None:
-            return None
-        code = f"{RECOVERY_PREFIX}{next(_recovery_numbers):08d}"
-        return self.post("post: two-factor", path, [*submitted(form), ("code", code)])
-
-    def think(self) -> None:
-        self.wait()
-
-    def form(self, name: str, html: str | None, **attrs: str) -> dict[str, Any] | None:
-        """The page's form to go on with; a page without it is a failure of ``name``."""
-        if html is None:
-            return None  # the request failed: already counted
-        form = Page(html).form(**attrs)
-        if form is None:
-            self.missing(name, f"no form {attrs}")
-        return form
-
-    def missing(self, name: str, why: str) -> None:
-        """Record a failure of a page that answered 200 without the next step."""
-        self.environment.events.request.fire(
-            request_type="GET",
-            name=name,
-            response_time=0,
-            response_length=0,
-            exception=AssertionError(why),
-            context={},
-        )
 
 
 class PartnerAdmin(PortalUser):
@@ -515,26 +293,7 @@ class CdsDispatcher(PortalUser):
             self.page("page: ticket", random.choice(links[:20]))
 
 
-# --- Set-up, measured window and summary --------------------------------------------------------
-
-# Seconds to measure once every virtual user has logged in (run.py sets it): the logins of
-# the ramp (a password hash each, all at once) are not the portal's steady state.
-MEASURE_SECONDS = float(os.environ.get("LOAD_MEASURE_SECONDS") or 0)
-_users_started = itertools.count(1)
-
-
-def user_started(environment: Any) -> None:
-    """After the last user's start: statistics from zero, and the end of the run planned."""
-    options = environment.parsed_options
-    if not MEASURE_SECONDS or options is None or next(_users_started) != options.num_users:
-        return
-    environment.runner.stats.reset_all()
-    print(
-        f"load: all {options.num_users} users logged in; statistics reset, "
-        f"measuring {MEASURE_SECONDS:g} s",
-        flush=True,
-    )
-    gevent.spawn_later(MEASURE_SECONDS, environment.runner.quit)
+# --- Set-up and summary -------------------------------------------------------------------------
 
 
 @events.test_start.add_listener
