@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import hypothesis
 import pytest
 from django.db import connection
 from rest_framework.authtoken.models import Token
@@ -33,6 +34,14 @@ def pytest_configure(config: pytest.Config) -> None:
     from django.conf import settings
 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+    # Hypothesis checks what its examples find, not how long a busy machine takes to draw
+    # them: no per-example deadline and no "too slow" health check (two test processes on
+    # two cores, beside whatever else runs, made a property test fail on timing alone).
+    hypothesis.settings.register_profile(
+        "servicone", deadline=None, suppress_health_check=[hypothesis.HealthCheck.too_slow]
+    )
+    hypothesis.settings.load_profile("servicone")
 
 
 @pytest.fixture(autouse=True)
