@@ -6,13 +6,16 @@ import os
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import hypothesis
 import pytest
-from django.db import connection
+import time_machine
+from django.db import connection, transaction
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -88,6 +91,16 @@ def _clear_cache() -> None:
     from django.core.cache import cache
 
     cache.clear()
+
+
+@contextmanager
+def rolled_back_at(at: datetime, django_db_blocker: Any) -> Iterator[None]:
+    """Data built once for a module or package, the clock frozen at ``at``: the body writes
+    it inside a transaction that is rolled back when the scope ends (each test of the scope
+    runs in its own savepoint inside it)."""
+    with django_db_blocker.unblock(), time_machine.travel(at, tick=False), transaction.atomic():
+        yield
+        transaction.set_rollback(True)
 
 
 def token_client(user: Any) -> APIClient:

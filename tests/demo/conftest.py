@@ -16,21 +16,17 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.core.management import call_command
-from django.db import transaction
+
+from tests.conftest import rolled_back_at
 
 SEEDED_AT = datetime(2026, 12, 2, 9, 30, tzinfo=ZoneInfo("Europe/Paris"))
 
 
 @pytest.fixture(scope="package")
 def seeded(django_db_setup: Any, django_db_blocker: Any) -> Iterator[None]:
-    with (
-        django_db_blocker.unblock(),
-        time_machine.travel(SEEDED_AT, tick=False),
-        transaction.atomic(),
-    ):
+    with rolled_back_at(SEEDED_AT, django_db_blocker):
         call_command("seed_demo", "--quiet-logins")
         yield
-        transaction.set_rollback(True)
 
 
 @pytest.fixture

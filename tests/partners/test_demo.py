@@ -20,7 +20,6 @@ import time_machine
 from dateutil.relativedelta import relativedelta
 from django.apps import apps
 from django.core.management import call_command
-from django.db import transaction
 
 from demo.seed import DEMO_PARTNER
 from partners import eligibility as engine
@@ -30,6 +29,7 @@ from partners.legacy import luhn_valid
 from partners.models import Accreditation, Certification, Engineer, Partner
 from partners.services import certification_expiry
 from servicone.models import AuditEvent, Notification
+from tests.conftest import rolled_back_at
 
 PARIS = ZoneInfo("Europe/Paris")
 SEEDED_AT = datetime(2026, 11, 26, 9, 30, tzinfo=PARIS)
@@ -42,14 +42,9 @@ EXPERT_RANGE = range(15, 23)  # "une petite vingtaine"
 
 @pytest.fixture(scope="module")
 def seeded(django_db_setup: Any, django_db_blocker: Any) -> Any:
-    with (
-        django_db_blocker.unblock(),
-        time_machine.travel(SEEDED_AT, tick=False),
-        transaction.atomic(),
-    ):
+    with rolled_back_at(SEEDED_AT, django_db_blocker):
         call_command("seed_demo", "--quiet-logins")
         yield
-        transaction.set_rollback(True)
 
 
 @pytest.fixture

@@ -26,7 +26,6 @@ from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.conf import settings
 from django.db import transaction
 from django.test import Client
@@ -36,6 +35,7 @@ from contracts.services import contract_sell
 from partners.models import Certification, Course, Engineer, Tier
 from partners.services import certification_expiry
 from servicone.access import PartnerRole, StaffRole
+from tests.conftest import rolled_back_at
 from tests.contracts.factories import offering
 from tests.partners.factories import PartnerFactory, partner_user, staff_user
 from tests.servicone import route_rights, routes
@@ -317,15 +317,10 @@ def _line(code: str) -> int:
 
 @pytest.fixture(scope="module")
 def world(django_db_setup: None, django_db_blocker: Any) -> Iterator[World]:
-    with (
-        django_db_blocker.unblock(),
-        time_machine.travel(NOW, tick=False),
-        transaction.atomic(),
-    ):
+    with rolled_back_at(NOW, django_db_blocker):
         built = World()
         built.build()
         yield built
-        transaction.set_rollback(True)
 
 
 # --- The pages ----------------------------------------------------------------------------------

@@ -33,7 +33,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.db import transaction
@@ -50,6 +49,7 @@ from servicone.api.scopes import EVERY_KEY, needed_scope
 from servicone.apikeys import SCOPES, WRITE, Area
 from servicone.models import Notification
 from servicone.security import PERMISSIONS_POLICY
+from tests.conftest import rolled_back_at
 from tests.partners.factories import (
     PartnerFactory,
     partner_user,
@@ -262,13 +262,8 @@ def _scoped(role: str, sign: str, scope: str) -> str:
 @pytest.fixture(scope="module")
 def world(django_db_setup: None, django_db_blocker: Any) -> Iterator[World]:
     """Built once for the module inside a transaction that is rolled back at its end."""
-    with (
-        django_db_blocker.unblock(),
-        time_machine.travel(NOW, tick=False),
-        transaction.atomic(),
-    ):
+    with rolled_back_at(NOW, django_db_blocker):
         yield World()
-        transaction.set_rollback(True)
 
 
 # --- What each check expects -----------------------------------------------------------------
