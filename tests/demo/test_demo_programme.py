@@ -2,17 +2,16 @@
 
 The figures come from the article: ~100 partners eligible to sell, ~30 delivering, a
 "petite vingtaine" of experts. They are computed here with the eligibility engine, not
-read back from the seed's own constants. The demo is seeded once for the module (inside
-a transaction rolled back at the end) on a fixed day.
+read back from the seed's own constants. The demo is seeded once for the package
+(``tests/demo/conftest.py``) on a fixed day.
 """
 
 from __future__ import annotations
 
 import gc
 from collections import Counter
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from types import SimpleNamespace
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -29,29 +28,14 @@ from partners.legacy import luhn_valid
 from partners.models import Accreditation, Certification, Engineer, Partner
 from partners.services import certification_expiry
 from servicone.models import AuditEvent, Notification
-from tests.conftest import rolled_back_at
+from tests.demo.conftest import SEEDED_AT
 
 PARIS = ZoneInfo("Europe/Paris")
-SEEDED_AT = datetime(2026, 11, 26, 9, 30, tzinfo=PARIS)
 TODAY = SEEDED_AT.date()
 
 SELL_RANGE = range(90, 111)  # "près de cent"
 DELIVER_RANGE = range(25, 36)  # "une trentaine"
 EXPERT_RANGE = range(15, 23)  # "une petite vingtaine"
-
-
-@pytest.fixture(scope="module")
-def seeded(django_db_setup: Any, django_db_blocker: Any) -> Any:
-    with rolled_back_at(SEEDED_AT, django_db_blocker):
-        call_command("seed_demo", "--quiet-logins")
-        yield
-
-
-@pytest.fixture
-def demo(seeded: Any, db: Any) -> Any:
-    """The seeded demo, the clock still on the seeding day."""
-    with time_machine.travel(SEEDED_AT, tick=False):
-        yield
 
 
 def _evaluations() -> dict[int, engine.Evaluation]:
