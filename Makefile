@@ -41,11 +41,13 @@ test: $(VENV)/.dev
 	$(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/pytest -m "not postgres and not redis" -n $(TEST_PROCESSES) $(PYTEST_ARGS)
 
-# The real-servers run: needs DATABASE_URL (postgres://) and CELERY_BROKER_URL (redis://).
+# The real-servers run: needs DATABASE_URL (postgres://) and CELERY_BROKER_URL (redis://), in
+# TEST_PROCESSES processes too (each its own test database and Redis database: the given one,
+# then the next).
 test-pg: $(VENV)/.dev
 	@case "$$DATABASE_URL" in postgres*) ;; *) echo "test-pg needs DATABASE_URL=postgres://..." >&2; exit 2;; esac
 	@case "$$CELERY_BROKER_URL" in redis*) ;; *) echo "test-pg needs CELERY_BROKER_URL=redis://..." >&2; exit 2;; esac
-	$(VENV)/bin/pytest $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -n $(TEST_PROCESSES) $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .

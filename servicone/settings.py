@@ -280,6 +280,20 @@ if _broker_scheme not in ("filesystem", "redis", "rediss", "memory"):
         f"got {CELERY_BROKER_URL!r}"
     )
 CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {}
+_test_process = os.environ.get("PYTEST_XDIST_WORKER", "")
+if (
+    _broker_scheme in ("redis", "rediss")
+    and _test_process.startswith("gw")
+    and os.environ.get("SERVICONE_BROKER_OF") != _test_process
+):
+    # A parallel test run on Redis: each test process queues in its own Redis database (gw0
+    # in the one given, gw1 in the next, ...); the workers and beats its tests start inherit
+    # the moved URL and the mark that it has moved.
+    _redis = urlparse(CELERY_BROKER_URL)
+    _db = int(_redis.path.strip("/") or 0) + int(_test_process[2:])
+    CELERY_BROKER_URL = _redis._replace(path=f"/{_db}").geturl()
+    os.environ["CELERY_BROKER_URL"] = CELERY_BROKER_URL
+    os.environ["SERVICONE_BROKER_OF"] = _test_process
 if _broker_scheme == "filesystem":
     # Each test process of a parallel run (pytest-xdist) queues in its own folder, and so do
     # the real workers its tests start (they inherit the variable): two tests' workers would
