@@ -290,8 +290,8 @@ if (
     # in the one given, gw1 in the next, ...); the workers and beats its tests start inherit
     # the moved URL and the mark that it has moved.
     _redis = urlparse(CELERY_BROKER_URL)
-    _db = int(_redis.path.strip("/") or 0) + int(_test_process[2:])
-    CELERY_BROKER_URL = _redis._replace(path=f"/{_db}").geturl()
+    _redis_db = int(_redis.path.strip("/") or 0) + int(_test_process[2:])
+    CELERY_BROKER_URL = _redis._replace(path=f"/{_redis_db}").geturl()
     os.environ["CELERY_BROKER_URL"] = CELERY_BROKER_URL
     os.environ["SERVICONE_BROKER_OF"] = _test_process
 if _broker_scheme == "filesystem":
