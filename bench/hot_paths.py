@@ -406,12 +406,40 @@ def run_size(size: int, args: argparse.Namespace) -> list[Figure]:
         import cProfile
         import pstats
 
+        timed: list[tuple[float, str]] = []
+
+        def time_each(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
+            started = time.perf_counter()
+            try:
+                return execute(sql, params, many, context)
+            finally:
+                timed.append((time.perf_counter() - started, sql))
+
+        create_api()
+        with connection.execute_wrapper(time_each):
+            started = time.perf_counter()
+            create_api()
+            whole = time.perf_counter() - started
+        print(f"   one create, {whole * 1000:.2f} ms, its statements:")
+        for seconds, sql in timed:
+            shown = " ".join(sql.split())
+            print(
+                f"   {seconds * 1000:7.2f} ms  {shown if os.environ.get('BENCH_SQL') else shown[:110]}"
+            )
+
+        profiled = (
+            get(api, f"/api/v1/tickets/{ticket_id}/")
+            if os.environ.get("BENCH_PROFILE") == "detail"
+            else create_api
+        )
         profiler = cProfile.Profile()
         profiler.enable()
         for _ in range(20):
-            create_api()
+            profiled()
         profiler.disable()
-        pstats.Stats(profiler).sort_stats("cumulative").print_stats(40)
+        pstats.Stats(profiler).sort_stats(os.environ.get("BENCH_SORT", "cumulative")).print_stats(
+            40
+        )
     connections.close_all()
     return figures
 

@@ -134,6 +134,12 @@ def partner_of(user: AnyUser) -> Any:
     return membership.partner if membership else None
 
 
+def partner_id_of(user: AnyUser) -> int | None:
+    """The id of the user's partner, or ``None``; the partner itself is not loaded for it."""
+    membership = membership_of(user)
+    return membership.partner_id if membership else None
+
+
 def partner_role(user: AnyUser) -> str | None:
     membership = membership_of(user)
     return membership.role if membership else None
@@ -185,6 +191,21 @@ _SCOPE_ATTR = "_servicone_tenant_scope"
 def remember_tenant_scope(user: Any, *, in_staff_group: bool, partner_id: int | None) -> None:
     """Cache what ``tenant_scope`` answers, read along with the user (API authentication)."""
     setattr(user, _SCOPE_ATTR, (True, None) if in_staff_group else (False, partner_id))
+
+
+def remember_membership(
+    user: Any, *, db: str, membership_id: int | None, partner_id: int | None, role: str | None
+) -> None:
+    """Cache what ``membership_of`` answers, read along with the user (API authentication).
+
+    The membership's partner is left to load on first use (most API calls need its id only).
+    """
+    membership = None
+    if membership_id is not None:
+        fields = ["id", "user_id", "partner_id", "role"]
+        values = [membership_id, user.pk, partner_id, role]
+        membership = membership_model().from_db(db, fields, values)
+    setattr(user, _MEMBERSHIP_ATTR, membership)
 
 
 _SERVICE_KEY_ATTR = "_servicone_api_key_id"

@@ -27,7 +27,9 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    Value,
 )
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from contracts.models import Asset, Contract, ContractAsset, Offering, OfferingKind, Site
@@ -475,11 +477,11 @@ def openable_assets(asset_ids: list[int]) -> QuerySet[Asset]:
     return Asset.objects.filter(pk__in=asset_ids).select_related("product_line", "site", "customer")
 
 
-def _expert_rank() -> int:
-    expert = Tier.objects.filter(code="expert").values_list("rank", flat=True).first()
-    if expert is not None:
-        return expert
-    return Tier.objects.order_by("-rank").values_list("rank", flat=True).first() or 0
+def _expert_rank() -> Coalesce:
+    """The Expert tier's rank, or the highest rank when no tier is coded ``expert`` (SQL)."""
+    expert = Tier.objects.filter(code="expert").values("rank")[:1]
+    highest = Tier.objects.order_by("-rank").values("rank")[:1]
+    return Coalesce(Subquery(expert), Subquery(highest), Value(0))
 
 
 def policy_facts(
@@ -520,19 +522,59 @@ def policy_facts(
     )
 
 
-def routing_facts(
-    *, asset: Asset, contract: Contract, offering: Offering, on: date, at: datetime | None = None
-) -> routing.RoutingInput:
-    """What the routing rules need to know about this call, read on the site's day ``on``
-    (opened at ``at``: the delivery policy in force then, now by default)."""
-    partner = contract.partner
-    certified = Certification.objects.filter(
-        engineer__partner=partner,
+def opening_facts(asset: Asset, *, on: date) -> dict[str, Any]:
+    """What routing reads beyond the rows in hand, as annotations on the coverage query
+    (``coverage_for_asset(..., **opening_facts(...))``): opening runs no query for them.
+
+    ``certified``: an active engineer of the coverage's partner holds a certification on the
+    asset's product line in force on ``on``; ``expert_rank``: the Expert tier's rank.
+    """
+    certifications = Certification.objects.filter(
+        engineer__partner=OuterRef("contract__partner"),
         engineer__is_active=True,
-        course__product_line=asset.product_line,
+        course__product_line=asset.product_line_id,
         passed_on__lte=on,
         expires_on__gte=on,
-    ).exists()
+    )
+    return {"routing_certified": Exists(certifications), "routing_expert_rank": _expert_rank()}
+
+
+def routing_facts(
+    *,
+    asset: Asset,
+    contract: Contract,
+    offering: Offering,
+    on: date,
+    at: datetime | None = None,
+    coverage: ContractAsset | None = None,
+) -> routing.RoutingInput:
+    """What the routing rules need to know about this call, read on the site's day ``on``
+    (opened at ``at``: the delivery policy in force then, now by default).
+
+    ``coverage`` read with ``opening_facts`` spares the query for the certification and the
+    Expert rank.
+    """
+    partner = contract.partner
+    certified: bool
+    expert_rank: int
+    if hasattr(coverage, "routing_certified"):  # read with it: no query
+        certified = getattr(coverage, "routing_certified")  # noqa: B009 (an annotation)
+        expert_rank = getattr(coverage, "routing_expert_rank")  # noqa: B009 (an annotation)
+    else:
+        certifications = Certification.objects.filter(
+            engineer__partner=partner,
+            engineer__is_active=True,
+            course__product_line=asset.product_line,
+            passed_on__lte=on,
+            expires_on__gte=on,
+        )
+        # The two facts not in hand, in one query: a certified engineer, the Expert rank.
+        certified, expert_rank = (
+            Partner.objects.filter(pk=partner.pk)
+            .annotate(certified=Exists(certifications), expert_rank=_expert_rank())
+            .values_list("certified", "expert_rank")
+            .get()
+        )
     return routing.RoutingInput(
         delivery_mode=contract.delivery_mode,
         vendor=asset.vendor,
@@ -543,7 +585,7 @@ def routing_facts(
         partner_tier_name=partner.tier.name if partner.tier else "",
         tier_to_deliver_rank=offering.tier_to_deliver.rank,
         tier_to_deliver_name=offering.tier_to_deliver.name,
-        expert_rank=_expert_rank(),
+        expert_rank=expert_rank,
         certified_on_line=certified,
         product_line_name_en=asset.product_line.name_en,
         partner_tier_name_en=partner.tier.name_en if partner.tier else "",

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext_lazy as _
 
-from servicone.access import PartnerRole, is_cds, partner_of, partner_role
+from servicone.access import PartnerRole, is_cds, partner_id_of, partner_role
 from servicone.errors import NotAllowed, StateConflict
 from tickets.models import OPEN_STATUSES, Organisation, Status, Ticket, TicketEventKind
 
@@ -57,9 +57,9 @@ def can_act(user: Actor, ticket: Ticket, action: str) -> bool:
     """Whether ``user``'s role may perform ``action`` on ``ticket`` (status aside)."""
     if user is None or not user.is_authenticated:
         return False
-    partner = partner_of(user)
-    if partner is not None:
-        if partner.pk != ticket.partner_id or partner_role(user) not in WORKING_PARTNER_ROLES:
+    partner_id = partner_id_of(user)
+    if partner_id is not None:
+        if partner_id != ticket.partner_id or partner_role(user) not in WORKING_PARTNER_ROLES:
             return False
         # The partner works its own deliveries; handing over is its choice alone.
         return ticket.delivered_by == Organisation.PARTNER

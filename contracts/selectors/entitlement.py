@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.db import connection
+from django.db.models.expressions import BaseExpression, Combinable
 
 from contracts.models import Contract, ContractAsset
 from contracts.selectors.common import coverages_in_force
@@ -133,13 +134,20 @@ def entitlement_rows(serial: str, *, partner_id: int | None, on: date) -> list[E
     return [Entitlement(*row) for row in rows]
 
 
-def coverage_for_asset(asset_id: int, *, on: date) -> ContractAsset | None:
-    """The coverage a ticket on this asset is opened under (the best service level)."""
+def coverage_for_asset(
+    asset_id: int, *, on: date, **facts: BaseExpression | Combinable
+) -> ContractAsset | None:
+    """The coverage a ticket on this asset is opened under (the best service level).
+
+    ``facts``: annotations its caller reads with it, in the same query (opening a ticket
+    reads the routing facts that depend on the coverage's partner this way).
+    """
     rows = list(
         coverages_in_force(on)
         .filter(asset_id=asset_id, kind__in=["care_pack", "contract"])
         # Everything routing reads of them: opening a ticket runs no further query for it.
         .select_related("contract__offering__tier_to_deliver", "contract__partner__tier")
+        .annotate(**facts)
     )
     if not rows:
         return None

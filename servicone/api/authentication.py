@@ -24,6 +24,8 @@ from rest_framework import authentication, exceptions
 from servicone import apikeys
 from servicone.access import (
     STAFF_GROUPS,
+    membership_model,
+    remember_membership,
     remember_service_identity,
     remember_tenant_scope,
     scope_columns,
@@ -55,10 +57,14 @@ def _user_by_token_sql(token_model: type[Model]) -> str:
     token, user = token_model._meta, user_model._meta
     # Table and column names come from the models, never from the request.
     user_id = f'u."{user.pk.column}"'
+    membership = membership_model()._meta.db_table
+    # The membership's id and role too: the API's role checks then cost no query.
     return (
-        f"SELECT u.*, {scope_columns(user_id)} "  # noqa: S608
+        f"SELECT u.*, {scope_columns(user_id)}, "  # noqa: S608
+        'm."id" AS servicone_membership_id, m."role" AS servicone_role '
         f'FROM "{user.db_table}" u '
         f'INNER JOIN "{token.db_table}" t ON t."{user_field.column}" = {user_id} '
+        f'LEFT OUTER JOIN "{membership}" m ON m."user_id" = {user_id} '
         f'WHERE t."{_column(token_model, "key")}" = %s'
     )
 
@@ -180,6 +186,13 @@ class TokenAuthentication(authentication.TokenAuthentication):
         # The tenant scope came with the user: scoping the request costs no query.
         remember_tenant_scope(
             user, in_staff_group=user.servicone_staff, partner_id=user.servicone_partner_id
+        )
+        remember_membership(
+            user,
+            db=db,
+            membership_id=user.servicone_membership_id,
+            partner_id=user.servicone_partner_id,
+            role=user.servicone_role,
         )
         token = token_model.from_db(db, ["key", "user_id"], [key, user.pk])
         # Through the relation's descriptor, as ``token.user = user``: the loaded user is cached.

@@ -57,11 +57,11 @@ def test_opening_a_ticket_through_the_api_costs_a_fixed_number_of_queries(
     client = token_client(partner_admin)
     asset = covered_asset(partner)
     _open_by_api(client, asset)  # the token's first use
-    # token (with the tenant scope), the asset (joined), savepoint, coverage (with tiers),
-    # certified engineer, expert rank, the partner's delivery policy in force (issue 16),
-    # ticket, targets, number, segment, timeline, webhook event, release, the caller's
-    # membership (its allowed actions): no reload
-    with django_assert_num_queries(15):
+    # token (with the tenant scope and the caller's membership, which its allowed actions
+    # need), the asset (joined), savepoint, coverage (with tiers, a certified engineer and
+    # the Expert rank), the partner's delivery policy in force (issue 16), ticket, targets,
+    # number, segment, timeline, webhook event, release: no reload
+    with django_assert_num_queries(12):
         _open_by_api(client, asset)
 
 
@@ -95,10 +95,10 @@ def test_opening_a_ticket_from_the_page_costs_a_fixed_number_of_queries(
     }
     assert client.post("/tickets/new/", form).status_code == 302
     # session, user, roles, membership; the serial's entitlements, assets and coverage;
-    # the form's assets and choice; savepoint, coverage, certified engineer, expert rank,
-    # delivery policy in force, ticket, targets, number, segment, timeline, webhook event,
-    # release
-    with django_assert_num_queries(21):
+    # the form's assets and choice; savepoint, coverage (with a certified engineer and the
+    # Expert rank), delivery policy in force, ticket, targets, number, segment, timeline,
+    # webhook event, release
+    with django_assert_num_queries(19):
         assert client.post("/tickets/new/", form).status_code == 302
 
 

@@ -247,12 +247,12 @@ def test_the_list_costs_the_same_queries_for_1_or_30_endpoints(
     admin_api, partner, partner_admin, django_assert_num_queries
 ):
     endpoint(partner_admin, partner)
-    # token (with the tenant scope), staff roles and membership (the rights), count, page
-    with django_assert_num_queries(5):
+    # token (with the tenant scope and the membership), staff roles (the rights), count, page
+    with django_assert_num_queries(4):
         assert admin_api.get(URL).json()["count"] == 1
     for i in range(29):
         endpoint(partner_admin, partner, f"https://h{i}.example.com/")
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(4):
         assert len(admin_api.get(URL).json()["results"]) == 30
 
 
@@ -262,12 +262,12 @@ def test_the_delivery_log_costs_the_same_queries_for_1_or_30_deliveries(
     hook, _ = endpoint(partner_admin, partner)
     endpoint_ping(endpoint=hook, actor=partner_admin)
     path = f"{URL}{hook.pk}/deliveries/"
-    # token, staff roles, membership, the endpoint, count, page (events joined)
-    with django_assert_num_queries(6):
+    # token (with the membership), staff roles, the endpoint, count, page (events joined)
+    with django_assert_num_queries(5):
         assert admin_api.get(path).json()["count"] == 1
     for _ in range(29):
         endpoint_ping(endpoint=hook, actor=partner_admin)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         assert len(admin_api.get(path).json()["results"]) == 30
 
 

@@ -28,7 +28,7 @@ from tickets.models import (
     TicketEvent,
     TicketEventKind,
 )
-from tickets.selectors import credits_contract_for, routing_facts
+from tickets.selectors import credits_contract_for, opening_facts, routing_facts
 from tickets.webhook_events import emit
 from webhooks.models import EventType
 
@@ -108,7 +108,7 @@ def ticket_opening(
     if not all(name in asset._state.fields_cache for name in _ASSET_RELATED):
         asset = Asset.objects.select_related(*_ASSET_RELATED).get(pk=asset.pk)
     local_day = at.astimezone(ZoneInfo(asset.site.timezone)).date()
-    coverage = coverage_for_asset(asset.pk, on=local_day)
+    coverage = coverage_for_asset(asset.pk, on=local_day, **opening_facts(asset, on=local_day))
     if coverage is None:
         raise DomainError(
             "not_entitled",
@@ -134,7 +134,14 @@ def ticket_opening(
             )
         route_offering = credits_contract.offering
     decision = routing.route(
-        routing_facts(asset=asset, contract=contract, offering=route_offering, on=local_day, at=at)
+        routing_facts(
+            asset=asset,
+            contract=contract,
+            offering=route_offering,
+            on=local_day,
+            at=at,
+            coverage=coverage,
+        )
     )
     ticket = Ticket.objects.create(
         number=f"T-{uuid.uuid4().hex[:16]}",
