@@ -24,6 +24,10 @@ Run: ``DATABASE_URL=postgres://… .venv/bin/python bench/hot_paths.py [--sizes 
 (migrations still run, so new indexes apply); without it they are dropped at the end.
 Targets: create ≤ 15 ms with ≤ 10 queries; list ≤ 2× raw SQL; detail ≤ 10 ms; every
 queue and list page ≤ 50 ms and flat between the two sizes.
+
+Where the time goes: ``BENCH_PROFILE=1`` (a create), ``=list`` or ``=detail`` prints a
+cProfile of 20 calls (``BENCH_SORT=tottime`` to sort by own time) and, for a create, each
+of its statements with its time (``BENCH_SQL=1`` for the whole statements).
 """
 
 from __future__ import annotations
@@ -427,11 +431,10 @@ def run_size(size: int, args: argparse.Namespace) -> list[Figure]:
                 f"   {seconds * 1000:7.2f} ms  {shown if os.environ.get('BENCH_SQL') else shown[:110]}"
             )
 
-        profiled = (
-            get(api, f"/api/v1/tickets/{ticket_id}/")
-            if os.environ.get("BENCH_PROFILE") == "detail"
-            else create_api
-        )
+        profiled = {
+            "detail": get(api, f"/api/v1/tickets/{ticket_id}/"),
+            "list": get(api, ticket_list),
+        }.get(os.environ["BENCH_PROFILE"], create_api)
         profiler = cProfile.Profile()
         profiler.enable()
         for _ in range(20):
