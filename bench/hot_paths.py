@@ -25,7 +25,7 @@ Run: ``DATABASE_URL=postgres://… .venv/bin/python bench/hot_paths.py [--sizes 
 Targets: create ≤ 15 ms with ≤ 10 queries; list ≤ 2× raw SQL; detail ≤ 10 ms; every
 queue and list page ≤ 50 ms and flat between the two sizes.
 
-Where the time goes: ``BENCH_PROFILE=1`` (a create), ``=list`` or ``=detail`` prints a
+Where the time goes: ``BENCH_PROFILE=1`` (a create), ``=list``, ``=detail`` or ``=queue`` (HP's /tickets/) prints a
 cProfile of 20 calls (``BENCH_SORT=tottime`` to sort by own time) and, for a create, each
 of its statements with its time (``BENCH_SQL=1`` for the whole statements).
 """
@@ -434,15 +434,17 @@ def run_size(size: int, args: argparse.Namespace) -> list[Figure]:
         profiled = {
             "detail": get(api, f"/api/v1/tickets/{ticket_id}/"),
             "list": get(api, ticket_list),
+            "queue": get(pm_web, "/tickets/"),
         }.get(os.environ["BENCH_PROFILE"], create_api)
         profiler = cProfile.Profile()
         profiler.enable()
         for _ in range(20):
             profiled()
         profiler.disable()
-        pstats.Stats(profiler).sort_stats(os.environ.get("BENCH_SORT", "cumulative")).print_stats(
-            40
-        )
+        stats = pstats.Stats(profiler).sort_stats(os.environ.get("BENCH_SORT", "cumulative"))
+        stats.print_stats(40)
+        if os.environ.get("BENCH_CALLERS"):  # who calls what: BENCH_CALLERS=normalize
+            stats.print_callers(os.environ["BENCH_CALLERS"])
     connections.close_all()
     return figures
 
