@@ -1,4 +1,4 @@
-"""Routing many calls at once: the facts of ``tickets.selectors.routing_facts`` gathered
+"""Routing many calls at once: the facts of ``tickets.routing_facts.routing_facts`` gathered
 set-wise, a fixed number of queries whatever the number of calls (the benchmark
 ``bench/routing.py`` routes 10,000 this way).
 

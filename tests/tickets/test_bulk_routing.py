@@ -13,7 +13,7 @@ from tests.partners.factories import delivery_policy
 from tests.tickets.factories import covered_asset
 from tickets import routing
 from tickets.bulk_routing import Call, routing_inputs
-from tickets.selectors import routing_facts
+from tickets.routing_facts import routing_facts
 
 PARIS = ZoneInfo("Europe/Paris")
 NOW = datetime(2026, 11, 26, 10, 0, tzinfo=PARIS)

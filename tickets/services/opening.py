@@ -28,7 +28,7 @@ from tickets.models import (
     TicketEvent,
     TicketEventKind,
 )
-from tickets.selectors import credits_contract_for, opening_facts, routing_facts
+from tickets.routing_facts import credits_contract_for, opening_facts, routing_facts
 from tickets.webhook_events import emit
 from webhooks.models import EventType
 
