@@ -18,9 +18,10 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.db.models import DateTimeField, Model
 from rest_framework import serializers
 
-from tickets.models import SlaTarget
+from tickets.models import OwnershipSegment, SlaTarget, Ticket, TicketEvent, TicketPause
 
 Getter = Callable[[Any, ZoneInfo], Any]
 
@@ -75,80 +76,34 @@ def writer(fields: Sequence[str], getters: dict[str, Getter]) -> Writer:
     return write
 
 
-TARGET_GETTERS: dict[str, Getter] = {
-    "target": _attr("target"),
-    "due_at": _instant("due_at"),
-    "warn_at": _instant("warn_at"),
-    "state": _attr("state"),
-    "met_at": _instant("met_at"),
-    "enforced": _attr("enforced"),
-    "hours": _hours,
-    "next_business_day": _attr("next_business_day"),
-    "warned_at": _instant("warned_at"),
-    "breached_at": _instant("breached_at"),
-}
+def model_getters(model: type[Model]) -> dict[str, Getter]:
+    """A plain read of each column of ``model``, as DRF's model fields render it: the value,
+    a relation's id, an instant in the site's zone."""
+    getters: dict[str, Getter] = {}
+    for field in model._meta.concrete_fields:
+        if field.is_relation:
+            getters[field.name] = _id_of(field.name)
+        elif isinstance(field, DateTimeField):
+            getters[field.name] = _instant(field.attname)
+        else:
+            getters[field.name] = _attr(field.attname)
+    return getters
+
+
+TARGET_GETTERS: dict[str, Getter] = {**model_getters(SlaTarget), "hours": _hours}
 
 TICKET_GETTERS: dict[str, Getter] = {
-    "id": _attr("pk"),
-    "number": _attr("number"),
-    "status": _attr("status"),
-    "severity": _attr("severity"),
-    "kind": _attr("kind"),
-    "summary": _attr("summary"),
-    "description": _attr("description"),
-    "delivered_by": _attr("delivered_by"),
-    "routing_reason": _attr("routing_reason"),
-    "escalation_level": _attr("escalation_level"),
-    "cds_backup": _attr("cds_backup"),
-    "pause_reason": _attr("pause_reason"),
-    "partner": _id_of("partner"),
+    **model_getters(Ticket),
     "partner_name": _related("partner", "name"),
-    "customer": _id_of("customer"),
     "customer_name": _related("customer", "name"),
-    "site": _id_of("site"),
     "site_name": _related("site", "name"),
     "site_timezone": _related("site", "timezone"),
-    "asset": _id_of("asset"),
     "asset_serial": _related("asset", "serial_number"),
-    "contract": _id_of("contract"),
     "contract_number": _related("contract", "number"),
-    "offering": _id_of("offering"),
     "offering_code": _related("offering", "code"),
     "coverage": _related("offering", "coverage"),
-    **{
-        name: _instant(name)
-        for name in (
-            "opened_at",
-            "ownership_due_at",
-            "acknowledged_at",
-            "dispatched_at",
-            "arrived_at",
-            "resolved_at",
-            "closed_at",
-            "handed_over_at",
-            "fell_back_at",
-        )
-    },
 }
 
-EVENT_GETTERS: dict[str, Getter] = {
-    "id": _attr("pk"),
-    "at": _instant("at"),
-    "event": _attr("event"),
-    "organisation": _attr("organisation"),
-    "detail": _attr("detail"),
-}
-
-SEGMENT_GETTERS: dict[str, Getter] = {
-    "organisation": _attr("organisation"),
-    "partner": _id_of("partner"),
-    "started_at": _instant("started_at"),
-    "ended_at": _instant("ended_at"),
-    "reason": _attr("reason"),
-}
-
-PAUSE_GETTERS: dict[str, Getter] = {
-    "reason": _attr("reason"),
-    "started_at": _instant("started_at"),
-    "ended_at": _instant("ended_at"),
-}
+EVENT_GETTERS = model_getters(TicketEvent)
+SEGMENT_GETTERS = model_getters(OwnershipSegment)
+PAUSE_GETTERS = model_getters(TicketPause)
