@@ -136,8 +136,11 @@ def test_two_beats_send_each_job_once_per_period_and_the_second_takes_over(redis
         assert second.holds_lock()
         assert takeover <= LOCK_TIMEOUT + LOOP + 2, f"took over after {takeover:.1f} s"
         wait_until(lambda: second.sends() >= 4, 30, "four sends by the second beat")
-        assert first.sends() + second.sends() == queued()
+        # Nothing sent twice: after the kill, the queue grew by the second beat's sends only.
         assert queued() - sent_before == second.sends()
+        # The first beat logs a send before publishing it: a kill between the two leaves one
+        # logged send that never reached the queue (the crash's loss, not a duplicate).
+        assert first.sends() - sent_before in (0, 1)
     finally:
         first.stop()
         if second is not None:
