@@ -446,7 +446,8 @@ def run_size(size: int, args: argparse.Namespace) -> list[Figure]:
             profiled()
         profiler.disable()
         stats = pstats.Stats(profiler).sort_stats(os.environ.get("BENCH_SORT", "cumulative"))
-        stats.print_stats(40)
+        # BENCH_MATCH=/work/main: only the functions whose file or name matches
+        stats.print_stats(*filter(None, [os.environ.get("BENCH_MATCH")]), 40)
         if os.environ.get("BENCH_CALLERS"):  # who calls what: BENCH_CALLERS=normalize
             stats.print_callers(os.environ["BENCH_CALLERS"])
     connections.close_all()

@@ -17,6 +17,7 @@ from contracts.presenters import asset_label
 from contracts.serials import SERIAL_INPUT_MAX, clean_serial
 from partners.models import Engineer
 from servicone.errors import DomainError
+from servicone.widgets import QuickSelect
 from tickets import dispatch
 from tickets.assignment import REASON_MAX
 from tickets.dispatch_presenters import dispatch_choices
@@ -249,6 +250,7 @@ class QueueFilterForm(forms.Form):
     state = forms.ChoiceField(
         label=_("Tickets"),
         required=False,
+        widget=QuickSelect,
         choices=[
             ("open", _("Ouverts")),
             ("", _("Ouverts et clos")),
@@ -256,11 +258,15 @@ class QueueFilterForm(forms.Form):
         ],
     )
     status = forms.ChoiceField(
-        label=_("Statut"), required=False, choices=[("", _("Tous les statuts")), *Status.choices]
+        label=_("Statut"),
+        required=False,
+        widget=QuickSelect,
+        choices=[("", _("Tous les statuts")), *Status.choices],
     )
     delivered_by = forms.ChoiceField(
         label=_("Délivré par"),
         required=False,
+        widget=QuickSelect,
         choices=[
             ("", _("Partenaire et CDS")),
             *Organisation.choices,
@@ -270,6 +276,7 @@ class QueueFilterForm(forms.Form):
     severity = forms.TypedChoiceField(
         label=_("Sévérité"),
         required=False,
+        widget=QuickSelect,
         coerce=int,
         empty_value=None,
         choices=[("", _("Toutes"))] + [(i, str(i)) for i in range(1, 5)],
@@ -281,6 +288,7 @@ class QueueFilterForm(forms.Form):
             self.fields["partner"] = forms.TypedChoiceField(
                 label=_("Partenaire"),
                 required=False,
+                widget=QuickSelect,
                 coerce=int,
                 empty_value=None,
                 choices=[("", _("Tous les partenaires"))] + [(p.pk, p.name) for p in partners],
