@@ -36,6 +36,10 @@ prod: $(VENV)/.runtime
 # The SQLite run: everything except the tests that need real PostgreSQL or Redis servers,
 # in TEST_PROCESSES processes (pytest-xdist; each with its own test database and broker folder).
 TEST_PROCESSES ?= 2
+# Bytecode is written even where the environment says not to (PYTHONDONTWRITEBYTECODE): each
+# test process, and each Django process the suite starts (Celery workers, gunicorn, manage.py
+# checks), compiled the portal's modules and the tests from source again.
+test test-pg: export PYTHONDONTWRITEBYTECODE=
 test: $(VENV)/.dev
 	@mkdir -p var
 	$(PY) manage.py makemigrations --check --dry-run

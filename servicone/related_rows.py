@@ -72,6 +72,13 @@ def _shape(
 
 def _instance(model: type[M], data: dict[str, Any], db: str) -> M:
     attnames, columns = _shape(model)
+    if len(data) < len(columns):  # some columns only (``with_related_rows(columns=)``)
+        pairs = [
+            (attname, column, convert)
+            for attname, (column, convert) in zip(attnames, columns, strict=True)
+            if column in data
+        ]
+        attnames, columns = [a for a, _c, _v in pairs], [(c, v) for _a, c, v in pairs]
     values = []
     for column, convert in columns:
         value = data.get(column)
@@ -127,31 +134,44 @@ def _among(keys: QuerySet[Any], db: str) -> Any:
 
 
 @cache
-def _row_sql(vendor: str, model: type[models.Model], name: str) -> str:
-    """The sub-select of ``model``'s foreign key ``name``: its row as one JSON object."""
+def _row_sql(
+    vendor: str, model: type[models.Model], name: str, only: tuple[str, ...] | None = None
+) -> str:
+    """The sub-select of ``model``'s foreign key ``name``: its row as one JSON object (its
+    primary key and the fields ``only`` names, if given)."""
     field = model._meta.get_field(name)
     target = cast("type[models.Model]", field.related_model)
     table, outer, key = target._meta.db_table, model._meta.db_table, target._meta.pk.column
     column = cast("models.ForeignKey[Any, Any]", field).column
+    fields = target._meta.concrete_fields
+    if only is not None:
+        fields = [f for f in fields if f.primary_key or f.name in only]
+        if len(fields) != len(only) + 1:
+            raise LookupError(f"{target.__name__} has no field among some of {only}")
+    pairs = ", ".join(f"'{f.column}', r.\"{f.column}\"" for f in fields)
     if vendor == "postgresql":
-        row = "to_jsonb(r)"
+        row = "to_jsonb(r)" if only is None else f"jsonb_build_object({pairs})"
     else:
-        pairs = ", ".join(f"'{f.column}', r.\"{f.column}\"" for f in target._meta.concrete_fields)
         row = f"json_object({pairs})"
     # Only names from the models' metadata go into this SQL, never a value.
     return f'(SELECT {row} FROM "{table}" r WHERE r."{key}" = "{outer}"."{column}")'  # noqa: S608
 
 
-def with_related_rows(queryset: QuerySet[M], *names: str) -> QuerySet[M]:
+def with_related_rows(
+    queryset: QuerySet[M], *names: str, only: dict[str, tuple[str, ...]] | None = None
+) -> QuerySet[M]:
     """``queryset`` with these foreign keys' rows read by sub-selects, as ``select_related`` would.
 
-    The sub-selects name the queryset's own table: for querysets over one table (the lists).
+    ``only={"partner": ("name",)}`` reads the partner's key and name alone (the others are
+    deferred, as ``.only()`` defers them: reading one runs a query). The sub-selects name
+    the queryset's own table: for querysets over one table (the lists).
     """
     vendor = connections[queryset.db].vendor
+    only = only or {}
     rows = queryset.annotate(
         **{
             _PREFIX + name: RawSQL(  # noqa: S611 (model metadata only: _row_sql)
-                _row_sql(vendor, queryset.model, name), (), output_field=_ROW_FIELD
+                _row_sql(vendor, queryset.model, name, only.get(name)), (), output_field=_ROW_FIELD
             )
             for name in names
         }

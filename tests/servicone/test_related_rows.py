@@ -67,3 +67,42 @@ def test_a_later_page_holds_the_same_rows_in_the_same_order(tickets, django_asse
         page = list(ordered[1:3])
     assert [t.pk for t in page] == list(tickets.order_by("-pk").values_list("pk", flat=True))[1:3]
     assert all(t.asset.serial_number for t in page)
+
+
+ONLY = {
+    "partner": ("name",),
+    "site": ("name", "timezone"),
+    "assigned_engineer": ("name",),
+    "assigned_cds_user": ("first_name", "username"),
+}
+
+
+def test_some_columns_only_hold_the_joined_values_and_defer_the_rest(
+    tickets, django_assert_num_queries
+):
+    joined = list(tickets.select_related(*ONLY))
+    with django_assert_num_queries(1):
+        read = list(with_related_rows(tickets, *ONLY, only=ONLY))
+        for by_rows, by_join in zip(read, joined, strict=True):
+            for name, fields in ONLY.items():
+                mine, theirs = getattr(by_rows, name), getattr(by_join, name)
+                if theirs is None:
+                    assert mine is None
+                    continue
+                assert mine.pk == theirs.pk
+                for field in fields:
+                    assert getattr(mine, field) == getattr(theirs, field)
+                    assert type(getattr(mine, field)) is type(getattr(theirs, field))
+                assert mine.get_deferred_fields() == {
+                    f.attname
+                    for f in mine._meta.concrete_fields
+                    if not f.primary_key and f.name not in fields
+                }
+    # A deferred column is read when asked for, as with .only().
+    with django_assert_num_queries(1):
+        assert read[0].partner.siren == joined[0].partner.siren
+
+
+def test_a_column_the_related_model_lacks_is_refused(tickets):
+    with pytest.raises(LookupError, match="Partner"):
+        with_related_rows(tickets, "partner", only={"partner": ("name", "no_such_field")})
