@@ -25,7 +25,7 @@ Run: ``DATABASE_URL=postgres://… .venv/bin/python bench/hot_paths.py [--sizes 
 Targets: create ≤ 15 ms with ≤ 10 queries; list ≤ 2× raw SQL; detail ≤ 10 ms; every
 queue and list page ≤ 50 ms and flat between the two sizes.
 
-Where the time goes: ``BENCH_PROFILE=1`` (a create), ``=list``, ``=detail``, ``=queue`` (HP's /tickets/), ``=contracts``, ``=customers`` or ``=notifications`` prints a
+Where the time goes: ``BENCH_PROFILE=1`` (a create), ``=list``, ``=detail``, ``=queue`` (HP's /tickets/), ``=cds`` (the CDS queue), ``=contracts``, ``=customers`` or ``=notifications`` prints a
 cProfile of 20 calls (``BENCH_SORT=tottime`` to sort by own time) and, for a create, each
 of its statements with its time (``BENCH_SQL=1`` for the whole statements).
 """
@@ -438,6 +438,7 @@ def run_size(size: int, args: argparse.Namespace) -> list[Figure]:
             "contracts": get(admin_web, "/contracts/"),
             "customers": get(admin_web, "/customers/"),
             "notifications": get(cds_web, "/notifications/"),
+            "cds": get(cds_web, "/tickets/cds/"),
         }.get(os.environ["BENCH_PROFILE"], create_api)
         for _ in range(3):  # warm: the URL resolver of each language is built on first use
             profiled()

@@ -21,7 +21,6 @@ from django.db.models import (
     Count,
     Exists,
     F,
-    Min,
     OuterRef,
     Prefetch,
     Q,
@@ -203,15 +202,22 @@ def filter_partners() -> list[Partner]:
 
 
 def cds_queue_tickets() -> QuerySet[Ticket]:
-    """What CDS works, the most urgent first: the earliest pending deadline (breached ones lead)."""
-    pending = Q(
-        sla_targets__enforced=True,
-        sla_targets__met_at__isnull=True,
-        sla_targets__state__in=[SlaState.RUNNING, SlaState.WARNED, SlaState.BREACHED],
+    """What CDS works, the most urgent first: the earliest pending deadline (breached ones lead).
+
+    The deadline is a correlated sub-select, not a join grouped by ticket: grouped, the
+    page's related rows became part of the group key, and PostgreSQL computed and sorted
+    them for every target of every queued ticket.
+    """
+    pending = SlaTarget.objects.filter(
+        ticket=OuterRef("pk"),
+        enforced=True,
+        met_at__isnull=True,
+        state__in=[SlaState.RUNNING, SlaState.WARNED, SlaState.BREACHED],
+        due_at__isnull=False,
     )
     return (
         Ticket.objects.cds_queue()
-        .annotate(next_due=Min("sla_targets__due_at", filter=pending))
+        .annotate(next_due=Subquery(pending.order_by("due_at").values("due_at")[:1]))
         .order_by(F("next_due").asc(nulls_last=True), "opened_at", "id")
     )
 

@@ -15,7 +15,7 @@ from servicone.access import PartnerRole, StaffRole
 from tests.partners.factories import PartnerFactory, partner_user, staff_user
 from tests.tickets.factories import certified_engineer
 from tests.tickets.pages import NOW, cds_ticket, covered_assets, open_ticket, text
-from tickets import sla
+from tickets import selectors, sla
 from tickets.models import SlaState, SlaTarget, Ticket
 from tickets.services import ticket_act, ticket_open
 
@@ -320,3 +320,43 @@ def test_other_partners_are_never_listed_in_the_partner_filter(client, partner_e
     PartnerFactory(name="Rival SARL")
     client.force_login(partner_engineer)
     assert "Rival SARL" not in text(client.get("/tickets/"))
+
+
+def test_the_cds_queue_orders_by_the_earliest_pending_enforced_deadline(partner, partner_engineer):
+    """Met, paused and indicative targets do not count; a ticket with none pending comes last."""
+    now = timezone.now()
+    tickets = [
+        cds_ticket(partner, partner_engineer, at=now - timedelta(minutes=50 - i)) for i in range(6)
+    ]
+    targets = SlaTarget.objects.filter(ticket__in=tickets)
+    # 0: every target met; 1: indicative only; 2: response paused, on-site in 3 h;
+    # 3: response met, on-site due in 10 min; 4: response breached an hour ago; 5: as opened.
+    targets.filter(ticket=tickets[0]).update(state=SlaState.MET, met_at=now)
+    targets.filter(ticket=tickets[1]).update(enforced=False)
+    targets.filter(ticket=tickets[2], target="response").update(state=SlaState.PAUSED)
+    targets.filter(ticket=tickets[2], target="onsite").update(due_at=now + timedelta(hours=3))
+    targets.filter(ticket=tickets[3], target="response").update(state=SlaState.MET, met_at=now)
+    targets.filter(ticket=tickets[3], target="onsite").update(due_at=now + timedelta(minutes=10))
+    targets.filter(ticket=tickets[4], target="response").update(
+        state=SlaState.BREACHED, due_at=now - timedelta(hours=1)
+    )
+
+    def earliest_pending(ticket):
+        due = [
+            t.due_at
+            for t in SlaTarget.objects.filter(ticket=ticket)
+            if t.enforced
+            and t.met_at is None
+            and t.state in (SlaState.RUNNING, SlaState.WARNED, SlaState.BREACHED)
+            and t.due_at is not None
+        ]
+        return min(due) if due else None
+
+    expected = sorted(
+        tickets,
+        key=lambda t: (earliest_pending(t) is None, earliest_pending(t) or now, t.opened_at, t.pk),
+    )
+    assert [t.pk for t in expected][:2] == [tickets[4].pk, tickets[3].pk]
+    assert {t.pk for t in expected[-2:]} == {tickets[0].pk, tickets[1].pk}
+    queued = [t.pk for t in selectors.cds_queue_tickets() if t.pk in {x.pk for x in tickets}]
+    assert queued == [t.pk for t in expected]
