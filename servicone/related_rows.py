@@ -143,7 +143,7 @@ def _row_sql(
     target = cast("type[models.Model]", field.related_model)
     table, outer, key = target._meta.db_table, model._meta.db_table, target._meta.pk.column
     column = cast("models.ForeignKey[Any, Any]", field).column
-    fields = target._meta.concrete_fields
+    fields: list[models.Field[Any, Any]] = list(target._meta.concrete_fields)
     if only is not None:
         fields = [f for f in fields if f.primary_key or f.name in only]
         if len(fields) != len(only) + 1:
