@@ -64,21 +64,17 @@ def _converter(field: models.Field[Any, Any]) -> Callable[[Any], Any] | None:
 
 @cache
 def _shape(
-    model: type[models.Model],
+    model: type[models.Model], present: frozenset[str] | None = None
 ) -> tuple[list[str], list[tuple[str, Callable[[Any], Any] | None]]]:
-    fields = model._meta.concrete_fields
+    """The attribute names and (column, converter) pairs of ``model``'s columns, of those in
+    ``present`` only when given (``with_related_rows(only=...)``)."""
+    fields = [f for f in model._meta.concrete_fields if present is None or f.column in present]
     return [f.attname for f in fields], [(f.column, _converter(f)) for f in fields]
 
 
 def _instance(model: type[M], data: dict[str, Any], db: str) -> M:
-    attnames, columns = _shape(model)
-    if len(data) < len(columns):  # some columns only (``with_related_rows(columns=)``)
-        pairs = [
-            (attname, column, convert)
-            for attname, (column, convert) in zip(attnames, columns, strict=True)
-            if column in data
-        ]
-        attnames, columns = [a for a, _c, _v in pairs], [(c, v) for _a, c, v in pairs]
+    partial = len(data) < len(model._meta.concrete_fields)
+    attnames, columns = _shape(model, frozenset(data) if partial else None)
     values = []
     for column, convert in columns:
         value = data.get(column)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -101,6 +102,12 @@ def rolled_back_at(at: datetime, django_db_blocker: Any) -> Iterator[None]:
     with django_db_blocker.unblock(), time_machine.travel(at, tick=False), transaction.atomic():
         yield
         transaction.set_rollback(True)
+
+
+def between_tags(html: str) -> str:
+    """HTML with the white space between tags taken out: how HTML written in Python is
+    compared with the template it replaces."""
+    return re.sub(r">\s+<", "><", html).strip()
 
 
 def token_client(user: Any) -> APIClient:

@@ -7,7 +7,6 @@ verbatim, as the reference (only the white space between tags may differ).
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from types import SimpleNamespace
 
@@ -17,6 +16,7 @@ from django.utils import translation
 
 from contracts.models import Contract
 from contracts.templatetags.contract_badges import contract_status, coverage_cell
+from tests.conftest import between_tags
 
 CONTRACT_STATUS_TEMPLATE = (
     "{% load i18n %}<span class=\"badge {% if contract.status == 'active' %}ok{% elif "
@@ -29,10 +29,6 @@ COVERAGE_CELL_TEMPLATE = """{% load i18n %}{% for c in asset.in_force %}<div cla
   <span class="muted small">{% blocktranslate with date=c.ends_on|date:"SHORT_DATE_FORMAT" %}jusqu'au {{ date }}{% endblocktranslate %}</span>
 </div>{% empty %}<span class="badge warn" data-testid="not-covered">{% translate "Non couvert" %}</span>{% endfor %}
 """
-
-
-def between_tags(html: str) -> str:
-    return re.sub(r">\s+<", "><", html).strip()
 
 
 @pytest.mark.parametrize("language", ["fr", "en"])

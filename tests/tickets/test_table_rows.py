@@ -6,7 +6,6 @@ kept here, verbatim, as the reference. Only the white space between tags may dif
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 
 import pytest
@@ -15,6 +14,7 @@ from django.template import Context, Template
 from django.utils import timezone, translation
 
 from contracts.models import Customer
+from tests.conftest import between_tags
 from tests.tickets.pages import NOW, cds_ticket, open_ticket
 from tickets import lateness, presenters, selectors
 from tickets.models import Ticket
@@ -40,10 +40,6 @@ ROWS_TAG = (
     "{% load ticket_tags %}{% for row in rows %}"
     "{% ticket_row row show_partner show_lateness %}{% endfor %}"
 )
-
-
-def between_tags(html: str) -> str:
-    return re.sub(r">\s+<", "><", html).strip()
 
 
 @pytest.fixture

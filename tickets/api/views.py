@@ -40,6 +40,7 @@ from servicone.related_rows import with_related_rows
 from tickets import mutes, selectors, services, sla_clock, transitions
 from tickets.api import filters
 from tickets.api import serializers as s
+from tickets.api.serializers.rows import related_columns
 from tickets.models import (
     Organisation,
     SlaTarget,
@@ -70,13 +71,8 @@ _ROW_RELATED = (
 
 # What a list row reads of each related row (``TicketSerializer``): the rest stays unread.
 _LIST_COLUMNS = {
-    "partner": ("name",),
-    "customer": ("name",),
-    "site": ("name", "timezone"),
-    "asset": ("serial_number",),
-    "contract": ("number",),
-    "offering": ("code", "coverage"),
-    "assigned_engineer": ("name",),
+    **related_columns(),
+    "assigned_engineer": ("name",),  # get_assigned_engineer
     "assigned_cds_user": ("first_name", "last_name", "username"),
 }
 

@@ -92,17 +92,31 @@ def model_getters(model: type[Model]) -> dict[str, Getter]:
 
 TARGET_GETTERS: dict[str, Getter] = {**model_getters(SlaTarget), "hours": _hours}
 
+# The ticket fields read from a related row: field name -> (relation, that row's field).
+RELATED_READS: dict[str, tuple[str, str]] = {
+    "partner_name": ("partner", "name"),
+    "customer_name": ("customer", "name"),
+    "site_name": ("site", "name"),
+    "site_timezone": ("site", "timezone"),
+    "asset_serial": ("asset", "serial_number"),
+    "contract_number": ("contract", "number"),
+    "offering_code": ("offering", "code"),
+    "coverage": ("offering", "coverage"),
+}
+
 TICKET_GETTERS: dict[str, Getter] = {
     **model_getters(Ticket),
-    "partner_name": _related("partner", "name"),
-    "customer_name": _related("customer", "name"),
-    "site_name": _related("site", "name"),
-    "site_timezone": _related("site", "timezone"),
-    "asset_serial": _related("asset", "serial_number"),
-    "contract_number": _related("contract", "number"),
-    "offering_code": _related("offering", "code"),
-    "coverage": _related("offering", "coverage"),
+    **{name: _related(*read) for name, read in RELATED_READS.items()},
 }
+
+
+def related_columns() -> dict[str, tuple[str, ...]]:
+    """Each relation's fields that ``RELATED_READS`` reads (``with_related_rows(only=...)``)."""
+    columns: dict[str, tuple[str, ...]] = {}
+    for relation, field in RELATED_READS.values():
+        columns[relation] = (*columns.get(relation, ()), field)
+    return columns
+
 
 EVENT_GETTERS = model_getters(TicketEvent)
 SEGMENT_GETTERS = model_getters(OwnershipSegment)
