@@ -10,12 +10,20 @@ site's columns as a JSON object; the iterable turns them back into model instanc
 as their fields read them, and puts them in the fields cache exactly where
 ``select_related`` would: ``ticket.partner`` then runs no query. A NULL foreign key gives
 ``None``, as a LEFT JOIN does. One level only (no ``asset__product_line``).
+
+``sets=[RelatedSet("events", key=..., rows={"actor": ("username",)})]`` reads a reverse
+foreign key's rows the same way, as one JSON array per row, and puts them where
+``prefetch_related`` would (``ticket.events.all()`` then runs no query): a ticket's detail
+is one statement instead of one per relation (each compiled by the ORM, issue 14). The
+array is ordered in Python by ``key``, as the prefetch's ``order_by`` would; each of its
+rows may carry its own foreign keys' rows (``rows``).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from datetime import UTC
 from decimal import Decimal
 from functools import cache
@@ -28,6 +36,7 @@ from django.db.models.query import ModelIterable
 from django.utils import timezone
 
 _PREFIX = "related_row_"
+_SET_PREFIX = "related_set_"
 M = TypeVar("M", bound=models.Model)
 
 
@@ -94,15 +103,52 @@ class _RelatedRowsIterable(ModelIterable):
             page = self.queryset.all()
             page.query.clear_limits()
             rows = iter(ModelIterable(page.filter(_among(self.queryset.values("pk"), db))))
+        sets = [
+            (name, column.related_set)
+            for name, column in query.annotations.items()
+            if isinstance(column, _SetColumn)
+        ]
         for obj in rows:
-            for key in [k for k in obj.__dict__ if k.startswith(_PREFIX)]:
-                name = key[len(_PREFIX) :]
-                data = obj.__dict__.pop(key)
-                related = cast("type[models.Model]", obj._meta.get_field(name).related_model)
-                obj._state.fields_cache[name] = (
-                    None if data is None else _instance(related, data, db)
-                )
+            _attach_rows(obj, obj.__dict__, db)
+            for name, related_set in sets:
+                _attach_set(obj, related_set, obj.__dict__.pop(name), db)
             yield obj
+
+
+def _attach_rows(obj: models.Model, data: dict[str, Any], db: str) -> None:
+    """Pops ``data``'s related rows and caches them on ``obj`` as ``select_related`` would."""
+    for key in [k for k in data if k.startswith(_PREFIX)]:
+        name = key[len(_PREFIX) :]
+        row = data.pop(key)
+        related = cast("type[models.Model]", obj._meta.get_field(name).related_model)
+        obj._state.fields_cache[name] = None if row is None else _instance(related, row, db)
+
+
+def _attach_set(obj: models.Model, related_set: RelatedSet, rows: list[Any], db: str) -> None:
+    """``rows`` (JSON objects) as ``obj``'s prefetched ``related_set``, in its order."""
+    relation = cast("models.ManyToOneRel", obj._meta.get_field(related_set.name))
+    child = cast("type[models.Model]", relation.related_model)
+    parent_field = relation.field.name
+    children = []
+    for data in rows:
+        nested = {k: data.pop(k) for k in [k for k in data if k.startswith(_PREFIX)]}
+        instance = _instance(child, data, db)
+        _attach_rows(instance, nested, db)
+        instance._state.fields_cache[parent_field] = obj  # as the prefetch caches it
+        children.append(instance)
+    children.sort(key=related_set.key)
+    set_prefetched(obj, **{related_set.name: children})
+
+
+def set_prefetched(obj: models.Model, **rows: Iterable[Any]) -> None:
+    """``rows`` by relation name stand for ``obj``'s prefetched ones (``.all()`` runs none)."""
+    cache = getattr(obj, "_prefetched_objects_cache", None) or {}
+    for name, values in rows.items():
+        related = getattr(obj, name).all()
+        related._result_cache = list(values)
+        related._prefetch_done = True
+        cache[name] = related
+    obj._prefetched_objects_cache = cache  # type: ignore[attr-defined]
 
 
 class _KeyArray(Subquery):
@@ -129,34 +175,124 @@ def _among(keys: QuerySet[Any], db: str) -> Any:
     return Q(pk__in=keys)
 
 
+def _pairs(vendor: str, alias: str, fields: Iterable[models.Field[Any, Any]]) -> str:
+    """``'column', alias."column", ...``: the arguments of a JSON object of these columns."""
+    pairs = []
+    for f in fields:
+        value = f'{alias}."{f.column}"'
+        if vendor != "postgresql" and isinstance(f, models.JSONField):
+            value = f"json({value})"  # SQLite stores JSON as text: nest it, not as a string
+        pairs.append(f"'{f.column}', {value}")
+    return ", ".join(pairs)
+
+
 @cache
 def _row_sql(
-    vendor: str, model: type[models.Model], name: str, only: tuple[str, ...] | None = None
+    vendor: str,
+    model: type[models.Model],
+    name: str,
+    only: tuple[str, ...] | None = None,
+    outer: str | None = None,
 ) -> str:
     """The sub-select of ``model``'s foreign key ``name``: its row as one JSON object (its
-    primary key and the fields ``only`` names, if given)."""
+    primary key and the fields ``only`` names, if given). ``outer`` names ``model``'s table
+    in the enclosing statement when it is an alias."""
     field = model._meta.get_field(name)
     target = cast("type[models.Model]", field.related_model)
-    table, outer, key = target._meta.db_table, model._meta.db_table, target._meta.pk.column
+    table, key = target._meta.db_table, target._meta.pk.column
+    outer = outer or f'"{model._meta.db_table}"'
     column = cast("models.ForeignKey[Any, Any]", field).column
     fields: list[models.Field[Any, Any]] = list(target._meta.concrete_fields)
     if only is not None:
         fields = [f for f in fields if f.primary_key or f.name in only]
         if len(fields) != len(only) + 1:
             raise LookupError(f"{target.__name__} has no field among some of {only}")
-    pairs = ", ".join(f"'{f.column}', r.\"{f.column}\"" for f in fields)
-    if vendor == "postgresql":
-        row = "to_jsonb(r)" if only is None else f"jsonb_build_object({pairs})"
+    if vendor == "postgresql" and only is None:
+        row = "to_jsonb(r)"
+    elif vendor == "postgresql":
+        row = f"jsonb_build_object({_pairs(vendor, 'r', fields)})"
     else:
-        row = f"json_object({pairs})"
+        row = f"json_object({_pairs(vendor, 'r', fields)})"
     # Only names from the models' metadata go into this SQL, never a value.
-    return f'(SELECT {row} FROM "{table}" r WHERE r."{key}" = "{outer}"."{column}")'  # noqa: S608
+    return f'(SELECT {row} FROM "{table}" r WHERE r."{key}" = {outer}."{column}")'  # noqa: S608
+
+
+@dataclass(frozen=True)
+class RelatedSet:
+    """A reverse foreign key read as one JSON array in the parent's statement.
+
+    ``key`` orders the rows as the prefetch's ``order_by`` would; ``rows`` names the foreign
+    keys of each row read along (``{"actor": ("username",)}``; ``None``: every field).
+    """
+
+    name: str
+    key: Callable[[Any], Any]
+    rows: tuple[tuple[str, tuple[str, ...] | None], ...] = ()
+
+    def __init__(
+        self,
+        name: str,
+        key: Callable[[Any], Any],
+        rows: Mapping[str, tuple[str, ...] | None] | None = None,
+    ) -> None:
+        # Frozen and hashable (an expression's identity holds it): the mapping as pairs.
+        object.__setattr__(self, "name", name)
+        object.__setattr__(self, "key", key)
+        object.__setattr__(self, "rows", tuple(sorted((rows or {}).items())))
+
+    def sql(self, vendor: str, model: type[models.Model]) -> str:
+        return _set_sql(vendor, model, self.name, self.rows)
+
+
+class _SetColumn(RawSQL):
+    """A related set's sub-select, carrying what the iterable needs to build its rows (the
+    annotation travels with the query through ``filter``, ``get`` and paging)."""
+
+    def __init__(self, related_set: RelatedSet, sql: str) -> None:
+        super().__init__(sql, (), output_field=_ROW_FIELD)  # model metadata only: _set_sql
+        self.related_set = related_set
+
+
+@cache
+def _set_sql(
+    vendor: str,
+    model: type[models.Model],
+    name: str,
+    rows: tuple[tuple[str, tuple[str, ...] | None], ...],
+) -> str:
+    relation = cast("models.ManyToOneRel", model._meta.get_field(name))
+    child = cast("type[models.Model]", relation.related_model)
+    fk = relation.field
+    outer, table = model._meta.db_table, child._meta.db_table
+    subselects = {fk_name: _row_sql(vendor, child, fk_name, only, '"c"') for fk_name, only in rows}
+    nested = ", ".join(
+        f"'{_PREFIX}{fk_name}', " + (sql if vendor == "postgresql" else f"json({sql})")
+        for fk_name, sql in subselects.items()
+    )
+    if vendor == "postgresql":
+        row = "to_jsonb(c)" + (f" || jsonb_build_object({nested})" if nested else "")
+        array = f"coalesce(jsonb_agg({row}), '[]'::jsonb)"
+    else:
+        own = _pairs(vendor, "c", child._meta.concrete_fields)
+        array = (
+            f"coalesce(json_group_array(json_object({own}{', ' if nested else ''}{nested})), '[]')"
+        )
+    key = model._meta.pk.column
+    # Only names from the models' metadata go into this SQL, never a value.
+    return (
+        f'(SELECT {array} FROM "{table}" c '  # noqa: S608
+        f'WHERE c."{fk.column}" = "{outer}"."{key}")'
+    )
 
 
 def with_related_rows(
-    queryset: QuerySet[M], *names: str, only: dict[str, tuple[str, ...]] | None = None
+    queryset: QuerySet[M],
+    *names: str,
+    only: dict[str, tuple[str, ...]] | None = None,
+    sets: Iterable[RelatedSet] = (),
 ) -> QuerySet[M]:
-    """``queryset`` with these foreign keys' rows read by sub-selects, as ``select_related`` would.
+    """``queryset`` with these foreign keys' rows read by sub-selects, as ``select_related`` would,
+    and the reverse foreign keys ``sets`` names as ``prefetch_related`` would.
 
     ``only={"partner": ("name",)}`` reads the partner's key and name alone (the others are
     deferred, as ``.only()`` defers them: reading one runs a query). The sub-selects name
@@ -164,13 +300,13 @@ def with_related_rows(
     """
     vendor = connections[queryset.db].vendor
     only = only or {}
-    rows = queryset.annotate(
-        **{
-            _PREFIX + name: RawSQL(  # noqa: S611 (model metadata only: _row_sql)
-                _row_sql(vendor, queryset.model, name, only.get(name)), (), output_field=_ROW_FIELD
-            )
-            for name in names
-        }
-    )
+    # Only names from the models' metadata go into these sub-selects (_row_sql, _set_sql).
+    columns = {
+        _PREFIX + name: RawSQL(  # noqa: S611
+            _row_sql(vendor, queryset.model, name, only.get(name)), (), output_field=_ROW_FIELD
+        )
+        for name in names
+    } | {_SET_PREFIX + s.name: _SetColumn(s, s.sql(vendor, queryset.model)) for s in sets}
+    rows = queryset.annotate(**columns)
     rows._iterable_class = _RelatedRowsIterable
     return rows

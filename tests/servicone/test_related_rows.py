@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import pytest
+from django.db.models import Prefetch
 
-from servicone.related_rows import with_related_rows
+from servicone.related_rows import RelatedSet, with_related_rows
 from tests.partners.factories import staff_user
 from tests.tickets.factories import certified_engineer
 from tests.tickets.pages import open_ticket
-from tickets.models import Ticket
+from tickets import services
+from tickets.models import SlaTarget, Ticket, TicketEvent, TicketPause
 
 RELATED = (
     "partner",
@@ -106,3 +108,88 @@ def test_some_columns_only_hold_the_joined_values_and_defer_the_rest(
 def test_a_column_the_related_model_lacks_is_refused(tickets):
     with pytest.raises(LookupError, match="Partner"):
         with_related_rows(tickets, "partner", only={"partner": ("name", "no_such_field")})
+
+
+# --- Related sets: a reverse foreign key's rows, as prefetch_related reads them -------------------
+
+SETS = (
+    RelatedSet("sla_targets", key=lambda t: (t.target, t.pk)),
+    RelatedSet("events", key=lambda e: (e.at, e.pk), rows={"actor": None}),
+    RelatedSet("segments", key=lambda x: (x.started_at, x.pk)),
+    RelatedSet("pauses", key=lambda x: (x.started_at, x.pk)),
+)
+
+
+@pytest.fixture
+def worked(tickets, partner_admin):
+    first = tickets.first()
+    services.ticket_acknowledge(ticket=first, actor=partner_admin)
+    first.refresh_from_db()
+    services.ticket_pause(ticket=first, reason="awaiting_parts", actor=partner_admin)
+    first.refresh_from_db()
+    services.ticket_resume(ticket=first, actor=partner_admin)
+    # A system line: no actor, a detail with nested values.
+    TicketEvent.objects.create(
+        ticket=first, event="escalated", organisation="system", detail={"level": 2, "a": [1]}
+    )
+    return tickets
+
+
+def test_related_sets_hold_the_same_rows_values_types_and_order_as_prefetches(worked):
+    prefetched = list(
+        worked.prefetch_related(
+            Prefetch("sla_targets", queryset=SlaTarget.objects.order_by("target", "id")),
+            Prefetch("events", queryset=TicketEvent.objects.select_related("actor")),
+            "segments",
+            "pauses",
+        )
+    )
+    read = list(with_related_rows(worked, sets=SETS))
+    assert [t.pk for t in read] == [t.pk for t in prefetched]
+    assert sum(len(t.events.all()) for t in read) > len(read)  # something to compare
+    assert any(t.pauses.all() for t in read)
+    for mine, theirs in zip(read, prefetched, strict=True):
+        for related_set in SETS:
+            rows = list(getattr(mine, related_set.name).all())
+            reference = list(getattr(theirs, related_set.name).all())
+            assert [_columns(r) for r in rows] == [_columns(r) for r in reference]
+            assert [[type(v) for _, v in _columns(r)] for r in rows] == [
+                [type(v) for _, v in _columns(r)] for r in reference
+            ]
+        for mine_event, their_event in zip(mine.events.all(), theirs.events.all(), strict=True):
+            if their_event.actor is None:
+                assert mine_event.actor is None
+            else:
+                assert _columns(mine_event.actor) == _columns(their_event.actor)
+
+
+def test_related_sets_cost_one_query_with_their_rows_and_their_parent_in_hand(
+    worked, django_assert_num_queries
+):
+    with django_assert_num_queries(1):
+        read = list(with_related_rows(worked, *RELATED, sets=SETS))
+        for ticket in read:
+            for event in ticket.events.all():
+                assert event.ticket is ticket
+                assert event.actor is None or event.actor.username
+            assert [t.ticket is ticket for t in ticket.sla_targets.all()]
+            assert ticket.partner.name
+
+
+def test_a_set_rows_own_related_row_may_be_read_in_part(worked, django_assert_num_queries):
+    only_names = (RelatedSet("events", key=lambda e: e.pk, rows={"actor": ("username",)}),)
+    first = worked.first()
+    with django_assert_num_queries(1):
+        events = list(with_related_rows(worked, sets=only_names).get(pk=first.pk).events.all())
+        actors = [e.actor for e in events if e.actor is not None]
+    assert actors
+    assert {a.username for a in actors} == {"p.admin"}
+    assert "password" in actors[0].get_deferred_fields()
+
+
+def test_an_empty_set_is_an_empty_list_that_runs_no_query(tickets, django_assert_num_queries):
+    fresh = tickets.last()
+    TicketPause.objects.filter(ticket=fresh).delete()
+    with django_assert_num_queries(1):
+        ticket = with_related_rows(tickets, sets=SETS).get(pk=fresh.pk)
+        assert list(ticket.pauses.all()) == []

@@ -36,7 +36,7 @@ from servicone.api.idempotency import IdempotentCreateMixin
 from servicone.api.tenancy import scope_queryset
 from servicone.apikeys import Area
 from servicone.errors import DomainError, NotAllowed
-from servicone.related_rows import with_related_rows
+from servicone.related_rows import RelatedSet, set_prefetched, with_related_rows
 from tickets import mutes, selectors, services, sla_clock, transitions
 from tickets.api import filters
 from tickets.api import serializers as s
@@ -46,7 +46,6 @@ from tickets.models import (
     SlaTarget,
     SlaTargetKind,
     Ticket,
-    TicketEvent,
 )
 
 # --- Querysets ------------------------------------------------------------------------------------
@@ -76,18 +75,16 @@ _LIST_COLUMNS = {
     "assigned_cds_user": ("first_name", "last_name", "username"),
 }
 
-_TARGET_RANK = {SlaTargetKind.RESPONSE: 0, SlaTargetKind.ONSITE: 1, SlaTargetKind.RESOLUTION: 2}
+_TARGET_RANK: dict[str, int] = {
+    SlaTargetKind.RESPONSE: 0,
+    SlaTargetKind.ONSITE: 1,
+    SlaTargetKind.RESOLUTION: 2,
+}
 
 
-def _as_prefetched(ticket: Ticket, **rows: list[Any]) -> None:
-    """``rows`` by relation name stand for ``ticket``'s prefetched ones (``.all()`` runs none)."""
-    cache = getattr(ticket, "_prefetched_objects_cache", None) or {}
-    for name, values in rows.items():
-        related = getattr(ticket, name).all()
-        related._result_cache = list(values)
-        related._prefetch_done = True
-        cache[name] = related
-    ticket._prefetched_objects_cache = cache  # type: ignore[attr-defined]
+def _target_order(target: SlaTarget) -> tuple[int, int]:
+    """``_TARGET_ORDER, id`` in Python: for the rows in hand (opening, the detail's set)."""
+    return _TARGET_RANK.get(target.target, 2), target.pk
 
 
 def _targets() -> Prefetch:
@@ -105,15 +102,19 @@ def with_list_data(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
     )
 
 
+# The detail's lists, read in the ticket's own statement, ordered as their models order them.
+_DETAIL_SETS = (
+    RelatedSet("sla_targets", key=_target_order),
+    RelatedSet("events", key=lambda e: (e.at, e.pk), rows={"actor": ("username",)}),
+    RelatedSet("segments", key=lambda x: (x.started_at, x.pk)),
+    RelatedSet("pauses", key=lambda x: (x.started_at, x.pk)),
+)
+
+
 def with_detail_data(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
-    return with_related_rows(tickets, *_ROW_RELATED).prefetch_related(
-        _targets(),
-        Prefetch(
-            "events", queryset=TicketEvent.objects.select_related("actor").order_by("at", "id")
-        ),
-        "segments",
-        "pauses",
-    )
+    """One statement: the ticket, its related rows and its four lists (``related_rows``).
+    As four prefetches, each compiled by the ORM, they were half of the detail's time."""
+    return with_related_rows(tickets, *_ROW_RELATED, sets=_DETAIL_SETS)
 
 
 # --- Tickets --------------------------------------------------------------------------------------
@@ -289,9 +290,9 @@ class TicketViewSet(
         # the ticket holds its partner, customer, site, asset, contract and offering, and
         # the rows opening wrote stand for the detail's prefetches (no reload).
         ticket = opening.ticket
-        _as_prefetched(
+        set_prefetched(
             ticket,
-            sla_targets=sorted(opening.targets, key=lambda t: _TARGET_RANK.get(t.target, 3)),
+            sla_targets=sorted(opening.targets, key=_target_order),
             events=opening.timeline,
             segments=[opening.segment],
             pauses=[],
