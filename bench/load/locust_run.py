@@ -15,6 +15,7 @@ from datetime import datetime
 from pathlib import Path
 
 from due_targets import LATE_S, plant_due_targets
+from population import RECOVERY_RANGE
 from portal import SWEEPS, LagSampler, Portal, metric
 
 HERE = Path(__file__).resolve().parent
@@ -53,6 +54,7 @@ class Load:
     whole_run: bool = False  # not every user logged in: the figures include the ramp
     scrape_errors: int = 0
     locust_cpu: float = 0.0  # CPU seconds the load generator itself used, on these cores
+    not_logged_in: int = 0  # virtual users whose login failed (the load ran without them)
 
 
 def _number(value: str) -> float | None:
@@ -116,6 +118,8 @@ def run_load(
         # The locustfile measures this long from the last user's login, then stops.
         "LOAD_MEASURE_SECONDS": str(seconds),
         "LOAD_THINK_SCALE": str(think_scale),
+        # Second-factor codes are single use: each load has its own (population.py).
+        "LOAD_RECOVERY_FIRST": str(phase * RECOVERY_RANGE),
     }
     print(
         f"   {label}: {users} users (ramp {ramp:.0f} s at {rate:g}/s, logins left out), "
@@ -168,7 +172,9 @@ def run_load(
     load.whole_run = MEASURING not in Path(f"{prefix}.log").read_text(errors="replace")
     kinds = Path(f"{prefix}_kinds.json")
     if kinds.exists():
-        load.kinds = json.loads(kinds.read_text())
+        summary = json.loads(kinds.read_text())
+        load.kinds = summary["kinds"]
+        load.not_logged_in = summary["users_not_logged_in"]
     return load
 
 

@@ -24,7 +24,12 @@ def drop_database(admin: str) -> None:
 
 # The HP logins the load uses: with DEBUG=0 they must give a second factor after the password.
 HP_LOGINS = ("hp.programme", "cds.dispatch")
-RECOVERY_CODES = 5_000  # per login: one per virtual user's login, single use each
+# Per login, single use each: one per virtual user's login. Each load (the main one, then each
+# step) is a new locust process and takes its own range of codes (RECOVERY_RANGE from
+# phase × RECOVERY_RANGE): codes a load used are spent, and the next one would fail on them.
+RECOVERY_RANGE = 500  # MAX_USERS: at most this many logins per load
+MAX_LOADS = 10  # the main load and up to 9 steps
+RECOVERY_CODES = RECOVERY_RANGE * MAX_LOADS
 
 
 def give_hp_logins_recovery_codes() -> None:

@@ -24,10 +24,11 @@ PASSWORD = os.environ.get("LOAD_PASSWORD", "ServiceOne-2026")  # the demo logins
 # integration; LOAD_THINK_SCALE multiplies both (0.5: twice as busy).
 THINK_SCALE = float(os.environ.get("LOAD_THINK_SCALE") or 1)
 # The HP logins (run.py gives them a second factor: DEBUG=0 requires one of HP staff) and
-# the recovery codes it gives them (``RECOVERY_PREFIX`` + 8 digits, from 0).
+# the recovery codes it gives them (``RECOVERY_PREFIX`` + 8 digits): this load's range
+# starts at LOAD_RECOVERY_FIRST (locust_run.py gives each load its own).
 HP_LOGINS = ("hp.programme", "cds.dispatch")
 RECOVERY_PREFIX = "ld"
-_recovery_numbers = itertools.count()
+_recovery_numbers = itertools.count(int(os.environ.get("LOAD_RECOVERY_FIRST") or 0))
 # The client addresses the "proxy" reports: one per virtual user, in the benchmarking
 # network of RFC 2544 (198.18.0.0/15).
 _client_numbers = itertools.count()
@@ -56,6 +57,11 @@ class PortalUser(FastHttpUser):
         self.client.cookiejar.set_policy(BEHIND_THE_PROXY)
         try:
             self.begin()
+        except StopUser:
+            # Its login failed: the load runs one user short. The statistics reset at the
+            # last login drop the ramp's failures, so the count goes in the summary.
+            USERS_NOT_LOGGED_IN[0] += 1
+            raise
         finally:
             user_started(self.environment)
 
@@ -157,6 +163,7 @@ class PortalUser(FastHttpUser):
 # the ramp (a password hash each, all at once) are not the portal's steady state.
 MEASURE_SECONDS = float(os.environ.get("LOAD_MEASURE_SECONDS") or 0)
 _users_started = itertools.count(1)
+USERS_NOT_LOGGED_IN = [0]  # virtual users stopped because their login failed
 
 
 def user_started(environment: Any) -> None:

@@ -70,6 +70,8 @@ def print_load(load: Load) -> None:
     )
     if load.whole_run:
         print("   WARNING: not every user logged in: these figures include the ramp")
+    if load.not_logged_in:
+        print(f"   ERROR: {load.not_logged_in} virtual users could not log in and did not run")
     for name, error, count in load.failures[:10]:
         print(f"   error ×{count}: {name}: {error[:160]}")
     if load.returncode not in (0, 1):  # 1: locust saw failures, printed above
@@ -78,7 +80,7 @@ def print_load(load: Load) -> None:
 
 def met(load: Load) -> bool:
     """Every target of the issue, for this load (the exit status says it)."""
-    if load.total is None or load.total.failures or not load.lags:
+    if load.total is None or load.total.failures or load.not_logged_in or not load.lags:
         return False
     for kind, target in (("pages", TARGET_PAGE_MS), ("API reads", TARGET_API_MS)):
         p95 = load.kinds.get(kind, {}).get("p95")
@@ -133,6 +135,7 @@ def print_steps(steps: list[Load]) -> None:
             f"   {load.users:>5} {t.rps:>6.1f} {ms(t.p50):>6} {ms(t.p95):>6} {ms(t.p99):>6} "
             f"{t.failures:>6} {ms(pages):>9} {ms(api):>8} {lag:>8}"
             + ("   (not every user logged in: includes the ramp)" if load.whole_run else "")
+            + (f"   ({load.not_logged_in} users could not log in)" if load.not_logged_in else "")
         )
         if crossed is None and t.p95 is not None and t.p95 > 1000:
             crossed = load.users
@@ -140,3 +143,6 @@ def print_steps(steps: list[Load]) -> None:
         print(f"   overall p95 stays ≤ 1 s up to {steps[-1].users} users")
     else:
         print(f"   overall p95 crosses 1 s at {crossed} users")
+    for load in steps:  # what failed, as the main load shows it
+        for name, error, count in load.failures[:5]:
+            print(f"   {load.users} users, error ×{count}: {name}: {error[:160]}")

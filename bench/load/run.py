@@ -67,6 +67,8 @@ from eligibility import _postgres_admin_url  # noqa: E402  (bench/eligibility.py
 from locust_run import LOCUST, run_load  # noqa: E402
 from population import (  # noqa: E402
     DATABASE,
+    MAX_LOADS,
+    RECOVERY_RANGE,
     create_database,
     drop_database,
     give_hp_logins_recovery_codes,
@@ -91,7 +93,7 @@ THROTTLES = {
     "API_THROTTLE_TOKEN": "100000/minute",
     "API_THROTTLE_ANON": "100000/minute",
 }
-MAX_USERS = 500
+MAX_USERS = RECOVERY_RANGE  # each login of a load takes one of its second-factor codes
 MAX_SECONDS = 1800
 
 
@@ -138,6 +140,8 @@ def arguments() -> argparse.Namespace:
     counts = [args.users, *step_counts(args.steps)]
     if not all(0 < n <= MAX_USERS for n in counts):
         parser.error(f"user counts must be between 1 and {MAX_USERS}")
+    if len(counts) > MAX_LOADS:
+        parser.error(f"at most {MAX_LOADS - 1} steps")
     if not (0 < args.run_time <= MAX_SECONDS and 0 < args.step_time <= MAX_SECONDS):
         parser.error(f"run times must be between 1 and {MAX_SECONDS} s")
     return args
