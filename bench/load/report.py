@@ -72,8 +72,7 @@ def print_load(load: Load) -> None:
         print("   WARNING: not every user logged in: these figures include the ramp")
     if load.not_logged_in:
         print(f"   ERROR: {load.not_logged_in} virtual users could not log in and did not run")
-    for name, error, count in load.failures[:10]:
-        print(f"   error ×{count}: {name}: {error[:160]}")
+    print_failures(load, limit=10)
     if load.returncode not in (0, 1):  # 1: locust saw failures, printed above
         print(f"   locust exited with {load.returncode}: see its log (--keep keeps it)")
 
@@ -143,6 +142,11 @@ def print_steps(steps: list[Load]) -> None:
         print(f"   overall p95 stays ≤ 1 s up to {steps[-1].users} users")
     else:
         print(f"   overall p95 crosses 1 s at {crossed} users")
-    for load in steps:  # what failed, as the main load shows it
-        for name, error, count in load.failures[:5]:
-            print(f"   {load.users} users, error ×{count}: {name}: {error[:160]}")
+    for load in steps:
+        print_failures(load, limit=5, where=f"{load.users} users, ")
+
+
+def print_failures(load: Load, *, limit: int, where: str = "") -> None:
+    """The load's first failures by request type, with locust's error text."""
+    for name, error, count in load.failures[:limit]:
+        print(f"   {where}error ×{count}: {name}: {error[:160]}")
