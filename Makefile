@@ -35,7 +35,12 @@ prod: $(VENV)/.runtime
 
 # The SQLite run: everything except the tests that need real PostgreSQL or Redis servers,
 # in TEST_PROCESSES processes (pytest-xdist; each with its own test database and broker folder).
+# Work stealing: a process that runs out of tests takes half of what another still has queued.
+# pytest-django runs the transactional tests (browser, workers) last, and the default "load"
+# schedule handed them to one process in one late batch: it ran them alone for 54 s while the
+# other had stopped.
 TEST_PROCESSES ?= 2
+XDIST := -n $(TEST_PROCESSES) --dist worksteal
 # Bytecode is written even where the environment says not to (PYTHONDONTWRITEBYTECODE): each
 # test process, and each Django process the suite starts (Celery workers, gunicorn, manage.py
 # checks), compiled the portal's modules and the tests from source again.
@@ -43,7 +48,7 @@ test test-pg: export PYTHONDONTWRITEBYTECODE=
 test: $(VENV)/.dev
 	@mkdir -p var
 	$(PY) manage.py makemigrations --check --dry-run
-	$(VENV)/bin/pytest -m "not postgres and not redis" -n $(TEST_PROCESSES) $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -m "not postgres and not redis" $(XDIST) $(PYTEST_ARGS)
 
 # The real-servers run: needs DATABASE_URL (postgres://) and CELERY_BROKER_URL (redis://), in
 # TEST_PROCESSES processes too (each its own test database and Redis database: the given one,
@@ -51,7 +56,7 @@ test: $(VENV)/.dev
 test-pg: $(VENV)/.dev
 	@case "$$DATABASE_URL" in postgres*) ;; *) echo "test-pg needs DATABASE_URL=postgres://..." >&2; exit 2;; esac
 	@case "$$CELERY_BROKER_URL" in redis*) ;; *) echo "test-pg needs CELERY_BROKER_URL=redis://..." >&2; exit 2;; esac
-	$(VENV)/bin/pytest -n $(TEST_PROCESSES) $(PYTEST_ARGS)
+	$(VENV)/bin/pytest $(XDIST) $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .

@@ -59,18 +59,10 @@ def _celery_eager(request: pytest.FixtureRequest, settings: Any) -> None:
     settings.CELERY_TASK_EAGER_PROPAGATES = True
 
 
-@pytest.fixture(autouse=True)
-def _default_programme_in_transactional_tests(request: pytest.FixtureRequest) -> None:
-    """Transactional tests flush the database after each test, data migrations included:
-    put the default programme and catalogue back (idempotent) before such a test runs."""
-    marker = request.node.get_closest_marker("django_db")
-    transactional = bool(marker and marker.kwargs.get("transaction")) or any(
-        name in request.fixturenames
-        for name in ("transactional_db", "live_server", "page", "celery_worker")
-    )
-    if not transactional:
-        return
-    request.getfixturevalue("transactional_db")
+FLUSHES_THE_DATABASE = pytest.StashKey[Any]()
+
+
+def _restore_default_programme() -> None:
     from django.apps import apps
 
     from contracts.catalogue import load_default_catalogue
@@ -80,6 +72,32 @@ def _default_programme_in_transactional_tests(request: pytest.FixtureRequest) ->
     load_default_programme(apps)
     load_default_catalogue(apps)
     ensure_staff_groups()
+
+
+@pytest.fixture(autouse=True)
+def _default_programme_in_transactional_tests(
+    request: pytest.FixtureRequest, django_db_blocker: Any
+) -> None:
+    """Transactional tests flush the database when they end, data migrations included:
+    the default programme and catalogue are put back right after the flush (below), so
+    every test, whichever ran before it on its process, starts with them (work stealing
+    runs the tests of a process in no fixed order)."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = bool(marker and marker.kwargs.get("transaction")) or any(
+        name in request.fixturenames
+        for name in ("transactional_db", "live_server", "page", "celery_worker")
+    )
+    if transactional:
+        request.node.stash[FLUSHES_THE_DATABASE] = django_db_blocker
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
+    yield  # the test's fixtures torn down: a transactional test's flush is done
+    blocker = item.stash.get(FLUSHES_THE_DATABASE, None)
+    if blocker is not None and nextitem is not None:  # (after the last, no database is left)
+        with blocker.unblock():
+            _restore_default_programme()
 
 
 @pytest.fixture(autouse=True)
@@ -297,19 +315,19 @@ class WorkerProcess:
                 start_new_session=True,
             )
 
-    def ask_to_stop(self) -> None:
-        """A warm stop begun (SIGTERM), not waited for: a worker takes 3 to 5 s to notice."""
-        if self.proc.poll() is None:
-            self.proc.terminate()
-
     def kill(self) -> None:
         import signal
 
-        os.killpg(self.proc.pid, signal.SIGKILL)
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except ProcessLookupError:  # it had stopped, and so had every process it started
+            pass
         self.proc.wait()
 
     def stop(self) -> None:
-        self.ask_to_stop()
+        """A warm stop (SIGTERM), waited for: a worker takes 3 to 5 s to notice it."""
+        if self.proc.poll() is None:
+            self.proc.terminate()
         try:
             self.proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
@@ -388,11 +406,12 @@ def celery_worker(transactional_db: None, tmp_path: Path, settings: Any) -> Iter
     try:
         yield handle
     finally:
-        # Every worker told first, then each waited for: their warm stops run side by side.
+        # The test has what it waited for: its workers are killed, not stopped warm. A warm
+        # stop takes 3 to 5 s to be noticed (the loop polls the broker in 2-second cycles,
+        # then the timer thread takes one more second), and no test after this one may see
+        # what they still held: the queues are purged below and the database flushed.
         for worker in workers:
-            worker.ask_to_stop()
-        for worker in workers:
-            worker.stop()
+            worker.kill()
         celery_app.control.purge()
         print(log.read_text()[-3000:])
 
