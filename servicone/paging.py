@@ -39,10 +39,20 @@ def bounded_count(queryset: QuerySet[Any], limit: int = EXACT_COUNT_LIMIT) -> tu
 
 
 class EstimatedCountPaginator(Paginator):
-    """Django's paginator with ``bounded_count``; a page reads one row more to know what follows."""
+    """Django's paginator with ``bounded_count``; a page reads one row more to know what follows.
+
+    ``known_count``: the exact number of rows, when the page has already counted them (the
+    CDS queue's summary): nothing is counted again.
+    """
+
+    def __init__(self, *args: Any, known_count: int | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.known_count = known_count
 
     @cached_property
     def _counted(self) -> tuple[int, bool]:
+        if self.known_count is not None:
+            return self.known_count, True
         rows = self.object_list
         if hasattr(rows, "counted"):
             counted: tuple[int, bool] = rows.counted()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import subprocess
@@ -318,10 +319,9 @@ class WorkerProcess:
     def kill(self) -> None:
         import signal
 
-        try:
+        # ProcessLookupError: it had stopped, and so had every process it started.
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(self.proc.pid, signal.SIGKILL)
-        except ProcessLookupError:  # it had stopped, and so had every process it started
-            pass
         self.proc.wait()
 
     def stop(self) -> None:

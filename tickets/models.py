@@ -400,6 +400,18 @@ class SlaTarget(models.Model):
                 name="sla_target_next_event_idx",
                 condition=models.Q(next_event_at__isnull=False),
             ),
+            # The CDS queue's order: a ticket's earliest pending deadline, read from the
+            # index alone (tickets.selectors.cds_queue_tickets filters exactly these rows).
+            models.Index(
+                fields=["ticket", "due_at"],
+                name="sla_target_pending_due_idx",
+                condition=models.Q(
+                    enforced=True,
+                    met_at__isnull=True,
+                    due_at__isnull=False,
+                    state__in=["running", "warned", "breached"],
+                ),
+            ),
         ]
 
     def __str__(self) -> str:

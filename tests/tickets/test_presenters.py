@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.utils import translation
+from django.utils import dateformat, formats, translation
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from contracts.models import Site
 from tickets import presenters
@@ -54,6 +56,39 @@ def test_a_site_time_is_the_sites_wall_clock_the_readers_way():
     assert presenters.site_time(instant, "Europe/Paris") == "26/11/2026 10:05"
     assert presenters.site_time(instant, "Indian/Reunion") == "26/11/2026 13:05"
     assert presenters.site_time(None, "Europe/Paris") == "—"
+
+
+FORMATS = ("SHORT_DATETIME_FORMAT", "DATETIME_FORMAT", "DATE_FORMAT", "TIME_FORMAT")
+ZONES = ("Europe/Paris", "Indian/Reunion", "America/Cayenne", "Pacific/Chatham", "UTC")
+
+
+@settings(max_examples=300, database=None)
+@given(
+    instant=st.datetimes(datetime(1000, 1, 2), datetime(9998, 12, 31), timezones=st.just(UTC)),
+    zone=st.sampled_from(ZONES),
+    fmt=st.sampled_from(FORMATS),
+    language=st.sampled_from(("fr", "en")),
+)
+def test_a_site_time_is_written_as_djangos_date_format_writes_it(instant, zone, fmt, language):
+    """The strftime shortcut writes what ``dateformat.format`` writes, in both languages."""
+    with translation.override(language):
+        expected = dateformat.format(instant.astimezone(ZoneInfo(zone)), formats.get_format(fmt))
+        assert presenters.site_time(instant, zone, fmt) == expected
+
+
+@pytest.mark.parametrize(
+    ("django_format", "strftime"),
+    [
+        ("d/m/Y H:i", "%d/%m/%Y %H:%M"),
+        ("Y-m-d H:i", "%Y-%m-%d %H:%M"),
+        ("d % m", "%d %% %m"),
+        ("j N Y", None),  # letters strftime would write otherwise: Django's own formatter
+        ("m/d/Y P", None),
+        (r"d \\d m", None),
+    ],
+)
+def test_only_formats_strftime_writes_the_same_way_take_the_shortcut(django_format, strftime):
+    assert presenters.strftime_of(django_format) == strftime
 
 
 def test_every_timeline_event_has_its_label_in_french_and_english():

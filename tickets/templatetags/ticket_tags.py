@@ -7,12 +7,12 @@ from typing import Any
 from django import template
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
 from servicone.access import is_cds, partner_of
+from servicone.widgets import quick_html, quick_join
 from tickets import presenters, selectors
 
 register = template.Library()
@@ -23,6 +23,7 @@ URGENT_ROWS = 5  # the CDS panel's most urgent tickets
 
 # The badges below are written in Python rather than included templates: a queue page
 # draws four per row, 200 a page, and an included template cost each ten times as much.
+# ``quick_html`` is ``format_html`` without its overhead (0.4 -> 0.2 ms a row).
 
 
 @register.simple_tag
@@ -31,7 +32,7 @@ def sla_countdown(countdown: presenters.Countdown | None, testid: str = "") -> S
     if countdown is None:
         return mark_safe('<span class="muted">—</span>')
     c = countdown
-    return format_html(
+    return quick_html(
         '<span class="badge sla state-{}" data-countdown data-target="{}" data-state="{}" '
         'data-due="{}" data-warn="{}" data-enforced="{}"{} title="{}">'
         '<span class="sla-value">{}</span></span>',
@@ -41,7 +42,7 @@ def sla_countdown(countdown: presenters.Countdown | None, testid: str = "") -> S
         c.due_iso,
         c.warn_iso,
         "1" if c.enforced else "0",
-        format_html(' data-testid="{}"', testid) if testid else "",
+        quick_html(' data-testid="{}"', testid) if testid else "",
         c.title,
         c.text,
     )
@@ -50,7 +51,7 @@ def sla_countdown(countdown: presenters.Countdown | None, testid: str = "") -> S
 @register.simple_tag
 def delivered_by(ticket: Any, routing: str = "") -> SafeString:
     """Who delivers the ticket, why on hover, and the CDS backup flag when it is set."""
-    badge = format_html(
+    badge = quick_html(
         '<span class="badge org org-{}" data-testid="delivered-by" title="{}">{}</span>',
         ticket.delivered_by,
         routing,
@@ -58,7 +59,7 @@ def delivered_by(ticket: Any, routing: str = "") -> SafeString:
     )
     if not ticket.cds_backup:
         return badge
-    return format_html(
+    return quick_html(
         '{} <span class="badge bad" data-testid="cds-backup" title="{}">{}</span>',
         badge,
         _("Délai dépassé : le CDS épaule le partenaire (HP garantit le service)."),
@@ -73,21 +74,21 @@ def ticket_row(row: Any, show_partner: bool = False, show_lateness: bool = False
     t = row.ticket
     status: Any = t.get_status_display()
     if t.pause_reason:
-        status = format_html(
+        status = quick_html(
             '{}<br><span class="muted small">{}</span>', status, t.get_pause_reason_display()
         )
     cells = [
-        format_html(
+        quick_html(
             '<td><a href="{}" data-testid="ticket-link">{}</a><br>'
             '<span class="muted small">{}</span></td>',
             reverse("tickets:detail", args=[t.pk]),
             t.number,
             Truncator(t.summary).chars(60),
         ),
-        format_html(
+        quick_html(
             '<td class="num"><span class="sev sev-{}">{}</span></td>', t.severity, t.severity
         ),
-        format_html(
+        quick_html(
             '<td><span class="code">{}</span><br><span class="small">{} · {} ({})</span></td>',
             t.asset.serial_number,
             t.customer.name,
@@ -96,11 +97,11 @@ def ticket_row(row: Any, show_partner: bool = False, show_lateness: bool = False
         ),
     ]
     if show_partner:
-        cells.append(format_html("<td>{}</td>", t.partner.name))
+        cells.append(quick_html("<td>{}</td>", t.partner.name))
     cells += [
-        format_html("<td>{}</td>", status),
-        format_html("<td>{}</td>", delivered_by(t, row.routing)),
-        format_html(
+        quick_html("<td>{}</td>", status),
+        quick_html("<td>{}</td>", delivered_by(t, row.routing)),
+        quick_html(
             '<td><span class="badge{}">{}</span></td>',
             " warn" if t.escalation_level > 1 else "",
             _("N%(level)s") % {"level": t.escalation_level},
@@ -109,7 +110,7 @@ def ticket_row(row: Any, show_partner: bool = False, show_lateness: bool = False
     if show_lateness:
         late = getattr(row, "lateness", None)
         cells.append(
-            format_html(
+            quick_html(
                 '<td data-testid="lateness"><span class="{}">{}</span></td>',
                 "late" if late.overdue else "muted small",
                 late.label,
@@ -117,12 +118,12 @@ def ticket_row(row: Any, show_partner: bool = False, show_lateness: bool = False
             if late
             else mark_safe('<td data-testid="lateness">—</td>')
         )
-    cells.append(format_html_join("", "<td>{}</td>", ((sla_countdown(c),) for c in row.targets)))
-    return format_html(
+    cells.append(quick_join(quick_html("<td>{}</td>", sla_countdown(c)) for c in row.targets))
+    return quick_html(
         '<tr data-testid="ticket-row" data-ticket="{}" class="{}">{}</tr>',
         t.number,
         "" if t.is_open else "closed",
-        format_html_join("", "{}", ((cell,) for cell in cells)),
+        quick_join(cells),
     )
 
 

@@ -59,7 +59,12 @@ def cds_queue(request: HttpRequest) -> HttpResponse:
     del filters.fields["state"]  # the CDS queue holds open tickets only
     values = filters.values() if request.GET else {}
     tickets = selectors.with_queue_data(selectors.filtered(selectors.cds_queue_tickets(), values))
-    page = EstimatedCountPaginator(tickets, PAGE_SIZE).get_page(request.GET.get("page"))
+    summary = selectors.cds_summary()
+    # Unfiltered, the queue holds what the summary counted: no second count.
+    known = None if values else summary["total"]
+    page = EstimatedCountPaginator(tickets, PAGE_SIZE, known_count=known).get_page(
+        request.GET.get("page")
+    )
     return render(
         request,
         "tickets/cds_queue.html",
@@ -68,6 +73,6 @@ def cds_queue(request: HttpRequest) -> HttpResponse:
             **lateness.cds_queue_context(page.object_list, timezone.now()),
             "filters": filters,
             "filtered": bool(values),
-            "summary": selectors.cds_summary(),
+            "summary": summary,
         },
     )
