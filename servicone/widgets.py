@@ -12,7 +12,6 @@ from collections.abc import Iterable
 from typing import Any
 
 from django import forms
-from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
 
@@ -24,7 +23,7 @@ def esc(value: Any) -> str:
 
 
 def quick_html(template: str, *args: Any) -> SafeString:
-    """``format_html(template, *args)``, the same HTML at a third of the cost: a ticket queue
+    """``quick_html(template, *args)``, the same HTML at a third of the cost: a ticket queue
     formats about 500 fragments a page, and ``format_html`` was a fifth of its time."""
     return mark_safe(template.format(*map(esc, args)))  # noqa: S308 - every argument is escaped
 
@@ -37,14 +36,10 @@ def quick_join(fragments: Iterable[SafeString]) -> SafeString:
 def html_attrs(attrs: dict[str, Any]) -> SafeString:
     """`` name="value"`` for each attribute, as ``django/forms/widgets/attrs.html`` writes them:
     ``True`` as the bare name, ``False`` left out."""
-    return format_html_join(
-        "",
-        "{}",
-        (
-            (format_html(" {}", name) if value is True else format_html(' {}="{}"', name, value),)
-            for name, value in attrs.items()
-            if value is not False
-        ),
+    return quick_join(
+        quick_html(" {}", name) if value is True else quick_html(' {}="{}"', name, value)
+        for name, value in attrs.items()
+        if value is not False
     )
 
 
@@ -55,12 +50,12 @@ class QuickSelect(forms.Select):
         self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None
     ) -> SafeString:
         widget = self.get_context(name, value, attrs)["widget"]
-        parts = [format_html('<select name="{}"{}>', widget["name"], html_attrs(widget["attrs"]))]
+        parts = [quick_html('<select name="{}"{}>', widget["name"], html_attrs(widget["attrs"]))]
         for group_name, options, _index in widget["optgroups"]:
             if group_name:
-                parts.append(format_html('\n  <optgroup label="{}">', group_name))
+                parts.append(quick_html('\n  <optgroup label="{}">', group_name))
             parts.extend(
-                format_html(
+                quick_html(
                     '\n  <option value="{}"{}>{}</option>\n',
                     option["value"],
                     html_attrs(option["attrs"]),
@@ -71,4 +66,4 @@ class QuickSelect(forms.Select):
             if group_name:
                 parts.append(mark_safe("\n  </optgroup>"))
         parts.append(mark_safe("\n</select>"))
-        return format_html_join("", "{}", ((part,) for part in parts))
+        return quick_join(parts)

@@ -14,7 +14,8 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from tickets.models import SlaState, SlaTarget, SlaTargetKind, Ticket
-from tickets.presenters import Row, countdown_labels, format_minutes, rows, target_headers
+from tickets.presenters import Row, countdown_labels, rows, target_headers
+from tickets.time_text import format_minutes
 
 PENDING_STATES = (SlaState.RUNNING, SlaState.WARNED, SlaState.BREACHED)
 

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import pytest
 from django import forms
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy
 
-from servicone.widgets import QuickSelect
+from servicone.widgets import QuickSelect, quick_html, quick_join
 
 CHOICES = [
     ("", "Tous les partenaires"),
@@ -37,3 +40,17 @@ def test_a_form_field_renders_the_same_with_either_widget():
     quick_form.fields["partner"].widget = QuickSelect(choices=CHOICES)
     assert str(quick_form["partner"]) == str(django_form["partner"])
     assert 'value="idf" selected' in str(quick_form["partner"])
+
+
+def test_quick_html_escapes_every_argument_as_format_html_does():
+    template = '<a title="{}" data-n="{}">{}{}{}</a>'
+    tricky = (
+        '"l\'<b>&amp;"',
+        42,
+        None,
+        mark_safe("<i>déjà sûr</i>"),
+        gettext_lazy("Dépassé"),
+    )
+    for args in (tricky, tricky[::-1], tricky[1:] + tricky[:1]):
+        assert quick_html(template, *args) == format_html(template, *args)
+    assert quick_join([quick_html("<p>{}</p>", "<"), quick_html("{}", "&")]) == "<p>&lt;</p>&amp;"

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from contracts.models import Site
-from tickets import presenters
+from tickets import presenters, time_text
 from tickets.models import (
     OwnershipSegment,
     SegmentReason,
@@ -35,7 +35,7 @@ PARIS = ZoneInfo("Europe/Paris")
     ],
 )
 def test_the_time_left_reads_like_the_live_countdown(seconds, shown):
-    assert presenters.format_remaining(seconds) == shown
+    assert time_text.format_remaining(seconds) == shown
 
 
 @pytest.mark.parametrize(
@@ -43,19 +43,19 @@ def test_the_time_left_reads_like_the_live_countdown(seconds, shown):
     [(45, "45 min"), (900, "15 h 00"), (3005, "2 j 02 h 05 min"), (-5, "0 min")],
 )
 def test_a_duration_of_window_time_reads_in_days_hours_and_minutes(minutes, shown):
-    assert presenters.format_minutes(minutes) == shown
+    assert time_text.format_minutes(minutes) == shown
 
 
 def test_an_english_reader_sees_days_as_d():
     with translation.override("en"):
-        assert presenters.format_minutes(3005) == "2 d 02 h 05 min"
+        assert time_text.format_minutes(3005) == "2 d 02 h 05 min"
 
 
 def test_a_site_time_is_the_sites_wall_clock_the_readers_way():
     instant = datetime(2026, 11, 26, 9, 5, tzinfo=ZoneInfo("UTC"))
-    assert presenters.site_time(instant, "Europe/Paris") == "26/11/2026 10:05"
-    assert presenters.site_time(instant, "Indian/Reunion") == "26/11/2026 13:05"
-    assert presenters.site_time(None, "Europe/Paris") == "—"
+    assert time_text.site_time(instant, "Europe/Paris") == "26/11/2026 10:05"
+    assert time_text.site_time(instant, "Indian/Reunion") == "26/11/2026 13:05"
+    assert time_text.site_time(None, "Europe/Paris") == "—"
 
 
 FORMATS = ("SHORT_DATETIME_FORMAT", "DATETIME_FORMAT", "DATE_FORMAT", "TIME_FORMAT")
@@ -73,7 +73,7 @@ def test_a_site_time_is_written_as_djangos_date_format_writes_it(instant, zone, 
     """The strftime shortcut writes what ``dateformat.format`` writes, in both languages."""
     with translation.override(language):
         expected = dateformat.format(instant.astimezone(ZoneInfo(zone)), formats.get_format(fmt))
-        assert presenters.site_time(instant, zone, fmt) == expected
+        assert time_text.site_time(instant, zone, fmt) == expected
 
 
 @pytest.mark.parametrize(
@@ -88,7 +88,7 @@ def test_a_site_time_is_written_as_djangos_date_format_writes_it(instant, zone, 
     ],
 )
 def test_only_formats_strftime_writes_the_same_way_take_the_shortcut(django_format, strftime):
-    assert presenters.strftime_of(django_format) == strftime
+    assert time_text.strftime_of(django_format) == strftime
 
 
 def test_every_timeline_event_has_its_label_in_french_and_english():

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from servicone.errors import DomainError
-from tickets import dispatch_presenters, presenters, selectors
+from tickets import dispatch_presenters, presenters, selectors, time_text
 from tickets.forms import ACTION_FORMS, action_form
 from tickets.models import Ticket
 from tickets.mutes import ticket_mute, ticket_unmute
@@ -44,7 +44,7 @@ def ticket_detail(request: HttpRequest, ticket_id: int) -> HttpResponse:
     candidates = None
     if "dispatch" in allowed:
         # Ranked once: the select and the table beside it show the same list.
-        day = now.astimezone(presenters.zone(ticket.site.timezone)).date()
+        day = now.astimezone(time_text.zone(ticket.site.timezone)).date()
         candidates = selectors.dispatch_candidates(ticket, on=day)
     return render(
         request,
