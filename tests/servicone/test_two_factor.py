@@ -46,7 +46,20 @@ def turn_on(client, user, clock) -> list[str]:
     device = TOTPDevice.objects.get(user=user, confirmed=False)
     response = client.post("/accounts/2fa/", {"action": "confirm", "code": code_of(device)})
     clock.shift(timedelta(seconds=31))  # the next code is a new one
-    return re.findall(r"<li><code>([a-z0-9]+)</code></li>", response.content.decode())
+    # In no language (translate="no"): neither a browser's translator nor a reader's
+    # language check may read a code as a word.
+    return re.findall(
+        r'<li><code translate="no">([a-z0-9]+)</code></li>', response.content.decode()
+    )
+
+
+def test_the_key_to_type_is_in_no_language(client, partner, clock):
+    """A base32 key read as text could hold an English word ("WHAT"): it is marked
+    ``translate="no"``, as the recovery codes are (``turn_on``)."""
+    user = person(partner)
+    log_in(client, user)
+    page = client.get("/accounts/2fa/").content.decode()
+    assert re.search(r'<code translate="no" data-testid="totp-secret">[A-Z2-7 ]+</code>', page)
 
 
 def test_a_partner_admin_turns_two_factor_on_with_an_app_and_gets_ten_recovery_codes(
