@@ -17,6 +17,7 @@ from partners.models import Certification, Course
 from reports import tables
 from reports.periods import Month
 from reports.selectors import partner_scorecard
+from tests.bulk import insert_rows
 from tests.partners.factories import EngineerFactory, PartnerFactory, certify
 from tests.reports.factories import coverage_for, ticket_with
 
@@ -438,37 +439,45 @@ def test_query_count_does_not_depend_on_the_number_of_tickets(frozen, partner):
 
 
 def _bulk_tickets(cover, count: int) -> None:
-    """``count`` October tickets, each with three targets, inserted in bulk."""
+    """``count`` October tickets, each with three targets, written in bulk (``insert_rows``)."""
     from datetime import timedelta
 
     from tickets.models import SlaTarget, Ticket
 
     start = paris(2026, 10, 1, 8)
-    tickets = Ticket.objects.bulk_create(
-        Ticket(
-            number=f"SR-BULK-{i:06d}",
-            partner=cover.contract.partner,
-            customer=cover.asset.customer,
-            site=cover.asset.site,
-            asset=cover.asset,
-            contract=cover.contract,
-            offering=cover.offering,
-            severity=2,
-            summary="Panne",
-            status="closed",
-            delivered_by="partner" if i % 5 else "cds",
-            routing_reason="partner_authorised" if i % 5 else "no_certified_engineer",
-            opened_at=start + timedelta(minutes=4 * i),
-            acknowledged_at=start + timedelta(minutes=4 * i + i % 97),
-            arrived_at=start + timedelta(minutes=4 * i + 60 + i % 181),
-        )
-        for i in range(count)
+    insert_rows(
+        Ticket,
+        (
+            {
+                "number": f"SR-BULK-{i:06d}",
+                "delivered_by": "partner" if i % 5 else "cds",
+                "routing_reason": "partner_authorised" if i % 5 else "no_certified_engineer",
+                "opened_at": start + timedelta(minutes=4 * i),
+                "acknowledged_at": start + timedelta(minutes=4 * i + i % 97),
+                "arrived_at": start + timedelta(minutes=4 * i + 60 + i % 181),
+            }
+            for i in range(count)
+        ),
+        partner=cover.contract.partner,
+        customer=cover.asset.customer,
+        site=cover.asset.site,
+        asset=cover.asset,
+        contract=cover.contract,
+        offering=cover.offering,
+        severity=2,
+        summary="Panne",
+        status="closed",
     )
-    SlaTarget.objects.bulk_create(
-        SlaTarget(ticket=t, target=kind, state="met" if i % 7 else "breached")
-        for i, t in enumerate(tickets)
-        for kind in ("response", "onsite", "resolution")
+    ids = Ticket.objects.filter(number__startswith="SR-BULK-").order_by("number")
+    insert_rows(
+        SlaTarget,
+        (
+            {"ticket": ticket_id, "target": kind, "state": "met" if i % 7 else "breached"}
+            for i, ticket_id in enumerate(ids.values_list("pk", flat=True))
+            for kind in ("response", "onsite", "resolution")
+        ),
     )
+    assert SlaTarget.objects.filter(ticket__number__startswith="SR-BULK-").count() == 3 * count
 
 
 def test_the_api_query_count_is_pinned(frozen, partner, admin_api, django_assert_num_queries):

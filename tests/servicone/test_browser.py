@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import login
+from tests.conftest import login_with_form
 from tests.partners.factories import PASSWORD
 
 
 @pytest.mark.browser
 def test_partner_admin_sees_the_partner_in_french_then_switches_to_english(page, partner_admin):
-    login(page, "p.admin", PASSWORD)
+    login_with_form(page, "p.admin", PASSWORD)
     heading = page.locator("h1")
     assert heading.inner_text() == "Espace partenaire — Ovesys Test"
     assert page.locator("[data-testid=partner-name]").inner_text() == "Ovesys Test"
