@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django import forms
-from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from contracts.models import Asset
@@ -62,11 +61,16 @@ class SerialLookupForm(forms.Form):
 
 
 class TicketOpenForm(forms.Form):
-    """What the caller describes once the asset and its coverage are known."""
+    """What the caller describes once the asset and its coverage are known.
 
-    asset = forms.ModelChoiceField(
+    ``assets``: the covered assets the serial look-up found, already loaded (with their site,
+    product line and customer, as opening reads them): the choice is checked against them,
+    with no query of its own.
+    """
+
+    asset = forms.TypedChoiceField(
         label=_("Équipement"),
-        queryset=Asset.objects.none(),
+        coerce=int,
         widget=forms.RadioSelect,
         error_messages={"invalid_choice": _("Choisissez un équipement de la liste.")},
     )
@@ -86,13 +90,13 @@ class TicketOpenForm(forms.Form):
         help_text=_("Symptômes, messages d'erreur, accès au site, contact sur place."),
     )
 
-    def __init__(self, *args: Any, assets: QuerySet[Asset], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, assets: list[Asset], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        field = cast("forms.ModelChoiceField[Asset]", self.fields["asset"])
-        field.queryset = assets
-        field.label_from_instance = (  # type: ignore[method-assign]  # the label of this form only
-            lambda obj: f"{obj.serial_number} — {asset_label(obj)}"
-        )
+        self.assets = {asset.pk: asset for asset in assets}
+        field = cast("forms.TypedChoiceField", self.fields["asset"])
+        field.choices = [
+            (asset.pk, f"{asset.serial_number} — {asset_label(asset)}") for asset in assets
+        ]
         if len(assets) == 1:
             # One asset with this serial: nothing to choose.
             field.widget = forms.HiddenInput()
@@ -100,6 +104,8 @@ class TicketOpenForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
+        if "asset" in cleaned:
+            cleaned["asset"] = self.assets[cleaned["asset"]]
         if "asset" in self.errors and self.fields["asset"].widget.is_hidden:
             # Nobody sees a hidden field's error: say it for the whole form.
             for message in self.errors.pop("asset"):

@@ -1,22 +1,25 @@
 """Reads for routing a call: what the routing rules (``tickets.routing``) need to know.
 
-Opening a ticket reads the coverage with ``opening_facts`` annotated, then
+Opening a ticket reads the coverage with its routing facts (``opening_coverage``), then
 ``routing_facts`` adds the delivery policy in force; ``tickets.bulk_routing`` gathers the
 same facts for many calls at once.
 """
 
 from __future__ import annotations
 
+import functools
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
-from django.db.models import Exists, OuterRef, Subquery, Value
+from django.db import connection
+from django.db.models import Exists, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from contracts.models import Asset, Contract, ContractAsset, Offering, OfferingKind
-from partners.models import Certification, Partner, Tier
+from partners.models import Certification, Course, Engineer, Partner, Tier
 from partners.selectors import certified_engineer_counts, policy_in_force
+from servicone.raw_rows import ModelColumns
 from tickets import routing, sla_clock
 from tickets.models import Organisation, Ticket
 
@@ -66,21 +69,114 @@ def policy_facts(
     )
 
 
-def opening_facts(asset: Asset, *, on: date) -> dict[str, Any]:
-    """What routing reads beyond the rows in hand, as annotations on the coverage query
-    (``coverage_for_asset(..., **opening_facts(...))``): opening runs no query for them.
+_COVERAGE = ModelColumns(ContractAsset)
+_CONTRACT = ModelColumns(Contract)
+_OFFERING = ModelColumns(Offering)
+_TIER_TO_DELIVER = ModelColumns(Tier)
+_PARTNER = ModelColumns(Partner)
+_PARTNER_TIER = ModelColumns(Tier)
+_PARTS: tuple[ModelColumns[Any], ...] = (
+    _COVERAGE,
+    _CONTRACT,
+    _OFFERING,
+    _TIER_TO_DELIVER,
+    _PARTNER,
+    _PARTNER_TIER,
+)
 
-    ``certified``: an active engineer of the coverage's partner holds a certification on the
-    asset's product line in force on ``on``; ``expert_rank``: the Expert tier's rank.
-    """
-    certifications = Certification.objects.filter(
-        engineer__partner=OuterRef("contract__partner"),
-        engineer__is_active=True,
-        course__product_line=asset.product_line_id,
-        passed_on__lte=on,
-        expires_on__gte=on,
+
+@functools.cache
+def _opening_coverage_sql() -> str:
+    """The coverages in force on an asset (``coverages_in_force``, care packs and contracts),
+    each with its contract, offering, tier to deliver, partner and partner's tier, and the two
+    routing facts: an active engineer of the partner certified on the product line, in force
+    that day; the Expert tier's rank (``_expert_rank``)."""
+    certification, engineer, course = (
+        f'"{model._meta.db_table}"' for model in (Certification, Engineer, Course)
     )
-    return {"routing_certified": Exists(certifications), "routing_expert_rank": _expert_rank()}
+    select = ", ".join(
+        part.select(alias)
+        for part, alias in zip(_PARTS, ("ca", "c", "o", "td", "p", "pt"), strict=True)
+    )
+    return f"""
+SELECT {select},
+    EXISTS (
+        SELECT 1 FROM {certification} ce
+        INNER JOIN {engineer} e ON e."id" = ce."engineer_id"
+        INNER JOIN {course} co ON co."id" = ce."course_id"
+        WHERE e."partner_id" = c."partner_id" AND e."is_active" AND co."product_line_id" = %s
+          AND ce."passed_on" <= %s AND ce."expires_on" >= %s
+    ),
+    COALESCE(
+        (SELECT t."rank" FROM {_PARTNER_TIER.table} t WHERE t."code" = %s ORDER BY t."rank" LIMIT 1),
+        (SELECT t."rank" FROM {_PARTNER_TIER.table} t ORDER BY t."rank" DESC LIMIT 1),
+        0
+    )
+FROM {_COVERAGE.table} ca
+INNER JOIN {_CONTRACT.table} c ON c."id" = ca."contract_id"
+INNER JOIN {_OFFERING.table} o ON o."id" = c."offering_id"
+INNER JOIN {_TIER_TO_DELIVER.table} td ON td."id" = o."tier_to_deliver_id"
+INNER JOIN {_PARTNER.table} p ON p."id" = c."partner_id"
+LEFT OUTER JOIN {_PARTNER_TIER.table} pt ON pt."id" = p."tier_id"
+WHERE ca."asset_id" = %s AND ca."is_active" AND ca."starts_on" <= %s AND ca."ends_on" >= %s
+  AND c."status" = %s AND ca."kind" IN (%s, %s)
+ORDER BY ca."id"
+"""  # noqa: S608 - tables and columns from the models, values as parameters
+
+
+def opening_coverage(asset: Asset, *, on: date) -> ContractAsset | None:
+    """The coverage a ticket on ``asset`` is opened under on the site's day ``on`` (the fastest
+    on-site, as ``contracts.selectors.coverage_for_asset`` chooses), with everything routing
+    reads of it: its contract's offering and tier to deliver, partner and tier, and the two
+    facts ``routing_facts`` takes from it (``routing_certified``, ``routing_expert_rank``).
+
+    One hand-written statement: the ORM's version (``select_related`` over five relations and
+    two sub-queries) took longer to compile than PostgreSQL took to run it (issue 14).
+    ``tests/tickets/test_routing_facts.py`` holds it to the ORM's reading.
+    """
+    params: list[int | str | date] = [
+        asset.product_line_id,
+        on,
+        on,
+        "expert",
+        asset.pk,
+        on,
+        on,
+        Contract.Status.ACTIVE.value,
+        OfferingKind.CARE_PACK.value,
+        OfferingKind.CONTRACT.value,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(_opening_coverage_sql(), params)
+        rows = cursor.fetchall()
+    coverages = [_coverage_of(row) for row in rows]
+    if not coverages:
+        return None
+    # Several coverages may be in force (a care pack and a contract): the fastest on-site wins.
+    return min(
+        coverages,
+        key=lambda c: (
+            c.contract.offering.onsite_hours or 10_000,
+            c.contract.offering.response_hours,
+        ),
+    )
+
+
+def _coverage_of(row: tuple[Any, ...]) -> ContractAsset:
+    parts: list[Any] = []
+    start = 0
+    for part in _PARTS:
+        parts.append(part.instance(row[start : start + len(part)], connection))
+        start += len(part)
+    coverage, contract, offering, tier_to_deliver, partner, partner_tier = parts
+    offering.tier_to_deliver = tier_to_deliver
+    partner.tier = partner_tier
+    contract.offering = offering
+    contract.partner = partner
+    coverage.contract = contract
+    coverage.routing_certified = bool(row[start])
+    coverage.routing_expert_rank = int(row[start + 1])
+    return cast(ContractAsset, coverage)
 
 
 def routing_facts(
@@ -95,7 +191,7 @@ def routing_facts(
     """What the routing rules need to know about this call, read on the site's day ``on``
     (opened at ``at``: the delivery policy in force then, now by default).
 
-    ``coverage`` read with ``opening_facts`` spares the query for the certification and the
+    ``coverage`` read by ``opening_coverage`` spares the query for the certification and the
     Expert rank.
     """
     partner = contract.partner

@@ -30,7 +30,7 @@ from django.db.models import (
 from django.utils import timezone
 
 from contracts.models import Asset, ContractAsset, OfferingKind, Site
-from contracts.selectors import coverage_for_asset, entitlements_for_serial
+from contracts.selectors import entitlements_for_serial
 from contracts.serials import normalise_serial
 from partners.departments import department_of_postal_code
 from partners.models import (
@@ -56,6 +56,7 @@ from tickets.models import (
     TicketEvent,
     TicketMute,
 )
+from tickets.routing_facts import opening_coverage
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractUser, User
@@ -477,12 +478,7 @@ def lookup_serial(serial: str, partner_id: int | None) -> list[AssetCoverage]:
     for asset in assets.order_by("vendor", "id"):
         applies = None
         if any(c.kind != OfferingKind.PROACTIVE_CREDITS for c in coverages.get(asset.pk, [])):
-            # The same choice as ticket_open (on the site's calendar day).
-            applies = coverage_for_asset(asset.pk, on=_site_day(asset, timezone.now()))
+            # The same choice as ticket_open (on the site's calendar day), by the same read.
+            applies = opening_coverage(asset, on=_site_day(asset, timezone.now()))
         found.append(AssetCoverage(asset, coverages.get(asset.pk, []), applies))
     return found
-
-
-def openable_assets(asset_ids: list[int]) -> QuerySet[Asset]:
-    # Joined as opening reads them: ``ticket_opening`` then skips its reload of the asset.
-    return Asset.objects.filter(pk__in=asset_ids).select_related("product_line", "site", "customer")

@@ -129,6 +129,32 @@ def test_another_partners_serial_is_unknown_and_its_asset_cannot_be_posted(
     assert not Ticket.objects.exists()
 
 
+def test_an_asset_other_than_the_serials_is_refused_and_creates_nothing(
+    client, partner, other_partner, partner_engineer
+):
+    asset = covered_asset(partner)
+    elsewhere = covered_asset(other_partner)
+    client.force_login(partner_engineer)
+    for posted in (elsewhere.pk, "x", ""):
+        response = client.post(
+            "/tickets/new/",
+            {
+                "serial": asset.serial_number,
+                "asset": posted,
+                "severity": "2",
+                "kind": "incident",
+                "summary": "Disque",
+            },
+        )
+        assert response.status_code == 400, posted
+        # One asset with this serial: the choice is hidden, its refusal is the form's.
+        expected = (
+            "Choisissez un équipement de la liste." if posted else "Ce champ est obligatoire."
+        )
+        assert expected in text(response), posted
+    assert not Ticket.objects.exists()
+
+
 def test_a_missing_summary_is_a_form_error_and_creates_nothing(client, partner, partner_engineer):
     asset = covered_asset(partner)
     client.force_login(partner_engineer)

@@ -14,7 +14,6 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from contracts.models import Asset
-from contracts.selectors import coverage_for_asset
 from servicone.errors import DomainError
 from tickets import routing, sla, sla_clock
 from tickets.models import (
@@ -28,7 +27,7 @@ from tickets.models import (
     TicketEvent,
     TicketEventKind,
 )
-from tickets.routing_facts import credits_contract_for, opening_facts, routing_facts
+from tickets.routing_facts import credits_contract_for, opening_coverage, routing_facts
 from tickets.webhook_events import emit
 from webhooks.models import EventType
 
@@ -108,7 +107,7 @@ def ticket_opening(
     if not all(name in asset._state.fields_cache for name in _ASSET_RELATED):
         asset = Asset.objects.select_related(*_ASSET_RELATED).get(pk=asset.pk)
     local_day = at.astimezone(ZoneInfo(asset.site.timezone)).date()
-    coverage = coverage_for_asset(asset.pk, on=local_day, **opening_facts(asset, on=local_day))
+    coverage = opening_coverage(asset, on=local_day)
     if coverage is None:
         raise DomainError(
             "not_entitled",

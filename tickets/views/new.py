@@ -27,7 +27,7 @@ def ticket_new(request: HttpRequest, viewer: Viewer) -> HttpResponse:
     if lookup_form.is_bound and lookup_form.is_valid():
         serial = lookup_form.cleaned_data["serial"]
         found = selectors.lookup_serial(serial, viewer.partner_id)
-    covered = [f.asset.pk for f in found if f.applies is not None]
+    covered = [f.asset for f in found if f.applies is not None]
     refusal = presenters.opening_refusal(serial, found)
 
     open_form = None
@@ -35,7 +35,7 @@ def ticket_new(request: HttpRequest, viewer: Viewer) -> HttpResponse:
     if covered:
         open_form = TicketOpenForm(
             request.POST if request.method == "POST" else None,
-            assets=selectors.openable_assets(covered),
+            assets=covered,
         )
     if request.method == "POST":
         status = 400
