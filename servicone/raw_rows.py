@@ -10,6 +10,7 @@ deferred field, marked as coming from the database.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable, Sequence
 from typing import Any, Generic, TypeVar
 
@@ -29,8 +30,10 @@ class ModelColumns(Generic[M]):
         self.fields = list(model._meta.concrete_fields)
         self.attnames = [field.attname for field in self.fields]
         self._pk = self.attnames.index(model._meta.pk.attname)
-        # Per database vendor: each field's converters with the column they are given.
-        self._converters: dict[str, list[tuple[list[Converter], Any]]] = {}
+        # Per connection (each thread has its own): each field's converters with its column.
+        self._converters: weakref.WeakKeyDictionary[
+            BaseDatabaseWrapper, list[tuple[list[Converter], Any]]
+        ] = weakref.WeakKeyDictionary()
 
     def __len__(self) -> int:
         return len(self.fields)
@@ -58,7 +61,7 @@ class ModelColumns(Generic[M]):
         return self.model.from_db(connection.alias, self.attnames, converted)
 
     def _converters_for(self, connection: BaseDatabaseWrapper) -> list[tuple[list[Converter], Any]]:
-        cached = self._converters.get(connection.vendor)
+        cached = self._converters.get(connection)
         if cached is None:
             cached = []
             for field in self.fields:
@@ -68,5 +71,5 @@ class ModelColumns(Generic[M]):
                     connection
                 )
                 cached.append((converters, column))
-            self._converters[connection.vendor] = cached
+            self._converters[connection] = cached
         return cached

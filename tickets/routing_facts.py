@@ -11,7 +11,8 @@ import functools
 from datetime import date, datetime
 from typing import Any, cast
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Exists, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -146,10 +147,11 @@ def opening_coverage(asset: Asset, *, on: date) -> ContractAsset | None:
         OfferingKind.CARE_PACK.value,
         OfferingKind.CONTRACT.value,
     ]
-    with connection.cursor() as cursor:
+    database = connections[DEFAULT_DB_ALIAS]
+    with database.cursor() as cursor:
         cursor.execute(_opening_coverage_sql(), params)
         rows = cursor.fetchall()
-    coverages = [_coverage_of(row) for row in rows]
+    coverages = [_coverage_of(row, database) for row in rows]
     if not coverages:
         return None
     # Several coverages may be in force (a care pack and a contract): the fastest on-site wins.
@@ -162,11 +164,11 @@ def opening_coverage(asset: Asset, *, on: date) -> ContractAsset | None:
     )
 
 
-def _coverage_of(row: tuple[Any, ...]) -> ContractAsset:
+def _coverage_of(row: tuple[Any, ...], database: BaseDatabaseWrapper) -> ContractAsset:
     parts: list[Any] = []
     start = 0
     for part in _PARTS:
-        parts.append(part.instance(row[start : start + len(part)], connection))
+        parts.append(part.instance(row[start : start + len(part)], database))
         start += len(part)
     coverage, contract, offering, tier_to_deliver, partner, partner_tier = parts
     offering.tier_to_deliver = tier_to_deliver
