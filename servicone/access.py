@@ -208,6 +208,18 @@ def remember_membership(
     setattr(user, _MEMBERSHIP_ATTR, membership)
 
 
+def remember_viewer(user: Any, *, staff_roles: frozenset[str], membership: Any) -> None:
+    """Cache the user's staff roles, membership (its partner loaded, or ``None``) and tenant
+    scope, read along with the user (``servicone.session_user``)."""
+    setattr(user, _STAFF_ROLES_ATTR, staff_roles)
+    setattr(user, _MEMBERSHIP_ATTR, membership)
+    remember_tenant_scope(
+        user,
+        in_staff_group=bool(staff_roles),
+        partner_id=membership.partner_id if membership is not None else None,
+    )
+
+
 _SERVICE_KEY_ATTR = "_servicone_api_key_id"
 
 

@@ -200,6 +200,12 @@ SERVICONE_MEMBERSHIP_MODEL = "partners.Membership"
 # password is even checked (servicone.auth, django-axes).
 AUTHENTICATION_BACKENDS = [
     "servicone.auth.LoginProtectionBackend",
+    # Django's model backend, whose session user comes with its roles (one query a page).
+    "servicone.session_user.PortalUserBackend",
+    # Sessions opened before the release above name Django's own: listed so that they stay
+    # open through the upgrade (a session names the backend that logged it in). A password
+    # the first refuses is checked again here: a refused log-in costs two hashes, not one.
+    # To remove a release later, as a column the code stopped using.
     "django.contrib.auth.backends.ModelBackend",
 ]
 # After LOGIN_FAILURE_LIMIT wrong passwords for one username from one client IP, that pair is

@@ -253,10 +253,10 @@ def test_overview_query_count_does_not_grow_with_partners(
 
     add_partners(5)
     client.force_login(programme_manager)
-    with django_assert_num_queries(15):
+    with django_assert_num_queries(13):
         assert client.get("/hp/programme/").status_code == 200
     add_partners(45)
-    with django_assert_num_queries(15):
+    with django_assert_num_queries(13):
         assert client.get("/hp/programme/").status_code == 200
 
 
@@ -271,8 +271,8 @@ def test_approval_queue_query_count_does_not_grow_with_applications(
 
     add_applications(1)
     client.force_login(programme_manager)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(5):
         client.get("/hp/accreditations/")
     add_applications(6)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(5):
         client.get("/hp/accreditations/")

@@ -389,12 +389,12 @@ def test_mon_programme_query_count_does_not_grow_with_certifications(
     make_deliver(partner)  # 3 certifications
     client.force_login(partner_admin)
     url = "/programme/?extra_revenue=1000&course_1=CI-MASE&engineers_1=1"
-    with django_assert_num_queries(16):
+    with django_assert_num_queries(14):
         assert client.get(url).status_code == 200
     certify(partner, "3PAR-MASE", 20)
     certify(partner, "CI-MASE", 17)
     assert Certification.objects.filter(engineer__partner=partner).count() == 40
-    with django_assert_num_queries(16):
+    with django_assert_num_queries(14):
         assert client.get(url).status_code == 200
 
 
@@ -403,8 +403,8 @@ def test_hp_partner_page_query_count_does_not_grow_with_certifications(
 ):
     certify(partner, "PL-ASE", 2)
     client.force_login(programme_manager)
-    with django_assert_num_queries(16):
+    with django_assert_num_queries(14):
         client.get(f"/hp/partners/{partner.pk}/")
     certify(partner, "NET-ATP", 38)
-    with django_assert_num_queries(16):
+    with django_assert_num_queries(14):
         client.get(f"/hp/partners/{partner.pk}/")

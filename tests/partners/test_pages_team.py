@@ -244,8 +244,8 @@ def test_team_query_count_does_not_grow_with_engineers(
 ):
     certify(partner, "PL-ASE", 2)
     client.force_login(partner_admin)
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(7):
         client.get("/programme/team/")
     certify(partner, "NET-ATP", 30)
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(7):
         client.get("/programme/team/")

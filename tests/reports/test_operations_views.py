@@ -136,7 +136,7 @@ def test_the_ranking_costs_the_same_queries_for_3_or_6_partners(
 ):
     client.force_login(programme_manager)
     client.get("/reports/scorecard/")
-    with django_assert_num_queries(9) as captured:
+    with django_assert_num_queries(7) as captured:
         client.get("/reports/scorecard/")
     for name in ("Gamma", "Delta", "Epsilon"):
         other = PartnerFactory(name=name)

@@ -405,13 +405,13 @@ def test_links_to_the_reports_from_the_navigation_and_the_hp_overview(
 # --- Query counts -----------------------------------------------------------------------------
 
 
-# Session, user, membership, partner; 26 for the scorecard's figures (the selectors'
-# aggregates: a duration percentile is read only when some ticket reached that event);
-# staff groups (navigation) and the unread notifications count.
-SCORECARD_QUERIES = 31
+# Session, the user with its roles, membership and partner (one query); the partner again for
+# the scorecard; 26 for the scorecard's figures (the selectors' aggregates: a duration
+# percentile is read only when some ticket reached that event); the unread notifications count.
+SCORECARD_QUERIES = 29
 # The same plus the list of partners HP staff pick from.
-HP_SCORECARD_QUERIES = 32
-DASHBOARD_QUERIES = 18
+HP_SCORECARD_QUERIES = 30
+DASHBOARD_QUERIES = 16
 
 
 def test_scorecard_query_count_does_not_grow_with_tickets(

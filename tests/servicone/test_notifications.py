@@ -160,8 +160,8 @@ def test_list_query_count_does_not_grow_with_notifications(
 ):
     make(partner_admin, 3)
     client.force_login(partner_admin)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(5):
         client.get("/notifications/")
     make(partner_admin, 17)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(5):
         client.get("/notifications/")

@@ -94,11 +94,11 @@ def test_opening_a_ticket_from_the_page_costs_a_fixed_number_of_queries(
         "description": "",
     }
     assert client.post("/tickets/new/", form).status_code == 302
-    # session, user, roles, membership; the serial's entitlements, assets and coverage (the
+    # session, the user with its roles and membership; the serial's entitlements, assets and coverage (the
     # form checks the choice against the assets in hand); savepoint, coverage (with a
     # certified engineer and the Expert rank), delivery policy in force, ticket, targets,
     # number, segment, timeline, webhook event, release
-    with django_assert_num_queries(17):
+    with django_assert_num_queries(15):
         assert client.post("/tickets/new/", form).status_code == 302
 
 

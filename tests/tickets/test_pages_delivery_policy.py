@@ -103,9 +103,9 @@ def test_the_what_if_counts_the_last_three_months_in_a_fixed_number_of_queries(
     _history(partner, partner_admin, tickets)
     client.force_login(partner_admin)
     client.get(URL)  # session, caches
-    # Session, user, membership, the versions (2), the scheduled ones, the product lines
+    # Session, the user (with its roles and membership), the versions (2), the scheduled ones, the product lines
     # (validation, then the form's checkboxes), the what-if's tickets: not one per ticket.
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(7):
         response = client.post(URL, {**FORM, "action": "what_if"})
     page = text(response)
     assert response.status_code == 200

@@ -235,10 +235,10 @@ def test_the_partner_queue_runs_the_same_queries_for_5_or_30_tickets(
 ):
     client.force_login(partner_engineer)
     _fill(partner, partner_engineer, 5)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(6):
         client.get("/tickets/")
     _fill(partner, partner_engineer, 25)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(6):
         response = client.get("/tickets/")
     assert response.content.decode().count('data-testid="ticket-row"') == 25
 
@@ -258,10 +258,10 @@ def test_the_cds_queue_runs_the_same_queries_for_5_or_30_tickets(
 ):
     client.force_login(cds_dispatcher)
     _fill(partner, partner_engineer, 5, cds=True)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(6):
         client.get("/tickets/cds/")
     _fill(partner, partner_engineer, 25, cds=True)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(6):
         response = client.get("/tickets/cds/")
     assert response.content.decode().count('data-testid="ticket-row"') == 25
 

@@ -182,12 +182,12 @@ def test_the_pages_cost_the_same_queries_for_1_or_30_rows(
     endpoint_ping(endpoint=hook, actor=partner_admin)
     client.force_login(partner_admin)
     client.get("/webhooks/")  # the session is warm
-    # session, user, staff roles, membership, the endpoints (counts joined), unread bell
-    with django_assert_num_queries(6) as listing:
+    # session, the user (with its roles and membership), the endpoints (counts joined), unread bell
+    with django_assert_num_queries(4) as listing:
         client.get("/webhooks/")
-    # session, user, staff roles, membership, the endpoint, the log's count, unread bell,
+    # session, the user (with its roles and membership), the endpoint, the log's count, unread bell,
     # the log's page (events joined)
-    with django_assert_num_queries(8) as detail:
+    with django_assert_num_queries(6) as detail:
         client.get(f"/webhooks/{hook.pk}/")
     for i in range(29):
         endpoint(partner_admin, partner, f"https://h{i}.example.com/")

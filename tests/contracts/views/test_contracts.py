@@ -67,10 +67,10 @@ def test_the_contract_list_query_count_does_not_grow_with_the_page(
     sales, seller, django_assert_num_queries
 ):
     _many_contracts(seller, 2)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(6):
         assert sales.get("/contracts/").status_code == 200
     _many_contracts(seller, 23)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(6):
         page = html(sales.get("/contracts/"))
     assert page.count('data-testid="contract-row"') == 25
 
