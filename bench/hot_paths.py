@@ -454,6 +454,8 @@ def run_size(size: int, args: argparse.Namespace) -> list[Figure]:
         stats.print_stats(*filter(None, [os.environ.get("BENCH_MATCH")]), 40)
         if os.environ.get("BENCH_CALLERS"):  # who calls what: BENCH_CALLERS=normalize
             stats.print_callers(os.environ["BENCH_CALLERS"])
+        if os.environ.get("BENCH_CALLEES"):  # what a function calls: BENCH_CALLEES=perform_create
+            stats.print_callees(os.environ["BENCH_CALLEES"])
     connections.close_all()
     return figures
 
