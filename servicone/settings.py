@@ -22,57 +22,12 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from servicone.environment import env_bool, env_float, env_int, env_list
 from servicone.log_config import FORMATS as LOG_FORMATS
 from servicone.log_config import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("SERVICONE_VAR_DIR", BASE_DIR / "var"))
-
-_TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off", ""}
-
-
-def env_bool(name: str, default: bool) -> bool:
-    raw = os.environ.get(name)
-    if raw is None:
-        return default
-    value = raw.strip().lower()
-    if value in _TRUE:
-        return True
-    if value in _FALSE:
-        return False
-    raise ImproperlyConfigured(f"{name} must be a boolean (1/0, true/false, yes/no), got {raw!r}")
-
-
-def env_int(name: str, default: int, *, minimum: int = 0) -> int:
-    raw = os.environ.get(name)
-    if raw is None or raw.strip() == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ImproperlyConfigured(f"{name} must be an integer, got {raw!r}") from None
-    if value < minimum:
-        raise ImproperlyConfigured(f"{name} must be at least {minimum}, got {value}")
-    return value
-
-
-def env_float(name: str, default: float) -> float:
-    raw = os.environ.get(name)
-    if raw is None or raw.strip() == "":
-        return default
-    try:
-        return float(raw)
-    except ValueError:
-        raise ImproperlyConfigured(f"{name} must be a number, got {raw!r}") from None
-
-
-def env_list(name: str, default: list[str]) -> list[str]:
-    raw = os.environ.get(name)
-    if raw is None:
-        return default
-    return [item.strip() for item in raw.split(",") if item.strip()]
-
 
 DEBUG = env_bool("DEBUG", True)
 
@@ -361,83 +316,12 @@ CELERY_TASK_ROUTES = {"webhooks.tasks.*": {"queue": "webhooks"}}
 TASK_REQUEUE_LIMIT = env_int("TASK_REQUEUE_LIMIT", 50, minimum=1)
 
 # --- REST API ------------------------------------------------------------------------------
-REST_FRAMEWORK = {
-    # Token first, so that an unauthenticated call gets 401 with WWW-Authenticate.
-    "DEFAULT_AUTHENTICATION_CLASSES": [
-        # DRF's TokenAuthentication with its query written out (the serial look-up's hot path).
-        "servicone.api.authentication.TokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
-    ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PAGINATION_CLASS": "servicone.api.pagination.PageNumberPagination",
-    # JSON refusing control characters in text (one rule with the CSV imports), forms.
-    "DEFAULT_PARSER_CLASSES": [
-        "servicone.api.parsers.JSONParser",
-        "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
-    ],
-    "PAGE_SIZE": 50,
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "servicone.api.exceptions.exception_handler",
-    "DEFAULT_THROTTLE_CLASSES": [
-        "servicone.api.throttling.AnonRateThrottle",
-        "servicone.api.throttling.UserRateThrottle",
-    ],
-    "DEFAULT_THROTTLE_RATES": {
-        "anon": os.environ.get("API_THROTTLE_ANON", "60/minute"),
-        "user": os.environ.get("API_THROTTLE_USER", "6000/minute"),
-        "token": os.environ.get("API_THROTTLE_TOKEN", "20/minute"),
-    },
-    "COERCE_DECIMAL_TO_STRING": True,
-    "DATETIME_FORMAT": "iso-8601",
-}
-# The apps' API modules, each registering its viewsets on the v1 router (servicone.api.urls).
-SERVICONE_API_URLCONFS = [
-    "partners.api.urls",
-    "contracts.api.urls",
-    "tickets.api.urls",
-    "reports.api.urls",
-    "webhooks.api.urls",
-]
-SPECTACULAR_SETTINGS = {
-    # Swagger UI assets come from the drf-spectacular-sidecar package, not a CDN.
-    "SWAGGER_UI_DIST": "SIDECAR",
-    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
-    "REDOC_DIST": "SIDECAR",
-    "TITLE": "ServiceOne partner portal API",
-    "DESCRIPTION": (
-        "Public REST API (v1) of the ServiceOne partner portal: programme, "
-        "catalogue, contracts, on-site tickets and SLA. Authenticate with "
-        "`Authorization: Token <token>` (a person's, see `POST /api/v1/auth/token/`) or, "
-        "for an integration, `Authorization: Bearer <key>` (an API key, see `api-keys/`)."
-    ),
-    "VERSION": "1.0.0",
-    "SERVE_INCLUDE_SCHEMA": False,
-    "SCHEMA_PATH_PREFIX": r"/api/v1",
-    "COMPONENT_SPLIT_REQUEST": True,
-    # Every operation documents its error answers too (the one error format).
-    "POSTPROCESSING_HOOKS": [
-        "drf_spectacular.hooks.postprocess_schema_enums",
-        "servicone.api.schema.document_error_responses",
-    ],
-    # Several models have a "status" or "kind": give each enum its own name.
-    "ENUM_NAME_OVERRIDES": {
-        "TicketStatusEnum": "tickets.models.Status",
-        "SlaTargetKindEnum": "tickets.models.SlaTargetKind",
-        "TicketKindEnum": "tickets.models.Kind",
-        "PauseReasonEnum": "tickets.models.PauseReason",
-        "OfferingKindEnum": "contracts.models.OfferingKind",
-        "ContractStatusEnum": "contracts.models.Contract.Status",
-        "AccreditationStatusEnum": "partners.models.Accreditation.Status",
-        "RequirementKindEnum": "partners.models.TierRequirement.Kind",
-        "CreditEntryKindEnum": "contracts.models.CreditEntry.Kind",
-        "WebhookDeliveryStatusEnum": "webhooks.models.DeliveryStatus",
-        "WebhookEventTypeEnum": "webhooks.models.EventType",
-        "WebhookSubscribableEventEnum": "webhooks.models.SUBSCRIBABLE_CHOICES",
-        "WebhookDisabledReasonEnum": "webhooks.models.DisabledReason",
-    },
-}
+# Settings Django, DRF and drf-spectacular read from this module: imported to stand here.
+from servicone.api.settings import (  # noqa: E402, F401 - the REST API section's settings
+    REST_FRAMEWORK,
+    SERVICONE_API_URLCONFS,
+    SPECTACULAR_SETTINGS,
+)
 
 # The cache holds the API throttles' counters and short-lived locks: in production it
 # must be shared by every web process (Redis), or each process would count on its own.
