@@ -73,3 +73,16 @@ class ModelColumns(Generic[M]):
                 cached.append((converters, column))
             self._converters[connection] = cached
         return cached
+
+
+def read_row(
+    parts: Sequence[ModelColumns[Any]], row: Sequence[Any], connection: BaseDatabaseWrapper
+) -> tuple[list[Any], Sequence[Any]]:
+    """The instances of ``parts``, selected one after the other at the start of ``row``
+    (``None`` for an outer join's missing row), and the columns that follow them."""
+    instances = []
+    start = 0
+    for part in parts:
+        instances.append(part.instance(row[start : start + len(part)], connection))
+        start += len(part)
+    return instances, row[start:]

@@ -19,7 +19,7 @@ from django.core.exceptions import ValidationError
 from django.db import DEFAULT_DB_ALIAS, connections, router
 
 from servicone.access import STAFF_GROUPS, membership_model, remember_viewer
-from servicone.raw_rows import ModelColumns
+from servicone.raw_rows import ModelColumns, read_row
 
 
 @cache
@@ -59,15 +59,10 @@ def session_user(user_id: Any) -> Any:
         row = cursor.fetchone()
     if row is None:
         return None
-    user_columns, membership_columns, partner_columns = _parts()
-    ends = (len(user_columns), len(user_columns) + len(membership_columns))
-    user = user_columns.instance(row[: ends[0]], database)
-    membership = membership_columns.instance(row[ends[0] : ends[1]], database)
-    partner_end = ends[1] + len(partner_columns)
+    (user, membership, partner), flags = read_row(_parts(), row, database)
     if membership is not None:
-        membership.partner = partner_columns.instance(row[ends[1] : partner_end], database)
+        membership.partner = partner
         membership.user = user
-    flags = row[partner_end:]
     roles = frozenset(group for group, held in zip(STAFF_GROUPS, flags, strict=True) if held)
     remember_viewer(user, staff_roles=roles, membership=membership)
     return user

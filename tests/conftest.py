@@ -18,8 +18,11 @@ from typing import Any
 import hypothesis
 import pytest
 import time_machine
+from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.servers.basehttp import ThreadedWSGIServer
 from django.db import connection, transaction
+from django.test import Client
 from django.test.testcases import LiveServerThread
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
@@ -39,8 +42,6 @@ def pytest_configure(config: pytest.Config) -> None:
     """A fast password hasher for the whole run: the suite creates users by the
     hundred, and PBKDF2's deliberate slowness was most of its time (9 min 44 s to
     2 min 43 s). Production keeps Django's default; login still checks a real hash."""
-    from django.conf import settings
-
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
     # Hypothesis checks what its examples find, not how long a busy machine takes to draw
@@ -499,10 +500,6 @@ def login(page: Any, username: str, password: str) -> None:
     tests; ``login_with_form`` still drives it (``tests/servicone/test_browser.py``), and the
     form's own rules are tested in ``test_login_protection``.
     """
-    from django.conf import settings
-    from django.contrib.auth import get_user_model
-    from django.test import Client
-
     user = get_user_model().objects.get(username=username)
     assert user.check_password(password), f"{username}: wrong password"
     client = Client()

@@ -18,9 +18,10 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from contracts.models import Asset, Contract, ContractAsset, Offering, OfferingKind
+from contracts.selectors import best_coverage
 from partners.models import Certification, Course, Engineer, Partner, Tier
 from partners.selectors import certified_engineer_counts, policy_in_force
-from servicone.raw_rows import ModelColumns
+from servicone.raw_rows import ModelColumns, read_row
 from tickets import routing, sla_clock
 from tickets.models import Organisation, Ticket
 
@@ -151,33 +152,19 @@ def opening_coverage(asset: Asset, *, on: date) -> ContractAsset | None:
     with database.cursor() as cursor:
         cursor.execute(_opening_coverage_sql(), params)
         rows = cursor.fetchall()
-    coverages = [_coverage_of(row, database) for row in rows]
-    if not coverages:
-        return None
-    # Several coverages may be in force (a care pack and a contract): the fastest on-site wins.
-    return min(
-        coverages,
-        key=lambda c: (
-            c.contract.offering.onsite_hours or 10_000,
-            c.contract.offering.response_hours,
-        ),
-    )
+    return best_coverage([_coverage_of(row, database) for row in rows])
 
 
 def _coverage_of(row: tuple[Any, ...], database: BaseDatabaseWrapper) -> ContractAsset:
-    parts: list[Any] = []
-    start = 0
-    for part in _PARTS:
-        parts.append(part.instance(row[start : start + len(part)], database))
-        start += len(part)
+    parts, (certified, expert_rank) = read_row(_PARTS, row, database)
     coverage, contract, offering, tier_to_deliver, partner, partner_tier = parts
     offering.tier_to_deliver = tier_to_deliver
     partner.tier = partner_tier
     contract.offering = offering
     contract.partner = partner
     coverage.contract = contract
-    coverage.routing_certified = bool(row[start])
-    coverage.routing_expert_rank = int(row[start + 1])
+    coverage.routing_certified = bool(certified)
+    coverage.routing_expert_rank = int(expert_rank)
     return cast(ContractAsset, coverage)
 
 

@@ -58,6 +58,7 @@ from contracts.selectors.customers import (
 )
 from contracts.selectors.entitlement import (
     Entitlement,
+    best_coverage,
     coverage_for_asset,
     entitlement_rows,
     entitlements_for_serial,
@@ -74,6 +75,7 @@ __all__ = [
     "asset_of",
     "assets_for",
     "assets_with_serial",
+    "best_coverage",
     "catalogue_for",
     "catalogue_lines",
     "contract_coverages",

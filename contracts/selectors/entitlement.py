@@ -149,11 +149,16 @@ def coverage_for_asset(
         .select_related("contract__offering__tier_to_deliver", "contract__partner__tier")
         .annotate(**facts)
     )
-    if not rows:
+    return best_coverage(rows)
+
+
+def best_coverage(coverages: list[ContractAsset]) -> ContractAsset | None:
+    """The coverage a ticket is opened under when several are in force (a care pack and a
+    contract): the fastest on site, then the fastest response; ``None`` for none."""
+    if not coverages:
         return None
-    # Several coverages may be in force (a care pack and a contract): the fastest on-site wins.
     return min(
-        rows,
+        coverages,
         key=lambda c: (
             c.contract.offering.onsite_hours or 10_000,
             c.contract.offering.response_hours,

@@ -45,3 +45,19 @@ def asset_of(partner, line: str = "proliant", **kwargs) -> Asset:
     """An asset of a new customer of ``partner`` on product line ``line``."""
     site = SiteFactory(customer=CustomerFactory(partner=partner), **kwargs.pop("site_kwargs", {}))
     return AssetFactory(site=site, product_line=ProductLine.objects.get(code=line), **kwargs)
+
+
+def sell(partner, asset, code: str = "CP-PL-4H-24X7", actor=None, *, starts_on, **kwargs):
+    """``asset`` sold to its customer by ``partner`` under offering ``code``, from ``starts_on``
+    (``contract_sell``'s other arguments as keywords)."""
+    from contracts.services import contract_sell
+
+    return contract_sell(
+        partner=partner,
+        customer=asset.customer,
+        offering=offering(code),
+        assets=[asset],
+        starts_on=starts_on,
+        actor=actor,
+        **kwargs,
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from functools import partial
 
 import pytest
 import time_machine
@@ -19,8 +20,9 @@ from contracts.selectors import (
     entitlement_rows,
     entitlements_for_serial,
 )
-from contracts.services import contract_cancel, contract_sell
+from contracts.services import contract_cancel
 from servicone.access import Viewer
+from tests.contracts import factories
 from tests.contracts.factories import asset_of, offering
 from tests.partners.factories import set_tier
 
@@ -38,16 +40,8 @@ def seller(partner):
     return set_tier(partner, "sell")
 
 
-def sell(partner, asset, code="CP-PL-4H-24X7", **kwargs):
-    return contract_sell(
-        partner=partner,
-        customer=asset.customer,
-        offering=offering(code),
-        assets=[asset],
-        starts_on=kwargs.pop("starts_on", TODAY),
-        actor=None,
-        **kwargs,
-    )
+# A sale from TODAY unless told otherwise.
+sell = partial(factories.sell, starts_on=TODAY)
 
 
 def as_entitlement(row: ContractAsset) -> Entitlement:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from functools import partial
 
 import pytest
 import time_machine
@@ -28,6 +29,7 @@ from partners import selectors as programme
 from partners.models import ProductLine
 from servicone.errors import DomainError, StateConflict
 from servicone.models import AuditEvent, Notification
+from tests.contracts import factories
 from tests.contracts.factories import AssetFactory, asset_of, offering
 from tests.partners.factories import make_deliver_ready, set_tier
 
@@ -45,16 +47,8 @@ def seller(partner):
     return set_tier(partner, "sell")
 
 
-def sell(partner, asset, code="CP-PL-4H-24X7", actor=None, **kwargs):
-    return contract_sell(
-        partner=partner,
-        customer=asset.customer,
-        offering=offering(code),
-        assets=[asset],
-        starts_on=kwargs.pop("starts_on", TODAY),
-        actor=actor,
-        **kwargs,
-    )
+# A sale from TODAY unless told otherwise.
+sell = partial(factories.sell, starts_on=TODAY)
 
 
 def test_selling_a_care_pack_sets_dates_price_number_and_coverage(seller, partner_sales):

@@ -20,6 +20,19 @@ class Coverage:
     contract: Any
     offering: Any
 
+    def ticket_fields(self) -> dict[str, Any]:
+        """What a ticket under this coverage holds of it, and a severity-2 « Panne »."""
+        return {
+            "partner": self.contract.partner,
+            "customer": self.asset.customer,
+            "site": self.asset.site,
+            "asset": self.asset,
+            "contract": self.contract,
+            "offering": self.offering,
+            "severity": 2,
+            "summary": "Panne",
+        }
+
 
 def coverage_for(partner, **kwargs) -> Coverage:
     asset = covered_asset(partner, **kwargs)
@@ -50,14 +63,7 @@ def ticket_with(
 
     ticket = Ticket.objects.create(
         number=f"SR-T-{next(_numbers):06d}",
-        partner=cover.contract.partner,
-        customer=cover.asset.customer,
-        site=cover.asset.site,
-        asset=cover.asset,
-        contract=cover.contract,
-        offering=cover.offering,
-        severity=2,
-        summary="Panne",
+        **cover.ticket_fields(),
         status=status,
         pause_reason="awaiting_parts" if status == "paused" else "",
         delivered_by=delivered_by,

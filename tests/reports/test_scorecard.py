@@ -458,14 +458,7 @@ def _bulk_tickets(cover, count: int) -> None:
             }
             for i in range(count)
         ),
-        partner=cover.contract.partner,
-        customer=cover.asset.customer,
-        site=cover.asset.site,
-        asset=cover.asset,
-        contract=cover.contract,
-        offering=cover.offering,
-        severity=2,
-        summary="Panne",
+        **cover.ticket_fields(),
         status="closed",
     )
     ids = Ticket.objects.filter(number__startswith="SR-BULK-").order_by("number")

@@ -10,6 +10,7 @@ field, and the routing facts it carries are those ``routing_facts`` reads by its
 from __future__ import annotations
 
 from datetime import date, timedelta
+from functools import partial
 
 import pytest
 import time_machine
@@ -17,9 +18,10 @@ from django.db import models
 
 from contracts.models import Contract
 from contracts.selectors import coverage_for_asset
-from contracts.services import contract_cancel, contract_sell
+from contracts.services import contract_cancel
 from partners.models import Certification, Engineer, Partner, Tier
-from tests.contracts.factories import asset_of, offering
+from tests.contracts import factories
+from tests.contracts.factories import asset_of
 from tests.partners.factories import certify, set_tier
 from tickets.routing_facts import opening_coverage, routing_facts
 
@@ -34,17 +36,8 @@ def _frozen():
         yield
 
 
-def sell(partner, asset, code, **kwargs):
-    return contract_sell(
-        partner=partner,
-        customer=asset.customer,
-        offering=offering(code),
-        assets=[asset],
-        starts_on=kwargs.pop("starts_on", TODAY),
-        actor=None,
-        today=TODAY,
-        **kwargs,
-    )
+# A sale from TODAY unless told otherwise, decided on TODAY.
+sell = partial(factories.sell, starts_on=TODAY, today=TODAY)
 
 
 def fields(instance: models.Model | None) -> dict[str, object] | None:
