@@ -19,8 +19,9 @@ For each: median and p95 server time, queries per call, and the raw SQL for the 
 The SLA drain and the entitlement look-up have their own benchmarks
 (``bench/sla.py``, ``bench/entitlement.py``).
 
-Run: ``DATABASE_URL=postgres://… .venv/bin/python bench/hot_paths.py [--sizes 10000 1000000]
-[--rounds 40] [--keep]``. ``--keep`` keeps the databases and reuses them on the next run
+Run: ``DATABASE_URL=postgres://… CACHE_URL=redis://… .venv/bin/python bench/hot_paths.py
+[--sizes 10000 1000000] [--rounds 40] [--keep]``. ``CACHE_URL`` as production has it: pages
+then read their session from Redis (without it, from the database: one query more). ``--keep`` keeps the databases and reuses them on the next run
 (migrations still run, so new indexes apply); without it they are dropped at the end.
 Targets: create ≤ 15 ms with ≤ 10 queries; list ≤ 2× raw SQL; detail ≤ 10 ms; every
 queue and list page ≤ 50 ms and flat between the two sizes.
@@ -285,6 +286,7 @@ def measure(
 
 
 def run_size(size: int, args: argparse.Namespace) -> list[Figure]:
+    from django.conf import settings
     from django.contrib.auth import get_user_model
     from django.core.management import call_command
     from django.db import connection, connections
@@ -304,7 +306,11 @@ def run_size(size: int, args: argparse.Namespace) -> list[Figure]:
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM tickets_ticket")
         (count,) = cursor.fetchone()
-    print(f"== {count:,} tickets ({'reused' if reused else 'new'} database {settings_db['NAME']})")
+    sessions = settings.SESSION_ENGINE.rsplit(".", 1)[-1]
+    print(
+        f"== {count:,} tickets ({'reused' if reused else 'new'} database {settings_db['NAME']};"
+        f" sessions: {sessions})"
+    )
 
     from rest_framework.authtoken.models import Token
 

@@ -34,7 +34,8 @@ def bounded_count(queryset: QuerySet[Any], limit: int = EXACT_COUNT_LIMIT) -> tu
     exact = queryset.order_by().values("pk")[: limit + 1].count()
     if exact <= limit or connections[queryset.db].vendor != "postgresql":
         return (queryset.count() if exact > limit else exact), True
-    plan = json.loads(queryset.order_by().explain(format="json"))
+    # The keys' plan, not the page's: planning the sub-selects a page annotates took 8 ms.
+    plan = json.loads(queryset.order_by().values("pk").explain(format="json"))
     return max(limit + 1, int(plan[0]["Plan"]["Plan Rows"])), False
 
 

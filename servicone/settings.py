@@ -344,6 +344,10 @@ else:
             "LOCATION": "servicone",
         }
     }
+# Sessions are read from the shared cache and written through to the database: a page's
+# first query was its session's (issue 14). Without a shared cache (the embedded default),
+# from the database alone: a cache per process would keep a session another had ended.
+SESSION_ENGINE = "django.contrib.sessions.backends." + ("cached_db" if CACHE_URL else "db")
 # Seconds the heavy report figures (scorecards, ranking, HP dashboard) are shared before
 # being computed again (reports/selectors/cached.py); 0 computes them on every request.
 REPORT_CACHE_SECONDS = env_int("REPORT_CACHE_SECONDS", 0 if DEBUG else 300)

@@ -446,9 +446,23 @@ def ownership_overdue(now: datetime, limit: int) -> list[int]:
 
 @dataclass
 class AssetCoverage:
+    """An asset the serial look-up found, with its coverages in force today."""
+
     asset: Asset
     coverages: list[ContractAsset]
-    applies: ContractAsset | None  # what a ticket would be opened under
+
+    @property
+    def openable(self) -> bool:
+        """A ticket may be opened under one of its coverages (Proactive credits alone: no)."""
+        return any(c.kind != OfferingKind.PROACTIVE_CREDITS for c in self.coverages)
+
+    @cached_property
+    def applies(self) -> ContractAsset | None:
+        """What a ticket would be opened under: the same choice as ``ticket_open`` (on the
+        site's calendar day), by the same read, made when first asked (one query)."""
+        if not self.openable:
+            return None
+        return opening_coverage(self.asset, on=_site_day(self.asset, timezone.now()))
 
 
 def _site_day(asset: Asset, at: datetime) -> date:
@@ -474,11 +488,4 @@ def lookup_serial(serial: str, partner_id: int | None) -> list[AssetCoverage]:
     coverages: dict[int, list[ContractAsset]] = {}
     for row in entitlements_for_serial(serial, partner_id=partner_id, on=on):
         coverages.setdefault(row.asset_id, []).append(row)
-    found = []
-    for asset in assets.order_by("vendor", "id"):
-        applies = None
-        if any(c.kind != OfferingKind.PROACTIVE_CREDITS for c in coverages.get(asset.pk, [])):
-            # The same choice as ticket_open (on the site's calendar day), by the same read.
-            applies = opening_coverage(asset, on=_site_day(asset, timezone.now()))
-        found.append(AssetCoverage(asset, coverages.get(asset.pk, []), applies))
-    return found
+    return [AssetCoverage(a, coverages.get(a.pk, [])) for a in assets.order_by("vendor", "id")]

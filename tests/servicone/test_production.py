@@ -79,6 +79,26 @@ def test_the_production_settings_pass_the_deploy_checks_with_no_warning():
     assert "no issues" in result.stdout
 
 
+def test_sessions_are_read_from_the_shared_cache_in_production_only():
+    """With Redis as the cache, a page reads its session there (written through to the
+    database); the embedded default's cache is per process, so its sessions stay in the
+    database alone."""
+    show = [
+        "-c",
+        "import django; django.setup(); from django.conf import settings as s; "
+        "print(s.SESSION_ENGINE, s.CACHES['default']['BACKEND'])",
+    ]
+    production = run(show, **PRODUCTION)
+    embedded = run(show, DEBUG="1")
+    assert production.returncode == 0, production.stderr
+    assert production.stdout.split() == [
+        "django.contrib.sessions.backends.cached_db",
+        "django.core.cache.backends.redis.RedisCache",
+    ]
+    assert embedded.returncode == 0, embedded.stderr
+    assert embedded.stdout.split()[0] == "django.contrib.sessions.backends.db"
+
+
 def test_the_demo_settings_fail_the_deploy_checks():
     # The guard is real: the embedded default is not deployable as it is.
     result = run(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], DEBUG="1")

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 from django.db.models import Prefetch
+from django.db.models.signals import post_init
 
+from partners.models import Partner
 from servicone.related_rows import RelatedSet, with_related_rows
 from tests.partners.factories import staff_user
 from tests.tickets.factories import certified_engineer
@@ -193,3 +195,41 @@ def test_an_empty_set_is_an_empty_list_that_runs_no_query(tickets, django_assert
     with django_assert_num_queries(1):
         ticket = with_related_rows(tickets, sets=SETS).get(pk=fresh.pk)
         assert list(ticket.pauses.all()) == []
+
+
+def test_a_set_chained_further_reads_its_own_parents_rows_from_the_database(
+    worked, django_assert_num_queries
+):
+    first, second = list(with_related_rows(worked, sets=SETS))[:2]
+    with django_assert_num_queries(1):
+        responses = list(first.sla_targets.filter(target="response"))
+    assert [t.ticket_id for t in responses] == [first.pk]
+    assert responses[0].ticket is first  # the parent in hand, as a related manager gives it
+    assert list(second.sla_targets.all().order_by("pk")) == list(
+        SlaTarget.objects.filter(ticket=second).order_by("pk")
+    )
+
+
+def test_rows_are_saved_as_read_rows_are(tickets):
+    ticket = with_related_rows(tickets, "partner", sets=SETS).first()
+    partner = ticket.partner
+    assert (partner._state.adding, partner._state.db) == (False, "default")
+    target = ticket.sla_targets.all()[0]
+    assert (target._state.adding, target._state.db) == (False, "default")
+    partner.name = "Renommé"
+    partner.save(update_fields=["name"])  # an UPDATE of the row read, not an INSERT
+    assert Partner.objects.get(pk=partner.pk).name == "Renommé"
+
+
+def test_a_model_with_init_receivers_is_built_through_them(tickets):
+    seen = []
+
+    def count(sender, instance, **kwargs):
+        seen.append(instance)
+
+    post_init.connect(count, sender=Partner)
+    try:
+        read = list(with_related_rows(tickets, "partner"))
+    finally:
+        post_init.disconnect(count, sender=Partner)
+    assert {id(t.partner) for t in read} <= {id(p) for p in seen}

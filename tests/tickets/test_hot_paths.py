@@ -58,10 +58,10 @@ def test_opening_a_ticket_through_the_api_costs_a_fixed_number_of_queries(
     asset = covered_asset(partner)
     _open_by_api(client, asset)  # the token's first use
     # token (with the tenant scope and the caller's membership, which its allowed actions
-    # need), the asset (joined), savepoint, coverage (with tiers, a certified engineer and
-    # the Expert rank), the partner's delivery policy in force (issue 16), ticket, targets,
+    # need), the asset (joined), savepoint, coverage (with tiers, a certified engineer, the
+    # Expert rank and the partner's delivery policy in force, issue 16), ticket, targets,
     # number, segment, timeline, webhook event, release: no reload
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(11):
         _open_by_api(client, asset)
 
 
@@ -94,11 +94,11 @@ def test_opening_a_ticket_from_the_page_costs_a_fixed_number_of_queries(
         "description": "",
     }
     assert client.post("/tickets/new/", form).status_code == 302
-    # session, the user with its roles and membership; the serial's entitlements, assets and coverage (the
-    # form checks the choice against the assets in hand); savepoint, coverage (with a
-    # certified engineer and the Expert rank), delivery policy in force, ticket, targets,
-    # number, segment, timeline, webhook event, release
-    with django_assert_num_queries(15):
+    # session, the user with its roles and membership; the serial's entitlements and assets
+    # (the form checks the choice against the assets in hand; the opening reads the coverage);
+    # savepoint, coverage (with a certified engineer, the Expert rank and the delivery policy
+    # in force), ticket, targets, number, segment, timeline, webhook event, release
+    with django_assert_num_queries(13):
         assert client.post("/tickets/new/", form).status_code == 302
 
 

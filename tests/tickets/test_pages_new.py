@@ -98,6 +98,34 @@ def test_posting_on_an_uncovered_asset_creates_nothing(client, partner, partner_
     assert not Ticket.objects.exists()
 
 
+def test_a_coverage_not_yet_begun_on_the_sites_day_offers_no_form_and_refuses_a_post(
+    client, partner, partner_engineer
+):
+    """At 1 a.m. in Paris it is still yesterday in Cayenne: a coverage from today (Paris's
+    day) has not begun on the site's. The page offers no form; a post of the asset anyway is
+    refused by the opening, beside the asset, and creates nothing."""
+    paris_1am = NOW.replace(hour=1)
+    with time_machine.travel(paris_1am, tick=False):
+        asset = covered_asset(
+            partner, starts_on=paris_1am.date(), site_kwargs={"timezone": "America/Cayenne"}
+        )
+        client.force_login(partner_engineer)
+        page = text(client.get(f"/tickets/new/?serial={asset.serial_number}"))
+        assert "Aucune couverture active" in page
+        assert 'data-testid="open-form"' not in page
+        form = {
+            "serial": asset.serial_number,
+            "asset": asset.pk,
+            "severity": "2",
+            "kind": "incident",
+            "summary": "x",
+        }
+        response = client.post("/tickets/new/", form)
+    assert response.status_code == 400
+    assert "n'a pas de couverture active : aucun ticket ne peut être ouvert" in text(response)
+    assert not Ticket.objects.exists()
+
+
 def test_an_unknown_serial_is_refused(client, partner_engineer):
     client.force_login(partner_engineer)
     page = text(client.get("/tickets/new/?serial=NOPE123"))

@@ -15,11 +15,13 @@ from functools import partial
 import pytest
 import time_machine
 from django.db import models
+from django.utils import timezone
 
 from contracts.models import Contract
 from contracts.selectors import coverage_for_asset
 from contracts.services import contract_cancel
 from partners.models import Certification, Engineer, Partner, Tier
+from partners.services import delivery_policy_set
 from tests.contracts import factories
 from tests.contracts.factories import asset_of
 from tests.partners.factories import certify, set_tier
@@ -156,3 +158,57 @@ def test_it_is_one_query(partner, django_assert_num_queries):
         assert coverage is not None
         assert coverage.contract.offering.tier_to_deliver.code
         assert coverage.contract.partner.tier.code == "deliver"
+
+
+def _policy(partner, lines, *, effective_from=TODAY, departments=("57",), coverage="9x5"):
+    return delivery_policy_set(
+        partner=partner,
+        actor=None,
+        departments=departments,
+        staffed_coverage=coverage,
+        hand_back_at_opening=True,
+        product_lines_declined=lines,
+        max_open_tickets_per_engineer=None,
+        effective_from=effective_from,
+        today=TODAY,
+    )
+
+
+def test_the_delivery_policy_in_force_comes_with_the_coverage(partner, django_assert_num_queries):
+    """The version in force (not the one scheduled later, nor one saved after the call) and
+    whether it declines the asset's line are read in the coverage's statement, and routing
+    reads the same facts from them as from its own queries."""
+    set_tier(partner, "deliver")
+    certify(partner, "PL-ASE", 1, passed_on=date(2026, 1, 5))
+    asset = asset_of(partner)
+    sell(partner, asset, "CP-PL-4H-24X7")
+    opened = timezone.now()
+    in_force = _policy(partner, [asset.product_line], departments=("57", "54"))
+    _policy(partner, [], effective_from=TODAY + timedelta(days=30), coverage="24x7")
+    with django_assert_num_queries(1):
+        coverage = opening_coverage(asset, on=TODAY, at=opened + timedelta(minutes=1))
+    assert coverage.routing_policy == (in_force, True)
+    assert coverage.routing_policy[0].departments == ["54", "57"]
+    assert_same_as_the_orm(asset, TODAY)
+    # Saved after the call was opened: the call was routed by what was in force then.
+    with time_machine.travel(opened + timedelta(hours=1), tick=False):
+        _policy(partner, [], coverage="13x5")
+    assert opening_coverage(asset, on=TODAY, at=opened + timedelta(minutes=1)).routing_policy == (
+        in_force,
+        True,
+    )
+    later = opening_coverage(asset, on=TODAY, at=opened + timedelta(hours=2)).routing_policy
+    assert (later[0].staffed_coverage, later[1]) == ("13x5", False)
+    # In force 30 days later: the scheduled version, which declines nothing.
+    future = opening_coverage(asset, on=TODAY + timedelta(days=30), at=opened + timedelta(days=30))
+    assert (future.routing_policy[0].staffed_coverage, future.routing_policy[1]) == ("24x7", False)
+    for on in (TODAY, TODAY + timedelta(days=30)):
+        assert_same_as_the_orm(asset, on)
+
+
+def test_no_policy_reads_as_none(partner):
+    set_tier(partner, "deliver")
+    asset = asset_of(partner)
+    sell(partner, asset, "CP-PL-4H-24X7")
+    assert opening_coverage(asset, on=TODAY).routing_policy == (None, False)
+    assert_same_as_the_orm(asset, TODAY)

@@ -107,7 +107,7 @@ def ticket_opening(
     if not all(name in asset._state.fields_cache for name in _ASSET_RELATED):
         asset = Asset.objects.select_related(*_ASSET_RELATED).get(pk=asset.pk)
     local_day = at.astimezone(ZoneInfo(asset.site.timezone)).date()
-    coverage = opening_coverage(asset, on=local_day)
+    coverage = opening_coverage(asset, on=local_day, at=at)
     if coverage is None:
         raise DomainError(
             "not_entitled",

@@ -20,24 +20,27 @@ from tickets.services import ticket_open
 @with_viewer
 def ticket_new(request: HttpRequest, viewer: Viewer) -> HttpResponse:
     """The serial look-up (GET), then the opening form once an asset is covered (POST)."""
-    data = request.POST if request.method == "POST" else request.GET
+    posted = request.method == "POST"
+    data = request.POST if posted else request.GET
     lookup_form = SerialLookupForm(data if data.get("serial") else None)
     serial = ""
     found: list[AssetCoverage] = []
     if lookup_form.is_bound and lookup_form.is_valid():
         serial = lookup_form.cleaned_data["serial"]
         found = selectors.lookup_serial(serial, viewer.partner_id)
-    covered = [f.asset for f in found if f.applies is not None]
-    refusal = presenters.opening_refusal(serial, found)
+    # The choices: the assets a ticket would be opened on. A posted choice is checked by the
+    # opening itself (``not_entitled`` beside the asset), which reads the coverage again:
+    # reading it here too cost the posted call a query.
+    covered = [f.asset for f in found if (f.openable if posted else f.applies is not None)]
 
     open_form = None
     status = 200
     if covered:
         open_form = TicketOpenForm(
-            request.POST if request.method == "POST" else None,
+            request.POST if posted else None,
             assets=covered,
         )
-    if request.method == "POST":
+    if posted:
         status = 400
         if open_form is not None and open_form.is_valid():
             values = open_form.cleaned_data
@@ -55,8 +58,9 @@ def ticket_new(request: HttpRequest, viewer: Viewer) -> HttpResponse:
             else:
                 messages.success(request, presenters.opened_message(ticket))
                 return redirect("tickets:detail", ticket_id=ticket.pk)
-        elif open_form is None and not refusal:
-            refusal = _("Saisissez le numéro de série de l'équipement.")
+    refusal = presenters.opening_refusal(serial, found)
+    if posted and open_form is None and not refusal:
+        refusal = _("Saisissez le numéro de série de l'équipement.")
     return render(
         request,
         "tickets/new.html",
