@@ -22,7 +22,7 @@ rows may carry its own foreign keys' rows (``rows``).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -106,18 +106,14 @@ class _Builder:
         self.db = db
         self._plain: dict[type[models.Model], bool] = {}
 
-    def instance(self, model: type[M], data: dict[str, Any]) -> M:
-        attnames, columns = _shape(model, tuple(data))
-        values = []
-        for column, convert in columns:
-            value = data[column]
-            values.append(value if value is None or convert is None else convert(value))
+    def build(self, model: type[M], attnames: Sequence[str], values: Sequence[Any]) -> M:
+        """``model.from_db(db, attnames, values)``, without ``Model.__init__`` if it may."""
         plain = self._plain.get(model)
         if plain is None:
             plain = not (pre_init.has_listeners(model) or post_init.has_listeners(model))
             self._plain[model] = plain
         if not plain:
-            return model.from_db(self.db, attnames, values)
+            return model.from_db(self.db, list(attnames), list(values))
         obj = model.__new__(model)
         obj.__dict__.update(zip(attnames, values, strict=True))
         state = ModelState()
@@ -125,6 +121,50 @@ class _Builder:
         state.db = self.db
         obj._state = state
         return obj
+
+    def instance(self, model: type[M], data: dict[str, Any]) -> M:
+        """The instance of a JSON row (its columns by name), converted as the adapter would."""
+        attnames, columns = _shape(model, tuple(data))
+        values = []
+        for column, convert in columns:
+            value = data[column]
+            values.append(value if value is None or convert is None else convert(value))
+        return self.build(model, attnames, values)
+
+    def rows(
+        self, queryset: QuerySet[Any], chunked_fetch: bool, chunk_size: int
+    ) -> Iterator[models.Model]:
+        """``queryset``'s instances, as ``ModelIterable`` gives them (its statement, its
+        converters, its annotations set on each), each with its related rows and sets: for a
+        queryset without ``select_related`` or known related objects (``_RelatedRowsIterable``)."""
+        compiler = queryset.query.get_compiler(using=self.db)
+        results = compiler.execute_sql(chunked_fetch=chunked_fetch, chunk_size=chunk_size)
+        select, klass_info = compiler.select, compiler.klass_info
+        assert klass_info is not None  # a model's rows
+        model = klass_info["model"]
+        start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
+        attnames = [column[0].target.attname for column in select[start:end]]
+        related, sets, plain = [], [], []
+        for name, position in compiler.annotation_col_map.items():
+            column = queryset.query.annotations[name]
+            if isinstance(column, _SetColumn):
+                sets.append((column.related_set, position))
+            elif name.startswith(_PREFIX):
+                field = model._meta.get_field(name[len(_PREFIX) :])
+                related.append((field.name, field.related_model, position))
+            else:
+                plain.append((name, position))
+        for row in compiler.results_iter(results):
+            obj = self.build(model, attnames, row[start:end])
+            cache = obj._state.fields_cache
+            for name, related_model, position in related:
+                data = row[position]
+                cache[name] = None if data is None else self.instance(related_model, data)
+            for name, position in plain:
+                setattr(obj, name, row[position])
+            for related_set, position in sets:
+                self.attach_set(obj, related_set, row[position])
+            yield obj
 
     def attach_rows(self, obj: models.Model, data: dict[str, Any], keys: Iterable[str]) -> None:
         """Pops ``data``'s related rows (``keys``) and caches them on ``obj`` as
@@ -156,23 +196,29 @@ class _Builder:
 class _RelatedRowsIterable(ModelIterable):
     def __iter__(self) -> Iterator[models.Model]:
         db = self.queryset.db
-        rows: Iterator[models.Model] = super().__iter__()
-        query = self.queryset.query
+        queryset = self.queryset
+        query = queryset.query
         if query.low_mark or (query.high_mark is not None and query.group_by is not None):
             # A page past the first, or of grouped rows: PostgreSQL would run the sub-selects
             # for every skipped row or every group before it sorts them, so the page's keys
             # are chosen first, in an inner select of the same statement.
-            page = self.queryset.all()
+            page = queryset.all()
             page.query.clear_limits()
-            rows = iter(ModelIterable(page.filter(_among(self.queryset.values("pk"), db))))
+            queryset = page.filter(_among(self.queryset.values("pk"), db))
+        builder = _Builder(db)
+        known = queryset._known_related_objects  # type: ignore[attr-defined]  # private, no stub
+        if not (queryset.query.select_related or known):
+            yield from builder.rows(queryset, self.chunked_fetch, self.chunk_size)
+            return
+        # Django's own iteration (joined rows, a related manager's parent), then the rest.
         keys = [name for name in query.annotations if name.startswith(_PREFIX)]
         sets = [
             (name, column.related_set)
             for name, column in query.annotations.items()
             if isinstance(column, _SetColumn)
         ]
-        builder = _Builder(db)
-        for obj in rows:
+        obj: models.Model
+        for obj in ModelIterable(queryset, self.chunked_fetch, self.chunk_size):
             builder.attach_rows(obj, obj.__dict__, keys)
             for name, related_set in sets:
                 builder.attach_set(obj, related_set, obj.__dict__.pop(name))

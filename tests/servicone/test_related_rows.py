@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Value
 from django.db.models.signals import post_init
 
 from partners.models import Partner
@@ -233,3 +233,25 @@ def test_a_model_with_init_receivers_is_built_through_them(tickets):
     finally:
         post_init.disconnect(count, sender=Partner)
     assert {id(t.partner) for t in read} <= {id(p) for p in seen}
+
+
+def test_joined_rows_a_related_managers_parent_and_other_annotations_are_kept(
+    tickets, partner, django_assert_num_queries
+):
+    """Besides its own rows: ``select_related``'s joined rows, the parent a related manager
+    knows, and the queryset's other annotations, each where Django's iteration puts them."""
+    reference = {t.pk: t for t in tickets.select_related(*RELATED)}
+    with django_assert_num_queries(3):  # one statement each
+        joined = list(with_related_rows(tickets.select_related("site"), "partner"))
+        by_manager = list(with_related_rows(partner.tickets.order_by("pk"), "customer"))
+        annotated = list(with_related_rows(tickets.annotate(seven=Value(7)), "asset"))
+        for ticket in joined:
+            assert _columns(ticket.site) == _columns(reference[ticket.pk].site)
+            assert _columns(ticket.partner) == _columns(reference[ticket.pk].partner)
+        for ticket in by_manager:
+            assert ticket.partner is partner  # the manager's parent, no query
+            assert _columns(ticket.customer) == _columns(reference[ticket.pk].customer)
+        for ticket in annotated:
+            assert ticket.seven == 7
+            assert _columns(ticket.asset) == _columns(reference[ticket.pk].asset)
+    assert len(joined) == len(by_manager) == len(annotated) == len(reference)
