@@ -18,6 +18,7 @@ from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import ValidationError
 from django.db import DEFAULT_DB_ALIAS, connections, router
 
+from servicone import prepared
 from servicone.access import STAFF_GROUPS, membership_model, remember_viewer
 from servicone.raw_rows import ModelColumns, read_row
 
@@ -55,7 +56,7 @@ def session_user(user_id: Any) -> Any:
         return None
     database = connections[router.db_for_read(user_model) or DEFAULT_DB_ALIAS]
     with database.cursor() as cursor:
-        cursor.execute(_session_user_sql(), [*STAFF_GROUPS, pk])
+        prepared.execute(cursor, "servicone_session_user", _session_user_sql(), [*STAFF_GROUPS, pk])
         row = cursor.fetchone()
     if row is None:
         return None

@@ -21,6 +21,7 @@ from contracts.models import Asset, Contract, ContractAsset, Offering, OfferingK
 from contracts.selectors import best_coverage
 from partners.models import Certification, Course, DeliveryPolicy, Engineer, Partner, Tier
 from partners.selectors import certified_engineer_counts, policy_in_force
+from servicone import prepared
 from servicone.raw_rows import ModelColumns, read_row
 from tickets import routing, sla_clock
 from tickets.models import Organisation, Ticket
@@ -187,7 +188,7 @@ def opening_coverage(asset: Asset, *, on: date, at: datetime | None = None) -> C
         OfferingKind.CONTRACT.value,
     ]
     with database.cursor() as cursor:
-        cursor.execute(_opening_coverage_sql(), params)
+        prepared.execute(cursor, "servicone_opening_coverage", _opening_coverage_sql(), params)
         rows = cursor.fetchall()
     return best_coverage([_coverage_of(row, database) for row in rows])
 

@@ -10,7 +10,7 @@ the same queries whatever its size.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, overload
@@ -30,7 +30,7 @@ from django.db.models import (
 from django.utils import timezone
 
 from contracts.models import Asset, ContractAsset, OfferingKind, Site
-from contracts.selectors import entitlements_for_serial
+from contracts.selectors import coverages_in_force, entitlements_for_serial
 from contracts.serials import normalise_serial
 from partners.departments import department_of_postal_code
 from partners.models import (
@@ -444,17 +444,34 @@ def ownership_overdue(now: datetime, limit: int) -> list[int]:
 # --- Opening a ticket -----------------------------------------------------------------
 
 
+class _SerialCoverages:
+    """The coverages in force of the assets a serial look-up found, read for all of them in
+    one query when first asked (the cards show them; a posted opening needs none)."""
+
+    def __init__(self, serial: str, partner_id: int | None, on: date) -> None:
+        self.serial, self.partner_id, self.on = serial, partner_id, on
+
+    @cached_property
+    def by_asset(self) -> dict[int, list[ContractAsset]]:
+        found: dict[int, list[ContractAsset]] = {}
+        for row in entitlements_for_serial(self.serial, partner_id=self.partner_id, on=self.on):
+            found.setdefault(row.asset_id, []).append(row)
+        return found
+
+
 @dataclass
 class AssetCoverage:
     """An asset the serial look-up found, with its coverages in force today."""
 
     asset: Asset
-    coverages: list[ContractAsset]
+    # A ticket may be opened under one of its coverages (Proactive credits alone: no); read
+    # with the asset.
+    openable: bool
+    serial_coverages: _SerialCoverages = field(repr=False)
 
     @property
-    def openable(self) -> bool:
-        """A ticket may be opened under one of its coverages (Proactive credits alone: no)."""
-        return any(c.kind != OfferingKind.PROACTIVE_CREDITS for c in self.coverages)
+    def coverages(self) -> list[ContractAsset]:
+        return self.serial_coverages.by_asset.get(self.asset.pk, [])
 
     @cached_property
     def applies(self) -> ContractAsset | None:
@@ -479,13 +496,19 @@ def lookup_serial(serial: str, partner_id: int | None) -> list[AssetCoverage]:
     ``serial`` is normalised first (``contracts.serials``): "czj 000 0022" finds CZJ0000022.
     """
     serial = normalise_serial(serial)
-    assets = Asset.objects.filter(serial_number=serial).select_related(
-        "customer", "site", "product_line"
-    )
+    on = timezone.localdate()
+    # The coverages entitlements_for_serial reads, other than Proactive credits.
+    coverages = coverages_in_force(on).filter(asset=OuterRef("pk"))
+    assets = Asset.objects.filter(serial_number=serial)
     if partner_id is not None:
         assets = assets.filter(customer__partner_id=partner_id)
-    on = timezone.localdate()
-    coverages: dict[int, list[ContractAsset]] = {}
-    for row in entitlements_for_serial(serial, partner_id=partner_id, on=on):
-        coverages.setdefault(row.asset_id, []).append(row)
-    return [AssetCoverage(a, coverages.get(a.pk, [])) for a in assets.order_by("vendor", "id")]
+        coverages = coverages.filter(contract__partner_id=partner_id)
+    openable = Exists(coverages.exclude(kind=OfferingKind.PROACTIVE_CREDITS))
+    assets = assets.select_related("customer", "site", "product_line").annotate(
+        lookup_openable=openable
+    )
+    loader = _SerialCoverages(serial, partner_id, on)
+    return [
+        AssetCoverage(a, a.lookup_openable, loader)  # type: ignore[attr-defined]  # annotated
+        for a in assets.order_by("vendor", "id")
+    ]

@@ -1,0 +1,66 @@
+"""``servicone.prepared``: hot hand-written statements planned once per kept connection."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from servicone import prepared
+from servicone.session_user import session_user
+from tests.tickets.factories import covered_asset
+from tickets.routing_facts import opening_coverage
+
+
+def test_placeholders_are_numbered_in_order():
+    assert prepared.numbered("SELECT %s, %s WHERE a = %s") == "SELECT $1, $2 WHERE a = $3"
+    for sql in ("SELECT 100%%", "SELECT %(name)s", "SELECT '5%'"):
+        with pytest.raises(ValueError, match="only %s placeholders"):
+            prepared.numbered(sql)
+
+
+@pytest.mark.django_db
+def test_statements_run_as_they_are_where_nothing_is_prepared(partner_admin):
+    # SQLite, or a connection opened for each request (CONN_MAX_AGE 0): no PREPARE.
+    assert prepared.prepares(connection) is False
+    with connection.cursor() as cursor:
+        prepared.execute(cursor, "servicone_test", "SELECT %s + %s", [1, 2])
+        assert cursor.fetchone() == (3,)
+    assert session_user(partner_admin.pk) == partner_admin
+
+
+def _prepared_names():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name FROM pg_prepared_statements")
+        return {name for (name,) in cursor.fetchall()}
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_a_kept_connection_prepares_once_and_reads_the_same_rows(
+    partner, partner_admin, monkeypatch, django_assert_num_queries
+):
+    asset = covered_asset(partner)
+    today = timezone.localdate()
+    plain_coverage = opening_coverage(asset, on=today)
+    plain_user = session_user(partner_admin.pk)
+    monkeypatch.setitem(connection.settings_dict, "CONN_MAX_AGE", 300)
+    assert prepared.prepares(connection) is True
+    for _ in range(7):  # past PostgreSQL's five custom plans: its generic plan too
+        with django_assert_num_queries(1):  # EXECUTE; the PREPARE is the connection's setup
+            coverage = opening_coverage(asset, on=today)
+        assert coverage.pk == plain_coverage.pk
+        assert coverage.contract.offering == plain_coverage.contract.offering
+        assert (coverage.routing_certified, coverage.routing_expert_rank) == (
+            plain_coverage.routing_certified,
+            plain_coverage.routing_expert_rank,
+        )
+        user = session_user(partner_admin.pk)
+        assert user == plain_user
+        assert user.username == plain_user.username
+    assert {"servicone_opening_coverage", "servicone_session_user"} <= _prepared_names()
+    with connection.cursor() as cursor:
+        prepared.execute(cursor, "servicone_test", "SELECT %s::int + %s::int", [1, 2])
+        assert cursor.fetchone() == (3,)
+    with pytest.raises(ValueError, match="not a statement name"), connection.cursor() as cursor:
+        prepared.execute(cursor, "no such name!", "SELECT 1", [])
