@@ -42,15 +42,15 @@ def prepares(database: BaseDatabaseWrapper) -> bool:
     return database.vendor == "postgresql" and database.settings_dict.get("CONN_MAX_AGE") != 0
 
 
-def execute(cursor: CursorWrapper, name: str, sql: str, params: Sequence[Any]) -> None:
-    """Run ``sql`` with ``params`` on ``cursor``, as the statement ``name`` prepared on its
-    connection when ``prepares`` says so (``name``: lower-case letters, digits, ``_``)."""
-    database = cursor.db
+def statement(database: BaseDatabaseWrapper, name: str, sql: str) -> str:
+    """What to run for ``sql`` on ``database``: ``EXECUTE name(%s, …)`` once ``sql`` is
+    prepared on its connection as ``name`` (lower-case letters, digits, ``_``) where
+    ``prepares`` says so, else ``sql`` itself. Both take the same parameters."""
     if not prepares(database):
-        cursor.execute(sql, params)
-        return
+        return sql
     if not _NAME.match(name):
         raise ValueError(f"not a statement name: {name!r}")
+    database.ensure_connection()
     driver = database.connection
     owner, names = getattr(database, _ATTR, (None, set[str]()))
     if owner is not driver:  # a new connection: nothing prepared on it yet
@@ -60,5 +60,10 @@ def execute(cursor: CursorWrapper, name: str, sql: str, params: Sequence[Any]) -
         with driver.cursor() as setup:
             setup.execute(f"PREPARE {name} AS {numbered(sql)}")
         names.add(name)
-    arguments = ", ".join(["%s"] * len(params))
-    cursor.execute(f"EXECUTE {name}({arguments})" if params else f"EXECUTE {name}", params)
+    count = sql.count("%s")
+    return f"EXECUTE {name}({', '.join(['%s'] * count)})" if count else f"EXECUTE {name}"
+
+
+def execute(cursor: CursorWrapper, name: str, sql: str, params: Sequence[Any]) -> None:
+    """Run ``sql`` with ``params`` on ``cursor``, prepared as ``name`` where it pays."""
+    cursor.execute(statement(cursor.db, name, sql), params)

@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_lazy as drf_message
 from rest_framework import authentication, exceptions
 
-from servicone import apikeys
+from servicone import apikeys, prepared
 from servicone.access import (
     STAFF_GROUPS,
     membership_model,
@@ -176,9 +176,10 @@ class TokenAuthentication(authentication.TokenAuthentication):
         token_model = self.get_model()
         user_field, user_model = _user_relation(token_model)
         db = router.db_for_read(token_model)
-        users = user_model._default_manager.db_manager(db).raw(
-            _user_by_token_sql(token_model), [*STAFF_GROUPS, key]
+        sql = prepared.statement(
+            connections[db], "servicone_user_by_token", _user_by_token_sql(token_model)
         )
+        users = user_model._default_manager.db_manager(db).raw(sql, [*STAFF_GROUPS, key])
         # The user row carries the statement's two scope columns as extra attributes.
         user: Any = next(iter(users), None)
         if user is None or not user.is_active:

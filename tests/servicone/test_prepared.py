@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from servicone import prepared
 from servicone.session_user import session_user
+from tests.conftest import token_client
 from tests.tickets.factories import covered_asset
 from tickets.routing_facts import opening_coverage
 
@@ -40,6 +42,7 @@ def _prepared_names():
 def test_a_kept_connection_prepares_once_and_reads_the_same_rows(
     partner, partner_admin, monkeypatch, django_assert_num_queries
 ):
+    api = token_client(partner_admin)
     asset = covered_asset(partner)
     today = timezone.localdate()
     plain_coverage = opening_coverage(asset, on=today)
@@ -58,7 +61,14 @@ def test_a_kept_connection_prepares_once_and_reads_the_same_rows(
         user = session_user(partner_admin.pk)
         assert user == plain_user
         assert user.username == plain_user.username
-    assert {"servicone_opening_coverage", "servicone_session_user"} <= _prepared_names()
+        with CaptureQueriesContext(connection) as queries:
+            assert api.get("/api/v1/me/").status_code == 200
+        assert queries[0]["sql"].startswith("EXECUTE servicone_user_by_token(")  # the token
+    assert {
+        "servicone_opening_coverage",
+        "servicone_session_user",
+        "servicone_user_by_token",
+    } <= _prepared_names()
     with connection.cursor() as cursor:
         prepared.execute(cursor, "servicone_test", "SELECT %s::int + %s::int", [1, 2])
         assert cursor.fetchone() == (3,)
