@@ -103,7 +103,7 @@ def test_a_coverage_not_yet_begun_on_the_sites_day_offers_no_form_and_refuses_a_
 ):
     """At 1 a.m. in Paris it is still yesterday in Cayenne: a coverage from today (Paris's
     day) has not begun on the site's. The page offers no form; a post of the asset anyway is
-    refused by the opening, beside the asset, and creates nothing."""
+    refused by the opening and answered with the same page, creating nothing."""
     paris_1am = NOW.replace(hour=1)
     with time_machine.travel(paris_1am, tick=False):
         asset = covered_asset(
@@ -122,7 +122,8 @@ def test_a_coverage_not_yet_begun_on_the_sites_day_offers_no_form_and_refuses_a_
         }
         response = client.post("/tickets/new/", form)
     assert response.status_code == 400
-    assert "n'a pas de couverture active : aucun ticket ne peut être ouvert" in text(response)
+    assert "Aucune couverture active" in text(response)
+    assert 'data-testid="open-form"' not in text(response)
     assert not Ticket.objects.exists()
 
 

@@ -58,6 +58,8 @@ def ticket_new(request: HttpRequest, viewer: Viewer) -> HttpResponse:
             else:
                 messages.success(request, presenters.opened_message(ticket))
                 return redirect("tickets:detail", ticket_id=ticket.pk)
+    if open_form is not None and not any(f.applies is not None for f in found):
+        open_form = None  # refused for want of coverage: the page says so, as before a post
     refusal = presenters.opening_refusal(serial, found)
     if posted and open_form is None and not refusal:
         refusal = _("Saisissez le numéro de série de l'équipement.")
