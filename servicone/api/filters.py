@@ -12,6 +12,7 @@ from typing import Any
 
 import django_filters
 from django.db.models import QuerySet
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema_field
 
 from servicone.api.ids import MAX_ID, IdField, IdOrCodeField, looks_like_id
@@ -49,3 +50,23 @@ class IdOrCodeFilter(django_filters.CharFilter):
         if looks_like_id(value):  # the field has checked it is a valid id
             return qs.filter(**{f"{self.field_name}_id": int(value)})
         return qs.filter(**{f"{self.field_name}__code": value})
+
+
+class FilterBackend(DjangoFilterBackend):
+    """django-filter's backend, which builds and checks a view's filter set only when the
+    query string names one of its filters (``?status=…``, ``?opened_after=…``): without one,
+    the filter set filters nothing and refuses nothing (no filter is required), and building
+    its form was 1.5 ms of a plain list's time (issue 14)."""
+
+    def filter_queryset(self, request: Any, queryset: QuerySet[Any], view: Any) -> QuerySet[Any]:
+        filterset_class = self.get_filterset_class(view, queryset)
+        if filterset_class is None or not _names_a_filter(request.query_params, filterset_class):
+            return queryset
+        filtered: QuerySet[Any] = super().filter_queryset(request, queryset, view)
+        return filtered
+
+
+def _names_a_filter(params: Any, filterset_class: type[django_filters.FilterSet]) -> bool:
+    """Whether a parameter is a filter's, or one of its parts (``<name>_min``, ``<name>_after``…)."""
+    names = tuple(filterset_class.base_filters)
+    return any(key == name or key.startswith(f"{name}_") for key in params for name in names)
