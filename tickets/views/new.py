@@ -29,8 +29,8 @@ def ticket_new(request: HttpRequest, viewer: Viewer) -> HttpResponse:
         serial = lookup_form.cleaned_data["serial"]
         found = selectors.lookup_serial(serial, viewer.partner_id)
     # The choices: the assets a ticket would be opened on. A posted choice is checked by the
-    # opening itself (``not_entitled`` beside the asset), which reads the coverage again:
-    # reading it here too cost the posted call a query.
+    # opening itself, which reads the coverage again: reading it here too cost the posted call
+    # a query. Refused for want of coverage, the page is then the look-up's (no form).
     covered = [f.asset for f in found if (f.openable if posted else f.applies is not None)]
 
     open_form = None
