@@ -35,12 +35,14 @@ prod: $(VENV)/.runtime
 
 # The SQLite run: everything except the tests that need real PostgreSQL or Redis servers,
 # in TEST_PROCESSES processes (pytest-xdist; each with its own test database and broker folder).
-# Work stealing: a process that runs out of tests takes half of what another still has queued.
-# pytest-django runs the transactional tests (browser, workers) last, and the default "load"
-# schedule handed them to one process in one late batch: it ran them alone for 54 s while the
-# other had stopped.
+# The browser tests form one group (tests/conftest.py) that runs first, on one process, while
+# the other process runs the rest; every other test is handed out one at a time to the process
+# that is free ("loadgroup"). Left last (pytest-django orders the tests that flush the database
+# last) they had run on both processes at once at the end, Chromium and its driver competing
+# with both for two cores: the SQLite run took 137-147 s on a quiet machine, 131 s this way
+# (A/B on a busy machine: 210, 191, 213 s before; 204, 182, 204 s after).
 TEST_PROCESSES ?= 2
-XDIST := -n $(TEST_PROCESSES) --dist worksteal
+XDIST := -n $(TEST_PROCESSES) --dist loadgroup
 # Bytecode is written even where the environment says not to (PYTHONDONTWRITEBYTECODE): each
 # test process, and each Django process the suite starts (Celery workers, gunicorn, manage.py
 # checks), compiled the portal's modules and the tests from source again.
