@@ -252,7 +252,9 @@ def main() -> int:
                 import pstats
 
                 profiler.disable()
-                pstats.Stats(profiler).sort_stats("tottime").print_stats(30)
+                pstats.Stats(profiler).sort_stats(
+                    os.environ.get("BENCH_SORT", "tottime")
+                ).print_stats(int(os.environ.get("BENCH_LINES", "30")))
             timings.sort()
             p50 = statistics.median(timings) * 1000
             p99 = timings[int(len(timings) * 0.99) - 1] * 1000

@@ -333,7 +333,7 @@ if CACHE_URL:
         )
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "servicone.cache.RedisCache",
             "LOCATION": CACHE_URL,
         }
     }

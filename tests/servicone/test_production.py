@@ -93,7 +93,7 @@ def test_sessions_are_read_from_the_shared_cache_in_production_only():
     assert production.returncode == 0, production.stderr
     assert production.stdout.split() == [
         "django.contrib.sessions.backends.cached_db",
-        "django.core.cache.backends.redis.RedisCache",
+        "servicone.cache.RedisCache",
     ]
     assert embedded.returncode == 0, embedded.stderr
     assert embedded.stdout.split()[0] == "django.contrib.sessions.backends.db"
