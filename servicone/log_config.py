@@ -3,30 +3,9 @@ object per line in production, each with the request id (``servicone.observabili
 
 from __future__ import annotations
 
-import logging
-import sys
-from typing import Any, TextIO
+from typing import Any
 
 FORMATS = ("plain", "json")
-
-
-class StandardErrorHandler(logging.StreamHandler[TextIO]):
-    """Writes each record to ``sys.stderr`` as it is when the record is written.
-
-    ``logging.StreamHandler`` keeps the stream it was given when logging was configured. A
-    management command run in-process (``ManagementUtility(...).execute()``, as the tests of
-    the commands do) configures logging again while ``sys.stderr`` is a capture that closes
-    afterwards: every later record then failed on a closed file and was lost, and each
-    failure printed a traceback (1,757 of them in one run of the suite).
-    """
-
-    @property
-    def stream(self) -> TextIO:
-        return sys.stderr
-
-    @stream.setter
-    def stream(self, _value: TextIO) -> None:
-        """``StreamHandler.__init__`` and ``setStream`` assign it; the assignment is moot."""
 
 
 def logging_config(log_format: str, level: str) -> dict[str, Any]:
@@ -46,7 +25,7 @@ def logging_config(log_format: str, level: str) -> dict[str, Any]:
         },
         "handlers": {
             "console": {
-                "class": "servicone.log_config.StandardErrorHandler",
+                "class": "logging.StreamHandler",
                 "formatter": log_format,
                 "filters": ["request_id"],
             }

@@ -6,6 +6,7 @@ from decimal import Decimal
 from io import StringIO
 from pathlib import Path
 
+import django
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, ManagementUtility, call_command
@@ -336,6 +337,17 @@ def test_an_empty_file_or_a_header_alone_is_refused(db, tmp_path):
     assert "aucune ligne de données" in _refused(_write(tmp_path, [HEADER]))
 
 
+@pytest.fixture
+def _logging_kept(monkeypatch):
+    """``ManagementUtility.execute`` runs ``django.setup()``: with the apps already loaded,
+    all it still does is configure logging again, and its handler would write to this test's
+    captured ``sys.stderr``, closed when the test ends: every record the test process logged
+    afterwards failed on the closed file, printed a traceback and was lost (1,757 of them in
+    one run). The process keeps the logging it has."""
+    monkeypatch.setattr(django, "setup", lambda *args, **kwargs: None)
+
+
+@pytest.mark.usefixtures("_logging_kept")
 def test_the_command_exits_with_status_1_and_the_report_when_a_row_is_invalid(
     db, tmp_path, capsys, monkeypatch
 ):
@@ -358,6 +370,7 @@ def test_a_missing_file_is_a_clear_error(db, tmp_path):
         call_command("import_legacy_partners", str(tmp_path / "absent.csv"))
 
 
+@pytest.mark.usefixtures("_logging_kept")
 def test_the_help_documents_the_header(capsys):
     with pytest.raises(SystemExit):
         ManagementUtility(["manage.py", "import_legacy_partners", "--help"]).execute()
