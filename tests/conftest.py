@@ -103,8 +103,8 @@ def _default_programme_in_transactional_tests(
 ) -> None:
     """Transactional tests flush the database when they end, data migrations included:
     the default programme and catalogue are put back right after the flush (below), so
-    every test, whichever ran before it on its process, starts with them (work stealing
-    runs the tests of a process in no fixed order)."""
+    every test, whichever ran before it on its process, starts with them (xdist hands
+    each process its tests in no fixed order)."""
     marker = request.node.get_closest_marker("django_db")
     transactional = bool(marker and marker.kwargs.get("transaction")) or any(
         name in request.fixturenames
