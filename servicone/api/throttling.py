@@ -45,13 +45,14 @@ class SlidingWindowCounterMixin:
         window = math.floor(now / self.duration)
         current_key, previous_key = f"{self.key}:{window}", f"{self.key}:{window - 1}"
         elapsed = now - window * self.duration
+        previous_weight = 1 - elapsed / self.duration  # the share of it still inside the window
         # Two windows of life: the next window still reads this one as "previous".
         hit = getattr(self.cache, "sliding_window_hit", None)  # the Redis cache's, one round trip
         if hit is not None:
             allowed, current, previous = hit(
                 current_key,
                 previous_key,
-                previous_weight=1 - elapsed / self.duration,
+                previous_weight=previous_weight,
                 limit=self.num_requests,
                 ttl=2 * self.duration,
             )
@@ -60,7 +61,7 @@ class SlidingWindowCounterMixin:
             return allowed
         counts = self.cache.get_many([current_key, previous_key])
         current, previous = counts.get(current_key, 0), counts.get(previous_key, 0)
-        estimate = previous * (1 - elapsed / self.duration) + current
+        estimate = previous * previous_weight + current
         if estimate >= self.num_requests:
             self._wait = self._wait_for(current, previous, elapsed)
             return False
