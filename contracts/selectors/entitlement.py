@@ -13,6 +13,7 @@ from django.db.models.expressions import BaseExpression, Combinable
 from contracts.models import Contract, ContractAsset
 from contracts.selectors.common import coverages_in_force
 from contracts.serials import normalise_serial
+from servicone import prepared
 from servicone.presenters import is_english
 
 
@@ -83,6 +84,9 @@ class Entitlement:
 # product line) are joined to those few rows in an outer query the planner does not merge
 # with the inner one (MATERIALIZED), so that it plans two small joins instead of one large.
 # ``tests/contracts/test_selectors.py`` checks it against the ORM version, state by state.
+# On a kept PostgreSQL connection it is prepared once (``servicone.prepared``): planning took
+# 0.5 ms of the look-up's 1 ms. A prepared statement's parameters need a type PostgreSQL can
+# infer; the partner's, tested for NULL on its own, is cast.
 _ENTITLEMENTS_SQL_POSTGRESQL = """
 WITH hit AS MATERIALIZED (
     SELECT ca."contract_id", ca."asset_id", ca."kind", ca."starts_on", ca."ends_on",
@@ -94,7 +98,7 @@ WITH hit AS MATERIALIZED (
     WHERE a."serial_number" = %s
       AND ca."is_active" AND ca."starts_on" <= %s AND ca."ends_on" >= %s
       AND c."status" = %s
-      AND (%s IS NULL OR c."partner_id" = %s)
+      AND (CAST(%s AS bigint) IS NULL OR c."partner_id" = %s)
 )
 SELECT hit."contract_id", hit."number", hit."delivery_mode",
        o."id", o."code", o."name", o."name_en", o."coverage", o."response_hours",
@@ -127,9 +131,11 @@ def entitlement_rows(serial: str, *, partner_id: int | None, on: date) -> list[E
         partner_id,
         partner_id,
     ]
-    postgresql = connection.vendor == "postgresql"
     with connection.cursor() as cursor:
-        cursor.execute(_ENTITLEMENTS_SQL_POSTGRESQL if postgresql else _ENTITLEMENTS_SQL, params)
+        if connection.vendor == "postgresql":
+            prepared.execute(cursor, "servicone_entitlements", _ENTITLEMENTS_SQL_POSTGRESQL, params)
+        else:
+            cursor.execute(_ENTITLEMENTS_SQL, params)
         rows = cursor.fetchall()
     return [Entitlement(*row) for row in rows]
 

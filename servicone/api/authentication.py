@@ -32,6 +32,7 @@ from servicone.access import (
 )
 from servicone.api.scopes import KeyCredentials, check_key_scope
 from servicone.models import ApiKey
+from servicone.raw_rows import ModelColumns
 
 KEYWORDS = (b"token", b"bearer")
 
@@ -60,7 +61,7 @@ def _user_by_token_sql(token_model: type[Model]) -> str:
     membership = membership_model()._meta.db_table
     # The membership's id and role too: the API's role checks then cost no query.
     return (
-        f"SELECT u.*, {scope_columns(user_id)}, "  # noqa: S608
+        f"SELECT {ModelColumns(user_model).select('u')}, {scope_columns(user_id)}, "  # noqa: S608
         'm."id" AS servicone_membership_id, m."role" AS servicone_role '
         f'FROM "{user.db_table}" u '
         f'INNER JOIN "{token.db_table}" t ON t."{user_field.column}" = {user_id} '
@@ -82,7 +83,7 @@ def _user_by_api_key_sql() -> str:
     # state comes as flags computed against the request's time (two placeholders): no
     # column needs a database-specific conversion, the same on SQLite and PostgreSQL.
     return (
-        f"SELECT u.*, {k('id')} AS servicone_key_id, "  # noqa: S608
+        f"SELECT {ModelColumns(user_model).select('u')}, {k('id')} AS servicone_key_id, "  # noqa: S608
         f"{k('key_hash')} AS servicone_key_hash, {k('scopes')} AS servicone_key_scopes, "
         f"{k('partner')} AS servicone_key_partner_id, "
         f"({k('revoked_at')} IS NOT NULL) AS servicone_key_revoked, "
@@ -147,9 +148,11 @@ class TokenAuthentication(authentication.TokenAuthentication):
         adapt = connections[db].ops.adapt_datetimefield_value
         user_model = ApiKey._meta.get_field("user").related_model
         assert not isinstance(user_model, str)
+        sql = prepared.statement(
+            connections[db], "servicone_user_by_api_key", _user_by_api_key_sql()
+        )
         rows = user_model._default_manager.db_manager(db).raw(
-            _user_by_api_key_sql(),
-            [adapt(now), adapt(now - apikeys.LAST_USED_PRECISION), prefix],
+            sql, [adapt(now), adapt(now - apikeys.LAST_USED_PRECISION), prefix]
         )
         user: Any = next(iter(rows), None)
         # The same answer for an unknown prefix and a wrong secret: nothing to probe.

@@ -7,9 +7,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from contracts.selectors import entitlement_rows
 from servicone import prepared
 from servicone.session_user import session_user
 from tests.conftest import token_client
+from tests.servicone.factories import key_client, make_api_key
 from tests.tickets.factories import covered_asset
 from tickets.routing_facts import opening_coverage
 
@@ -43,10 +45,18 @@ def test_a_kept_connection_prepares_once_and_reads_the_same_rows(
     partner, partner_admin, monkeypatch, django_assert_num_queries
 ):
     api = token_client(partner_admin)
+    keyed = key_client(make_api_key(partner)[1])
     asset = covered_asset(partner)
     today = timezone.localdate()
     plain_coverage = opening_coverage(asset, on=today)
     plain_user = session_user(partner_admin.pk)
+    plain_rows = {
+        scope: entitlement_rows(asset.serial_number, partner_id=scope, on=today)
+        for scope in (partner.pk, None, partner.pk + 1000)
+    }
+    assert len(plain_rows[partner.pk]) == 1
+    assert plain_rows[None] == plain_rows[partner.pk]
+    assert plain_rows[partner.pk + 1000] == []
     monkeypatch.setitem(connection.settings_dict, "CONN_MAX_AGE", 300)
     assert prepared.prepares(connection) is True
     for _ in range(7):  # past PostgreSQL's five custom plans: its generic plan too
@@ -64,9 +74,24 @@ def test_a_kept_connection_prepares_once_and_reads_the_same_rows(
         with CaptureQueriesContext(connection) as queries:
             assert api.get("/api/v1/me/").status_code == 200
         assert queries[0]["sql"].startswith("EXECUTE servicone_user_by_token(")  # the token
+        with CaptureQueriesContext(connection) as queries:
+            response = keyed.get(f"/api/v1/entitlements/?serial={asset.serial_number}")
+        assert response.status_code == 200
+        assert [row["contract"] for row in response.json()] == [
+            row.contract_id for row in plain_rows[partner.pk]
+        ]
+        statements = [query["sql"].split("(")[0] for query in queries]
+        # Between them, on the key's first use only: the UPDATE of its last use.
+        assert statements[0] == "EXECUTE servicone_user_by_api_key"
+        assert statements[-1] == "EXECUTE servicone_entitlements"
+        for scope, rows in plain_rows.items():  # a partner's, HP's (NULL), another's
+            with django_assert_num_queries(1):
+                assert entitlement_rows(asset.serial_number, partner_id=scope, on=today) == rows
     assert {
+        "servicone_entitlements",
         "servicone_opening_coverage",
         "servicone_session_user",
+        "servicone_user_by_api_key",
         "servicone_user_by_token",
     } <= _prepared_names()
     with connection.cursor() as cursor:
@@ -74,3 +99,23 @@ def test_a_kept_connection_prepares_once_and_reads_the_same_rows(
         assert cursor.fetchone() == (3,)
     with pytest.raises(ValueError, match="not a statement name"), connection.cursor() as cursor:
         prepared.execute(cursor, "no such name!", "SELECT 1", [])
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_a_column_added_to_the_users_keeps_the_prepared_user_statements_working(
+    partner, partner_admin, monkeypatch
+):
+    # A migration that adds a column to the users' table, while web processes hold their
+    # connections: the statements name their columns, so their result type stays the same
+    # (with "u.*", PostgreSQL refuses a prepared statement whose result type changed).
+    monkeypatch.setitem(connection.settings_dict, "CONN_MAX_AGE", 300)
+    api = token_client(partner_admin)
+    keyed = key_client(make_api_key(partner)[1])
+    for client in (api, keyed):
+        assert client.get("/api/v1/me/").status_code == 200
+    with connection.cursor() as cursor:
+        cursor.execute('ALTER TABLE "auth_user" ADD COLUMN "servicone_test_extra" integer')
+    for client in (api, keyed):
+        response = client.get("/api/v1/me/")
+        assert response.status_code == 200, response.content
