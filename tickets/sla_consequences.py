@@ -23,6 +23,7 @@ from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.utils import timezone
 from django.utils.translation import gettext, ngettext, override
 
+from servicone.inserts import insert_rows
 from servicone.jobs import enqueue
 from servicone.notify import Message, notify_many, partner_admin_ids
 from tickets.models import (
@@ -41,8 +42,13 @@ from tickets.webhook_events import emit_sla_events
 Pending = tuple[str, SlaTarget, Ticket, tuple[str, ...]]
 
 
-def _system_event(ticket: Ticket, event: str, at: datetime, **detail: Any) -> TicketEvent:
-    return TicketEvent(ticket=ticket, at=at, event=event, organisation="system", detail=detail)
+# A timeline line of the sweep, as ``insert_rows`` writes it: the timers act, no user.
+_TIMELINE_FIELDS = ("ticket", "at", "event", "actor", "organisation", "detail")
+TimelineRow = tuple[int, datetime, str, None, str, dict[str, Any]]
+
+
+def _system_event(ticket: Ticket, event: str, at: datetime, **detail: Any) -> TimelineRow:
+    return (ticket.pk, at, event, None, "system", detail)
 
 
 def on_sla_events(
@@ -58,7 +64,7 @@ def on_sla_events(
     the events' tickets, locked by the caller. A fixed number of queries,
     however many events.
     """
-    timeline: list[TicketEvent] = []
+    timeline: list[TimelineRow] = []
     touched: dict[int, Ticket] = {}
     fallbacks: list[int] = []
     pending: list[Pending] = []
@@ -116,7 +122,7 @@ def on_sla_events(
             Ticket.objects.filter(pk__in=ids).update(
                 escalation_level=level, cds_backup=backup, updated_at=stamp
             )
-    TicketEvent.objects.bulk_create(timeline)
+    insert_rows(TicketEvent, _TIMELINE_FIELDS, timeline)
     emit_sla_events(
         [(ticket, event) for event, _target, ticket, _audience in pending], touched.values(), at
     )
