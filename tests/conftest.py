@@ -44,6 +44,19 @@ def pytest_configure(config: pytest.Config) -> None:
     2 min 43 s). Production keeps Django's default; login still checks a real hash."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
+    # The suite's cache is the in-process one, and sessions are the database's, whatever
+    # CACHE_URL says in the shell that runs it (the production profile's Redis cache and
+    # cached sessions are tested where they are built: test_production, test_throttling).
+    # With CACHE_URL exported, 25 tests failed: their query counts assume database sessions,
+    # and the report cache's tests an empty cache at each test.
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "servicone-tests",
+        }
+    }
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.db"
+
     # Hypothesis checks what its examples find, not how long a busy machine takes to draw
     # them: no per-example deadline and no "too slow" health check (two test processes on
     # two cores, beside whatever else runs, made a property test fail on timing alone).
