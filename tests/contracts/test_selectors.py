@@ -1,4 +1,5 @@
-"""Reads of the contracts app: tenancy first; the flat entitlement look-up agrees with the ORM one."""
+"""Reads of the contracts app: tenancy first; both hand-written entitlement look-ups (the
+pages' model instances, the API's flat rows) agree with the ORM's query."""
 
 from __future__ import annotations
 
@@ -15,11 +16,13 @@ from contracts.selectors import (
     assets_for,
     contracts_ending_soon,
     contracts_for,
+    coverages_in_force,
     customer_of,
     customers_for,
     entitlement_rows,
     entitlements_for_serial,
 )
+from contracts.serials import normalise_serial
 from contracts.services import contract_cancel
 from servicone.access import Viewer
 from tests.contracts import factories
@@ -42,6 +45,29 @@ def seller(partner):
 
 # A sale from TODAY unless told otherwise.
 sell = partial(factories.sell, starts_on=TODAY)
+
+
+def orm_look_up(serial: str, partner_id: int | None, on: date) -> list[ContractAsset]:
+    """The look-up as the ORM writes it: the reference both hand-written statements answer to."""
+    rows = coverages_in_force(on).filter(asset__serial_number=normalise_serial(serial))
+    if partner_id is not None:
+        rows = rows.filter(contract__partner_id=partner_id)
+    return list(
+        rows.select_related(
+            "contract__offering", "contract__customer", "asset__site", "asset__product_line"
+        ).order_by("contract__offering__kind", "ends_on", "contract_id", "asset_id")
+    )
+
+
+def columns(obj) -> dict:
+    return {f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields}
+
+
+def as_loaded(row: ContractAsset) -> list[dict]:
+    """Every column of a coverage and of the five rows the pages read with it."""
+    contract, asset = row.contract, row.asset
+    related = (contract.offering, contract.customer, asset.site, asset.product_line)
+    return [columns(obj) for obj in (row, contract, asset, *related)]
 
 
 def as_entitlement(row: ContractAsset) -> Entitlement:
@@ -100,9 +126,11 @@ def test_flat_entitlements_are_the_orm_look_up_row_for_row_in_every_state(seller
         # Before, during and after the future contract; then after everything ended.
         for on in (TODAY, date(2026, 12, 1), date(2040, 1, 1)):
             for partner_id in (seller.pk, other_partner.pk, None):
+                orm = orm_look_up(serial, partner_id, on)
                 flat = entitlement_rows(serial, partner_id=partner_id, on=on)
-                orm = entitlements_for_serial(serial, partner_id=partner_id, on=on)
                 assert flat == [as_entitlement(r) for r in orm], (serial, on, partner_id)
+                pages = entitlements_for_serial(serial, partner_id=partner_id, on=on)
+                assert [as_loaded(r) for r in pages] == [as_loaded(r) for r in orm]
                 checked += len(flat)
     assert checked > 10
     # The ORM orders by offering kind only: the care pack comes first.
@@ -131,6 +159,31 @@ def test_flat_entitlements_are_one_query(seller, django_assert_num_queries):
     sell(seller, asset)
     with django_assert_num_queries(1):
         assert len(entitlement_rows(asset.serial_number, partner_id=seller.pk, on=TODAY)) == 1
+
+
+def test_the_pages_look_up_reads_its_coverages_and_what_they_show_in_one_query(
+    seller, django_assert_num_queries
+):
+    asset = asset_of(seller, site_kwargs={"city": "Metz"})
+    sell(seller, asset)
+    sell(seller, asset, code="SC-FOUNDATION-13X5")
+    with django_assert_num_queries(1):
+        rows = entitlements_for_serial(asset.serial_number, partner_id=seller.pk, on=TODAY)
+        shown = [
+            (
+                r.contract.number,
+                r.contract.offering.display_name,
+                r.contract.customer.name,
+                r.asset.serial_number,
+                r.asset.product_line.display_name,
+                r.asset.site.city,
+            )
+            for r in rows
+        ]
+    assert [r.kind for r in rows] == ["care_pack", "contract"]
+    assert {city for *_, city in shown} == {"Metz"}
+    assert rows[0].contract.customer_id == asset.customer_id
+    assert rows[0].asset == asset
 
 
 def test_a_partners_member_sees_its_own_customers_assets_and_contracts_hp_sees_all(

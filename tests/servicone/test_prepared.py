@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from contracts.selectors import entitlement_rows
+from contracts.selectors import entitlement_rows, entitlements_for_serial
 from servicone import prepared
 from servicone.session_user import session_user
 from tests.conftest import token_client
@@ -57,6 +57,7 @@ def test_a_kept_connection_prepares_once_and_reads_the_same_rows(
     assert len(plain_rows[partner.pk]) == 1
     assert plain_rows[None] == plain_rows[partner.pk]
     assert plain_rows[partner.pk + 1000] == []
+    plain_coverages = entitlements_for_serial(asset.serial_number, partner_id=partner.pk, on=today)
     monkeypatch.setitem(connection.settings_dict, "CONN_MAX_AGE", 300)
     assert prepared.prepares(connection) is True
     for _ in range(7):  # past PostgreSQL's five custom plans: its generic plan too
@@ -87,9 +88,15 @@ def test_a_kept_connection_prepares_once_and_reads_the_same_rows(
         for scope, rows in plain_rows.items():  # a partner's, HP's (NULL), another's
             with django_assert_num_queries(1):
                 assert entitlement_rows(asset.serial_number, partner_id=scope, on=today) == rows
+        with django_assert_num_queries(1):
+            coverages = entitlements_for_serial(asset.serial_number, partner_id=None, on=today)
+            assert [(c.pk, c.contract.offering.code, c.asset.site.name) for c in coverages] == [
+                (c.pk, c.contract.offering.code, c.asset.site.name) for c in plain_coverages
+            ]
     assert {
         "servicone_entitlements",
         "servicone_opening_coverage",
+        "servicone_serial_coverages",
         "servicone_session_user",
         "servicone_user_by_api_key",
         "servicone_user_by_token",
