@@ -120,7 +120,7 @@ def seed_programme_demo(
         and not TierPeriod.objects.filter(partner=ovesys).exclude(started_on=today).exists()
     ):
         history.append(ovesys)  # its first seeding: the pilot's past, like everyone's
-    _seed_tier_history(history, tiers, today)
+    _seed_tier_history(history, tiers, today, pilot=ovesys)
     return DemoSeedResult(
         partners_created=len(fresh),
         engineers_created=engineers_created,
@@ -130,11 +130,17 @@ def seed_programme_demo(
     )
 
 
-def _seed_tier_history(partners: list[Partner], tiers: dict[str, Tier], today: date) -> None:
+def _seed_tier_history(
+    partners: list[Partner], tiers: dict[str, Tier], today: date, pilot: Partner | None = None
+) -> None:
     """A believable past for the "partners per tier" chart: the programme grew over 18 months.
 
     The evaluation just opened every demo partner's period today; each is moved back
-    to a date derived from the partner, with the lower tiers it climbed through before.
+    to a date derived from the partner's SIREN, with the lower tiers it climbed through
+    before. The same partner gets the same past whatever its key in the database (keys
+    depend on what the database held before: on PostgreSQL, a sequence is not rolled back).
+    The ``pilot`` (Ovesys, "testée en pilote l'année dernière") has been at its tier the
+    longest: since about 18 months.
     """
     ladder = [tiers[code] for code in ("sell", "deliver", "expert")]
     periods = list(
@@ -142,11 +148,14 @@ def _seed_tier_history(partners: list[Partner], tiers: dict[str, Tier], today: d
             "tier"
         )
     )
+    sirens = {p.pk: p.siren for p in partners}
     history: list[TierPeriod] = []
     for period in periods:
-        seed = period.partner_id * 7919
+        siren = sirens.get(period.partner_id, "")
+        seed = (int(siren) if siren.isdigit() else period.partner_id) * 7919
         step = 60 + seed % 150  # days spent on each lower tier
-        start = today - timedelta(days=20 + seed % 540)
+        days = 20 + (539 if pilot is not None and period.partner_id == pilot.pk else seed % 540)
+        start = today - timedelta(days=days)
         climbed = [t for t in ladder if t.rank < period.tier.rank]
         begin = start - timedelta(days=step * len(climbed))
         for tier in climbed:

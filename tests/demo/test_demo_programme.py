@@ -309,3 +309,47 @@ def test_the_plan_keeps_the_article_figures_whatever_the_day(db, day):
     assert counts["sell"] in SELL_RANGE
     assert counts["deliver"] in DELIVER_RANGE
     assert counts["expert"] in EXPERT_RANGE
+
+
+@pytest.mark.django_db
+def test_a_partners_tier_history_is_the_same_whatever_its_key_in_the_database():
+    # On PostgreSQL a sequence is not rolled back: what ran before the seeding on a test
+    # process moved every key, and with them the past derived from the key (the pilot's
+    # "since last year" held for about four keys in ten).
+    from partners.demo.seeding import _seed_tier_history
+    from partners.models import Tier, TierPeriod
+
+    today = date(2026, 12, 2)
+    tiers = {t.code: t for t in Tier.objects.all()}
+
+    def seeded_past(skipped_keys: int) -> list[tuple[str, date, date | None]]:
+        for _ in range(skipped_keys):
+            Partner.objects.create(name="Clé consommée").delete()
+        partners = [
+            Partner.objects.create(name=name, siren=siren, tier=tiers[code])
+            for name, siren, code in (
+                # Not a demo partner's (theirs are 300,000,000 to 899,999,999).
+                ("Pilote", "990000011", "deliver"),
+                ("Autre", "990000029", "expert"),
+            )
+        ]
+        for partner in partners:
+            TierPeriod.objects.create(partner=partner, tier=partner.tier, started_on=today)
+        _seed_tier_history(partners, tiers, today, pilot=partners[0])
+        past = [
+            (period.partner.name, period.tier.code, period.started_on, period.ended_on)
+            for period in TierPeriod.objects.filter(partner__in=partners).order_by(
+                "partner__name", "started_on"
+            )
+        ]
+        for partner in partners:
+            partner.delete()
+        return past
+
+    first = seeded_past(0)
+    assert seeded_past(7) == first
+    assert seeded_past(3) == first
+    pilot = [p for p in first if p[0] == "Pilote"]
+    assert [code for _, code, _, _ in pilot] == ["sell", "deliver"]
+    assert pilot[-1][2] == today - timedelta(days=559)  # the longest in the demo
+    assert pilot[-1][3] is None
