@@ -195,11 +195,9 @@ def entitlement_rows(serial: str, *, partner_id: int | None, on: date) -> list[E
     The same rows in the same order; no model instances, no ORM query to compile.
     """
     params = _params(normalise_serial(serial), partner_id, on)
+    sql = _ENTITLEMENTS_SQL_POSTGRESQL if connection.vendor == "postgresql" else _ENTITLEMENTS_SQL
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            prepared.execute(cursor, "servicone_entitlements", _ENTITLEMENTS_SQL_POSTGRESQL, params)
-        else:
-            cursor.execute(_ENTITLEMENTS_SQL, params)
+        prepared.execute(cursor, "servicone_entitlements", sql, params)  # as it is on SQLite
         rows = cursor.fetchall()
     return [Entitlement(*row) for row in rows]
 

@@ -151,7 +151,7 @@ def _seed_tier_history(
     sirens = {p.pk: p.siren for p in partners}
     history: list[TierPeriod] = []
     for period in periods:
-        siren = sirens.get(period.partner_id, "")
+        siren = sirens[period.partner_id]
         seed = (int(siren) if siren.isdigit() else period.partner_id) * 7919
         step = 60 + seed % 150  # days spent on each lower tier
         days = 20 + (539 if pilot is not None and period.partner_id == pilot.pk else seed % 540)

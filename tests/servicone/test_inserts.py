@@ -10,9 +10,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from servicone.inserts import insert_rows
-from tests.tickets.factories import covered_asset
+from tests.tickets.pages import open_ticket
 from tickets.models import TicketEvent
-from tickets.services import ticket_open
 from webhooks.models import Event
 
 pytestmark = pytest.mark.django_db
@@ -22,13 +21,7 @@ EVENT_FIELDS = ("uid", "type", "partner", "resource_id", "occurred_at", "dedup_k
 
 
 def test_rows_read_back_as_the_orm_writes_them(partner, partner_admin):
-    ticket = ticket_open(
-        asset=covered_asset(partner),
-        severity=2,
-        kind="incident",
-        summary="Panne",
-        actor=partner_admin,
-    )
+    ticket = open_ticket(partner, partner_admin)
     detail = {"target": "onsite", "due_at": AT.isoformat(), "hours": str(Decimal("4.50"))}
     insert_rows(
         TicketEvent,
